@@ -1,0 +1,78 @@
+// Shared CLI plumbing: config flags, --help, error reporting.
+#include "cli/cli_util.h"
+
+#include <ctime>
+#include <iostream>
+
+namespace mcmpart::cli {
+
+int ReportBadInput(const std::string& command, const common::Status& status) {
+  std::cerr << "mcmpart " << command << ": error: " << status.message() << std::endl;
+  return kExitBadInput;
+}
+
+common::StatusOr<ParsedCommand> ParseCommand(cxxopts::Options& options, int argc, char** argv,
+                                             common::Config* config,
+                                             const std::string& positional_name) {
+  std::vector<common::ConfigField> fields = common::ConfigFields(config);
+  options.add_options("Common")
+      ("config", "TOML config file (flags given here override it)", cxxopts::value<std::string>())
+      ("json", "print the result summary as one JSON object on stdout")
+      ("h,help", "show this help");
+  for (const common::ConfigField& f : fields) {
+    std::string group = f.section == "run" ? "Common" : f.section;
+    options.add_options(group)(f.flag(), f.help + " (default " + f.ValueString() + ")",
+                               cxxopts::value<std::string>());
+  }
+  if (!positional_name.empty()) {
+    options.add_options()(positional_name, "input", cxxopts::value<std::vector<std::string>>());
+    options.parse_positional({positional_name});
+  }
+  ParsedCommand parsed;
+  try {
+    parsed.result = options.parse(argc, argv);
+  } catch (const cxxopts::exceptions::exception& e) {
+    return common::Status::Error(std::string(e.what()) + " (see --help)");
+  }
+  if (parsed.result.count("help")) {
+    std::vector<std::string> groups = {"", "Common"};
+    for (const char* g : {"policy", "ppo", "actor"}) groups.push_back(g);
+    std::cout << options.help(groups) << std::endl;
+    parsed.help = true;
+    return parsed;
+  }
+  if (!positional_name.empty() && parsed.result.count(positional_name)) {
+    parsed.positional = parsed.result[positional_name].as<std::vector<std::string>>();
+  } else if (!parsed.result.unmatched().empty()) {
+    return common::Status::Error("unexpected argument '" + parsed.result.unmatched()[0] + "' (see --help)");
+  }
+  parsed.json = parsed.result.count("json") > 0;
+  if (parsed.result.count("config")) {
+    MCMPART_RETURN_IF_ERROR(common::LoadConfigFile(parsed.result["config"].as<std::string>(), config));
+  }
+  for (common::ConfigField& f : fields) {
+    if (parsed.result.count(f.flag())) {
+      common::Status st = f.Set(parsed.result[f.flag()].as<std::string>());
+      if (!st.ok()) return common::Status::Error("--" + f.flag() + ": " + st.message());
+    }
+  }
+  MCMPART_RETURN_IF_ERROR(common::ValidateConfig(*config));
+  return parsed;
+}
+
+std::string JoinArgs(int argc, char** argv) {
+  std::string s;
+  for (int i = 0; i < argc; ++i) s += (i ? " " : "") + std::string(argv[i]);
+  return s;
+}
+
+std::string NowIso8601() {
+  std::time_t t = std::time(nullptr);
+  char buf[64];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S%z", std::localtime(&t));
+  return buf;
+}
+
+const char* GitRevision() { return MCMPART_GIT_REV; }
+
+}  // namespace mcmpart::cli

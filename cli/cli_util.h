@@ -1,0 +1,43 @@
+// Shared CLI plumbing: config flags, --help, error reporting with exit code 2.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <cxxopts.hpp>
+
+#include "common/config.h"
+#include "common/status.h"
+
+namespace mcmpart::cli {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;  ///< a run that started but failed (I/O error mid-run)
+constexpr int kExitBadInput = 2;  ///< bad input of any kind: one message, nothing written
+
+/// Prints "mcmpart <command>: error: <message>" to stderr and returns kExitBadInput.
+int ReportBadInput(const std::string& command, const common::Status& status);
+
+/// Result of ParseCommand.
+struct ParsedCommand {
+  bool help = false;  ///< --help was given and printed: exit 0
+  bool json = false;  ///< --json: print the summary as one JSON object
+  std::vector<std::string> positional;
+  cxxopts::ParseResult result;
+};
+
+/// Adds --config, --json, --help and one flag per config field (common::ConfigFields) to
+/// `options`; parses argv; applies --config FILE first, then the flags given; validates.
+/// Unknown flags, bad values and bad config files are errors naming the flag/file.
+common::StatusOr<ParsedCommand> ParseCommand(cxxopts::Options& options, int argc, char** argv,
+                                             common::Config* config,
+                                             const std::string& positional_name = "");
+
+/// The command line as one string (for run files).
+std::string JoinArgs(int argc, char** argv);
+/// ISO 8601 local time now.
+std::string NowIso8601();
+/// Git revision the binary was built from.
+const char* GitRevision();
+
+}  // namespace mcmpart::cli

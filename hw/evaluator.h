@@ -1,0 +1,50 @@
+// Evaluator interface (SPEC §3): (graph, hardware, valid partition) → metrics.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/graph.h"
+#include "common/partition.h"
+#include "common/status.h"
+#include "hw/hardware.h"
+
+namespace mcmpart::hw {
+
+/// What every evaluator reports. Times in seconds; throughput in samples/s.
+struct Metrics {
+  double throughput = 0.0;
+  double time_per_sample_s = 0.0;  ///< steady-state interval between finished samples
+  double latency_s = 0.0;          ///< single-sample latency through the whole pipeline
+  std::vector<double> chip_busy_s;      ///< busy time per sample, per chip
+  std::vector<int64_t> chip_sram_bytes;  ///< SRAM use (weights + buffers) per chip
+  std::vector<double> link_bytes;       ///< bytes per sample, per directed link (see link_names)
+  std::vector<std::string> link_names;  ///< "0->1", …
+  std::string bottleneck;               ///< "chip 3" or "link 2->3"
+};
+
+/// Scores valid partitions of one graph on one hardware config. Evaluate() on an invalid
+/// partition is a bug (asserted); check with hw::CheckPartition first.
+/// Not thread-safe: use one instance per thread.
+class Evaluator {
+ public:
+  virtual ~Evaluator() = default;
+  virtual const char* name() const = 0;
+  virtual Metrics Evaluate(const common::Partition& p) = 0;
+};
+
+/// Names accepted by MakeEvaluator: "maxload", "cycle".
+std::vector<std::string> EvaluatorNames();
+
+/// Builds an evaluator bound to `graph` and `hw` (both must outlive it).
+common::StatusOr<std::unique_ptr<Evaluator>> MakeEvaluator(const std::string& name,
+                                                           const common::Graph& graph,
+                                                           const Hardware& hw);
+
+/// The analytical `maxload` evaluator: time per sample = max over chips of (compute + the
+/// transfer time of tensors sent, once per source node, and received, once per source node
+/// and chip). With given latencies and edge costs it is the dnn-partitioning max-load.
+std::unique_ptr<Evaluator> MakeMaxLoadEvaluator(const common::Graph& graph, const Hardware& hw);
+
+}  // namespace mcmpart::hw

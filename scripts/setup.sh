@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package mcmpart needs to build, test and analyse runs (idempotent).
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  libtorch-dev libgecode-dev libhdf5-dev hdf5-tools
+  libopenmpi-dev openmpi-bin
+  libcxxopts-dev nlohmann-json3-dev libtomlplusplus-dev
+  libgtest-dev googletest
+  libonnx-dev libprotobuf-dev protobuf-compiler
+  python3 python3-numpy python3-h5py python3-matplotlib
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "setup: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update
+$SUDO apt-get install -y --no-install-recommends "${missing[@]}"
