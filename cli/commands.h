@@ -5,5 +5,16 @@ namespace mcmpart::cli {
 
 /// Each takes argv with argv[0] = "mcmpart <command>".
 int RunTrain(int argc, char** argv);
+int RunSimulate(int argc, char** argv);
+int RunImport(int argc, char** argv);
+int RunReport(int argc, char** argv);
+int RunSearch(int argc, char** argv);
+int RunEval(int argc, char** argv);
+int RunBench(int argc, char** argv);
+
+/// `mcmpart bench <what>`: argv[0] = "mcmpart bench <what>".
+int RunBenchSimulate(int argc, char** argv);
+int RunBenchRepair(int argc, char** argv);
+int RunBenchPolicy(int argc, char** argv);
 
 }  // namespace mcmpart::cli

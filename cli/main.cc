@@ -16,6 +16,7 @@ struct Command {
 // One line per subcommand.
 const Command kCommands[] = {
     {"train", mcmpart::cli::RunTrain, "train the partitioning policy (actor-learner, MPI)"},
+    {"bench", mcmpart::cli::RunBench, "speed benchmarks (simulate, repair, policy)"},
 };
 
 void PrintUsage(std::ostream& os) {
