@@ -1,0 +1,62 @@
+// Repair → evaluate → reward for one partitioning problem.
+#include "actors/environment.h"
+
+#include <chrono>
+
+#include "hw/constraints.h"
+
+namespace mcmpart::actors {
+
+namespace {
+double MsSince(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
+}  // namespace
+
+common::StatusOr<std::unique_ptr<Environment>> Environment::Create(const common::Graph& graph,
+                                                                   const hw::Hardware& hw,
+                                                                   const common::Config& config) {
+  MCMPART_ASSIGN_OR_RETURN(auto evaluator, hw::MakeEvaluator(config.run.evaluator, graph, hw));
+  return std::unique_ptr<Environment>(new Environment(graph, hw, config, std::move(evaluator)));
+}
+
+Environment::Environment(const common::Graph& graph, const hw::Hardware& hw,
+                         const common::Config& config, std::unique_ptr<hw::Evaluator> evaluator)
+    : graph_(graph),
+      hw_(hw),
+      invalid_penalty_(config.ppo.invalid_penalty),
+      features_(BuildFeatures(graph, hw)),
+      repairer_(graph, hw, RepairOptions{config.actor.repair_time_limit_ms}),
+      evaluator_(std::move(evaluator)),
+      ideal_time_s_(IdealTimePerSample(graph, hw)) {}
+
+void Environment::Score(const common::Partition& proposal, const std::vector<double>& weights,
+                        EpisodeRecord* rec) {
+  rec->proposal = proposal;
+  auto t0 = std::chrono::steady_clock::now();
+  RepairResult repair = repairer_.Repair(proposal, weights);
+  rec->repair_ms = MsSince(t0);
+  rec->repair_status = static_cast<int32_t>(repair.status);
+  rec->proposal_valid = repair.status == RepairStatus::kUnchanged;
+  rec->changed_nodes = repair.changed_nodes;
+  if (repair.status == RepairStatus::kInfeasible) {
+    rec->partition.clear();
+    rec->valid = false;
+    rec->throughput = 0;
+    rec->latency_s = 0;
+    rec->reward = invalid_penalty_;
+    rec->eval_ms = 0;
+    return;
+  }
+  assert(hw::IsValid(graph_, hw_, repair.partition) && "repair returned an invalid partition");
+  rec->partition = std::move(repair.partition);
+  rec->valid = true;
+  t0 = std::chrono::steady_clock::now();
+  hw::Metrics m = evaluator_->Evaluate(rec->partition);
+  rec->eval_ms = MsSince(t0);
+  rec->throughput = m.throughput;
+  rec->latency_s = m.latency_s;
+  rec->reward = Reward(m.throughput);
+}
+
+}  // namespace mcmpart::actors

@@ -1,0 +1,55 @@
+// One partitioning problem (graph + hardware): repair, evaluate and reward a proposal.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "actors/features.h"
+#include "actors/record.h"
+#include "actors/repair.h"
+#include "common/config.h"
+#include "common/graph.h"
+#include "hw/evaluator.h"
+#include "hw/hardware.h"
+
+namespace mcmpart::actors {
+
+/// Scores proposals for one (graph, hardware) pair the same way for every search strategy:
+/// repair → evaluate → normalised reward. Holds references to graph and hw. Not thread-safe.
+class Environment {
+ public:
+  /// Fails when the evaluator name is unknown.
+  static common::StatusOr<std::unique_ptr<Environment>> Create(const common::Graph& graph,
+                                                               const hw::Hardware& hw,
+                                                               const common::Config& config);
+
+  const common::Graph& graph() const { return graph_; }
+  const hw::Hardware& hardware() const { return hw_; }
+  const GraphFeatures& features() const { return features_; }
+  Repairer& repairer() { return repairer_; }
+  hw::Evaluator& evaluator() { return *evaluator_; }
+
+  /// Repairs `proposal` (weights: per-node cost of changing it, may be empty), evaluates the
+  /// result and fills partition, validity, repair fields, metrics, reward and timings of `rec`.
+  /// Reward = ideal time per sample / achieved time per sample (1 = perfect balance without
+  /// transfers), or the invalid penalty when repair fails.
+  void Score(const common::Partition& proposal, const std::vector<double>& weights,
+             EpisodeRecord* rec);
+
+  /// Reward of a throughput under this problem's normalisation.
+  double Reward(double throughput) const { return throughput * ideal_time_s_; }
+
+ private:
+  Environment(const common::Graph& graph, const hw::Hardware& hw, const common::Config& config,
+              std::unique_ptr<hw::Evaluator> evaluator);
+
+  const common::Graph& graph_;
+  const hw::Hardware& hw_;
+  double invalid_penalty_;
+  GraphFeatures features_;
+  Repairer repairer_;
+  std::unique_ptr<hw::Evaluator> evaluator_;
+  double ideal_time_s_;
+};
+
+}  // namespace mcmpart::actors

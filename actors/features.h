@@ -1,0 +1,31 @@
+// Policy inputs: per-node and hardware features of one (graph, hardware) pair, plain types.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "common/graph.h"
+#include "hw/hardware.h"
+
+namespace mcmpart::actors {
+
+/// Features the policy consumes (SPEC §6). Built once per (graph, hardware) pair.
+struct GraphFeatures {
+  static constexpr int kNodeFeatures = 16;
+  static constexpr int kHwFeatures = 8;
+  int num_nodes = 0;
+  int num_chips = 0;
+  std::vector<float> node;       ///< num_nodes × kNodeFeatures, row-major
+  std::vector<int64_t> edge_src;  ///< message passing edges u→v
+  std::vector<int64_t> edge_dst;
+  std::vector<float> hw;          ///< kHwFeatures
+};
+
+/// Op type, log work and bytes, degrees, topological position and the cumulative share of
+/// compute/weights in topological order (where a balanced contiguous split would cut).
+GraphFeatures BuildFeatures(const common::Graph& graph, const hw::Hardware& hw);
+
+/// Time per sample of a perfect split: Σ op time / K (no transfers). Reward normaliser.
+double IdealTimePerSample(const common::Graph& graph, const hw::Hardware& hw);
+
+}  // namespace mcmpart::actors

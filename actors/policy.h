@@ -1,0 +1,53 @@
+// Policy inference on actors: sample partitions for a graph from the current weights.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "actors/features.h"
+#include "common/config.h"
+#include "common/partition.h"
+#include "common/rng.h"
+#include "common/status.h"
+
+namespace mcmpart::actors {
+
+/// The result of one policy forward pass on a graph, with `n` partitions sampled from it.
+struct PolicySample {
+  std::vector<common::Partition> proposals;
+  std::vector<std::vector<float>> logp;  ///< per proposal, per node
+  std::vector<float> log_prob_table;     ///< num_nodes × max_chips log-probabilities
+  int max_chips = 0;
+  float value = 0;
+  double inference_ms = 0;
+
+  /// Per-node log-probabilities of any partition under the same forward pass.
+  std::vector<float> NodeLogProbs(const common::Partition& p) const;
+};
+
+/// Owns a policy network for inference (no gradients). Weights arrive as one flat buffer
+/// from the learner. Not thread-safe.
+class Policy {
+ public:
+  /// Same config and seed ⇒ same initial weights.
+  Policy(const common::PolicyConfig& config, uint64_t seed);
+  ~Policy();
+  Policy(const Policy&) = delete;
+  Policy& operator=(const Policy&) = delete;
+
+  size_t num_parameters() const;
+  std::vector<float> FlatWeights() const;
+  common::Status SetFlatWeights(const std::vector<float>& flat);
+
+  /// Caches a graph's features; returns its id for Sample().
+  int AddGraph(const GraphFeatures& features);
+  /// One forward pass, then `n` independent per-node samples (greedy: argmax, n copies).
+  PolicySample Sample(int graph, int n, common::Rng& rng, bool greedy = false);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mcmpart::actors

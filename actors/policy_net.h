@@ -1,0 +1,67 @@
+// The policy network (LibTorch): GraphSAGE layers over the graph, per-node chip logits
+// masked to K, and a value head on the pooled graph embedding (SPEC §6). Internal header:
+// include only from policy/learner code.
+#pragma once
+
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "actors/features.h"
+#include "common/config.h"
+#include "common/status.h"
+
+namespace mcmpart::actors {
+
+/// One graph's features as tensors, with the mean-aggregation normalisers precomputed.
+struct FeatureTensors {
+  torch::Tensor x;        ///< [N, F]
+  torch::Tensor src;      ///< [E] int64
+  torch::Tensor dst;      ///< [E] int64
+  torch::Tensor inv_in;   ///< [N, 1] 1 / max(1, in-degree)
+  torch::Tensor inv_out;  ///< [N, 1] 1 / max(1, out-degree)
+  torch::Tensor hw;       ///< [1, H]
+  int num_chips = 0;
+};
+FeatureTensors ToTensors(const GraphFeatures& f);
+
+/// GraphSAGE layer (Hamilton et al., NeurIPS 2017) with separate mean aggregators over
+/// predecessors and successors, residual connection and LayerNorm.
+class SageLayerImpl : public torch::nn::Module {
+ public:
+  explicit SageLayerImpl(int hidden);
+  torch::Tensor forward(const torch::Tensor& h, const FeatureTensors& g);
+
+ private:
+  torch::nn::Linear self_{nullptr}, pred_{nullptr}, succ_{nullptr};
+  torch::nn::LayerNorm norm_{nullptr};
+};
+TORCH_MODULE(SageLayer);
+
+struct PolicyOutput {
+  torch::Tensor log_probs;  ///< [N, K_max] log-softmax with chips ≥ K masked out
+  torch::Tensor value;      ///< [] predicted normalised reward of the graph
+};
+
+/// GNN policy in the style of GDP (Zhou et al., 2019) as used by Xie et al. (MLSys 2022):
+/// node embedding → GraphSAGE × L → per-node logits conditioned on hardware features.
+class PolicyNetImpl : public torch::nn::Module {
+ public:
+  explicit PolicyNetImpl(const common::PolicyConfig& config);
+  PolicyOutput forward(const FeatureTensors& g);
+  int max_chips() const { return max_chips_; }
+
+ private:
+  int max_chips_;
+  torch::nn::Linear embed_{nullptr}, hw_embed_{nullptr};
+  std::vector<SageLayer> layers_;
+  torch::nn::Sequential head_{nullptr}, value_{nullptr};
+};
+TORCH_MODULE(PolicyNet);
+
+/// All parameters concatenated into one buffer (the weights broadcast).
+std::vector<float> FlattenParameters(PolicyNet& net);
+/// Inverse of FlattenParameters; error on a size mismatch.
+common::Status LoadFlatParameters(PolicyNet& net, const std::vector<float>& flat);
+
+}  // namespace mcmpart::actors

@@ -1,0 +1,144 @@
+// PPO trainer: one forward per graph per minibatch, per-node ratios, Adam.
+#include "learner/ppo.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <random>
+
+#include "actors/policy_net.h"
+
+namespace mcmpart::learner {
+
+struct PpoTrainer::Impl {
+  common::Config config;
+  actors::PolicyNet net{nullptr};
+  std::unique_ptr<torch::optim::Adam> optimizer;
+  std::vector<actors::FeatureTensors> graphs;
+  std::mt19937_64 rng;
+};
+
+PpoTrainer::PpoTrainer(const common::Config& config, uint64_t seed) : impl_(new Impl) {
+  impl_->config = config;
+  torch::set_num_threads(1);  // one rank per core: intra-op threads would oversubscribe
+  torch::manual_seed(seed);
+  impl_->net = actors::PolicyNet(config.policy);
+  impl_->optimizer = std::make_unique<torch::optim::Adam>(
+      impl_->net->parameters(), torch::optim::AdamOptions(config.ppo.lr));
+  impl_->rng.seed(seed ^ 0x5050);
+}
+
+PpoTrainer::~PpoTrainer() = default;
+
+int PpoTrainer::AddGraph(const actors::GraphFeatures& features) {
+  impl_->graphs.push_back(actors::ToTensors(features));
+  return static_cast<int>(impl_->graphs.size()) - 1;
+}
+
+std::vector<float> PpoTrainer::FlatWeights() const { return actors::FlattenParameters(impl_->net); }
+
+PpoStats PpoTrainer::Update(const std::vector<actors::EpisodeRecord>& batch) {
+  const auto start = std::chrono::steady_clock::now();
+  const common::PpoConfig& pc = impl_->config.ppo;
+  PpoStats stats;
+  stats.learning_rate = pc.lr;
+  const int b = static_cast<int>(batch.size());
+  if (b == 0) return stats;
+
+  // Advantages: reward minus the behaviour policy's value, normalised over the batch.
+  std::vector<double> adv(b);
+  double mean = 0, sq = 0;
+  for (int i = 0; i < b; ++i) {
+    adv[i] = batch[i].reward - batch[i].value;
+    mean += adv[i];
+  }
+  mean /= b;
+  for (double a : adv) sq += (a - mean) * (a - mean);
+  const double stdev = std::sqrt(sq / b);
+  for (double& a : adv) a = stdev > 1e-8 ? (a - mean) / stdev : a - mean;
+
+  // Actions and behaviour log-probs as tensors.
+  std::vector<torch::Tensor> actions(b), old_logp(b);
+  for (int i = 0; i < b; ++i) {
+    const actors::EpisodeRecord& r = batch[i];
+    const bool repaired = pc.train_on_repaired && !r.partition.empty();
+    const common::Partition& a = repaired ? r.partition : r.proposal;
+    const std::vector<float>& lp = repaired ? r.logp_partition : r.logp_proposal;
+    std::vector<int64_t> a64(a.begin(), a.end());
+    actions[i] = torch::tensor(a64, torch::kInt64).unsqueeze(1);
+    old_logp[i] = torch::tensor(lp, torch::kFloat32);
+  }
+
+  impl_->net->train();
+  std::vector<int> order(b);
+  std::iota(order.begin(), order.end(), 0);
+  const int mb = std::max(1, std::min(pc.minibatch, b));
+  int steps = 0;
+  for (int epoch = 0; epoch < pc.epochs; ++epoch) {
+    std::shuffle(order.begin(), order.end(), impl_->rng);
+    double epoch_kl = 0;
+    int epoch_steps = 0;
+    for (int s = 0; s < b; s += mb) {
+      const int e = std::min(b, s + mb);
+      // One forward per distinct graph in the minibatch.
+      std::vector<int> graph_ids;
+      for (int j = s; j < e; ++j) graph_ids.push_back(batch[order[j]].graph);
+      std::sort(graph_ids.begin(), graph_ids.end());
+      graph_ids.erase(std::unique(graph_ids.begin(), graph_ids.end()), graph_ids.end());
+      std::vector<actors::PolicyOutput> outs(impl_->graphs.size());
+      torch::Tensor entropy = torch::zeros({});
+      for (int g : graph_ids) {
+        outs[g] = impl_->net->forward(impl_->graphs.at(g));
+        auto p = outs[g].log_probs.exp();
+        entropy = entropy + (-(p * outs[g].log_probs).sum(1).mean());
+      }
+      entropy = entropy / static_cast<double>(graph_ids.size());
+      torch::Tensor policy_loss = torch::zeros({}), value_loss = torch::zeros({});
+      torch::Tensor kl = torch::zeros({}), clipped = torch::zeros({});
+      for (int j = s; j < e; ++j) {
+        const int i = order[j];
+        const actors::PolicyOutput& o = outs[batch[i].graph];
+        auto new_logp = o.log_probs.gather(1, actions[i]).squeeze(1);
+        auto log_ratio = new_logp - old_logp[i];
+        auto ratio = log_ratio.exp();
+        const double a = adv[i];
+        auto surr = torch::min(ratio * a, ratio.clamp(1.0 - pc.clip, 1.0 + pc.clip) * a);
+        policy_loss = policy_loss - surr.mean();
+        value_loss = value_loss + (o.value - batch[i].reward).pow(2);
+        torch::NoGradGuard no_grad;
+        kl = kl + ((ratio - 1) - log_ratio).mean();
+        clipped = clipped + ((ratio - 1).abs() > pc.clip).to(torch::kFloat32).mean();
+      }
+      const double n = e - s;
+      policy_loss = policy_loss / n;
+      value_loss = value_loss / n;
+      auto loss = policy_loss + pc.value_coef * value_loss - pc.entropy_coef * entropy;
+      impl_->optimizer->zero_grad();
+      loss.backward();
+      const double gn = torch::nn::utils::clip_grad_norm_(impl_->net->parameters(), pc.max_grad_norm);
+      impl_->optimizer->step();
+      stats.policy_loss += policy_loss.item<double>();
+      stats.value_loss += value_loss.item<double>();
+      stats.entropy += entropy.item<double>();
+      stats.grad_norm += gn;
+      stats.clip_fraction += clipped.item<double>() / n;
+      epoch_kl += kl.item<double>() / n;
+      ++epoch_steps;
+      ++steps;
+    }
+    stats.approx_kl = epoch_kl / std::max(1, epoch_steps);
+    stats.epochs_run = epoch + 1;
+    if (stats.approx_kl > pc.target_kl) break;
+  }
+  impl_->net->eval();
+  stats.policy_loss /= steps;
+  stats.value_loss /= steps;
+  stats.entropy /= steps;
+  stats.grad_norm /= steps;
+  stats.clip_fraction /= steps;
+  stats.update_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return stats;
+}
+
+}  // namespace mcmpart::learner

@@ -1,0 +1,50 @@
+#!/usr/bin/env python3
+"""End-to-end: `mpiexec -n N mcmpart train` with a tiny budget, then read the run file with h5py."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import h5py
+
+
+def main():
+    binary, ranks = sys.argv[1], int(sys.argv[2])
+    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+               OMPI_MCA_rmaps_base_oversubscribe="1")
+    budget, batch = 48, 16
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "run.h5")
+        cmd = ["mpiexec", "-n", str(ranks), "--oversubscribe", binary, "train",
+               "--graph", "bert:layers=2,hidden=128,heads=2,seq=32", "--budget", str(budget),
+               "--batch-size", str(batch), "--minibatch", "8", "--samples-per-message", "4",
+               "--seed", "3", "--out", out, "--json"]
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, f"exit {proc.returncode}\nstdout:{proc.stdout}\nstderr:{proc.stderr}"
+        summary = json.loads(proc.stdout.strip().splitlines()[-1])
+        assert summary["evaluations"] == budget, summary
+        assert summary["ranks"] == ranks, summary
+        assert summary["valid_fraction"] == 1.0, summary
+        assert summary["best_throughput"] > 0, summary
+        with h5py.File(out, "r") as f:
+            rollouts = f["rollouts"]
+            n_rows = len(rollouts["reward"])
+            assert n_rows == budget, f"{n_rows} rollout rows, expected {budget}"
+            steps = sorted(int(s) for s in rollouts["step"][:])
+            assert steps == list(range(budget)), steps
+            ranks_seen = set(int(r) for r in rollouts["rank"][:])
+            assert ranks_seen <= set(range(1, ranks)) and ranks_seen, ranks_seen
+            n_updates = len(f["learner"]["policy_loss"])
+            assert n_updates == summary["updates"], (n_updates, summary["updates"])
+            assert n_updates >= 1
+            best = max(float(t) for t in rollouts["throughput"][:])
+            assert abs(best - summary["best_throughput"]) <= 1e-9 * best, (best, summary)
+            meta = f["meta"]
+            text = " ".join(str(meta.attrs[k]) for k in meta.attrs) + " ".join(meta.keys())
+            assert summary["git_revision"] in text or "git" in text, text
+    print(f"train with {ranks} ranks: {budget} rollout rows, {n_updates} learner rows: ok")
+
+
+if __name__ == "__main__":
+    main()
