@@ -1,0 +1,80 @@
+// `mcmpart` and `mcmpart train` on bad input: one clear message, exit code 2, nothing written.
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include "tests/cli/run_cli.h"
+
+namespace mcmpart {
+namespace {
+
+using testing::RunCli;
+
+bool Exists(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0;
+}
+
+void ExpectBadInput(const testing::CliResult& r, const std::string& needle) {
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(r.err_lines(), 1) << r.err;
+  EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("terminate"), std::string::npos) << r.err;
+}
+
+TEST(TrainCli, UnknownSubcommand) { ExpectBadInput(RunCli("frobnicate"), "unknown command 'frobnicate'"); }
+
+TEST(TrainCli, UnknownFlag) { ExpectBadInput(RunCli("train --bogus 3"), "bogus"); }
+
+TEST(TrainCli, BadFlagValue) {
+  ExpectBadInput(RunCli("train --budget many"), "budget");
+  ExpectBadInput(RunCli("train --budget 0"), "budget");
+}
+
+TEST(TrainCli, MissingConfigFile) {
+  ExpectBadInput(RunCli("train --config /nonexistent/run.toml"), "/nonexistent/run.toml");
+}
+
+TEST(TrainCli, BadConfigKeyNamesFileAndKey) {
+  const std::string path = ::testing::TempDir() + "/bad_key.toml";
+  std::ofstream(path) << "[run]\nbudgte = 3\n";
+  ExpectBadInput(RunCli("train --config " + path), "run.budgte");
+}
+
+TEST(TrainCli, UnknownGraphAndHardware) {
+  ExpectBadInput(RunCli("train --graph no-such-model"), "no-such-model");
+  ExpectBadInput(RunCli("train --hw no-such-preset"), "no-such-preset");
+}
+
+TEST(TrainCli, BertBaseDoesNotFitOnTwoChiplets) {
+  const std::string path = ::testing::TempDir() + "/two_chips.toml";
+  std::ofstream(path) << "base = \"mcm8-ring\"\nnum_chips = 2\n";
+  const std::string out = ::testing::TempDir() + "/never.h5";
+  std::remove(out.c_str());
+  auto r = RunCli("train --hw " + path + " --out " + out);
+  ExpectBadInput(r, "cannot be partitioned");
+  EXPECT_FALSE(Exists(out));
+}
+
+TEST(TrainCli, RefusesToOverwriteARunFile) {
+  const std::string out = ::testing::TempDir() + "/existing.h5";
+  std::ofstream(out) << "precious";
+  auto r = RunCli("train --out " + out);
+  ExpectBadInput(r, "already exists");
+  EXPECT_EQ(testing::Slurp(out), "precious");
+}
+
+TEST(TrainCli, SingleRankExplainsHowToLaunch) {
+  ExpectBadInput(RunCli("train --budget 4"), "mpirun");
+}
+
+TEST(TrainCli, HelpExitsZero) {
+  auto r = RunCli("train --help");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("--budget"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mcmpart
