@@ -56,6 +56,7 @@ GraphFeatures BuildFeatures(const common::Graph& graph, const hw::Hardware& hw) 
     cum_s += secs[v];
     cum_w += static_cast<double>(node.weight_bytes);
   }
+  f.topo_order.assign(graph.topo_order().begin(), graph.topo_order().end());
   for (const common::Edge& e : graph.edges) {
     f.edge_src.push_back(e.src);
     f.edge_dst.push_back(e.dst);

@@ -18,6 +18,7 @@ struct GraphFeatures {
   std::vector<float> node;       ///< num_nodes × kNodeFeatures, row-major
   std::vector<int64_t> edge_src;  ///< message passing edges u→v
   std::vector<int64_t> edge_dst;
+  std::vector<int64_t> topo_order;  ///< node ids in topological order (attention order)
   std::vector<float> hw;          ///< kHwFeatures
 };
 

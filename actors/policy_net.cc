@@ -19,6 +19,8 @@ FeatureTensors ToTensors(const GraphFeatures& f) {
   t.inv_out = (1.0 / outdeg.clamp_min(1.0)).unsqueeze(1);
   t.hw = torch::from_blob(const_cast<float*>(f.hw.data()), {1, GraphFeatures::kHwFeatures},
                           torch::kFloat32).clone();
+  t.order = torch::from_blob(const_cast<int64_t*>(f.topo_order.data()),
+                             {static_cast<int64_t>(f.topo_order.size())}, torch::kInt64).clone();
   t.num_chips = f.num_chips;
   return t;
 }
@@ -35,12 +37,43 @@ torch::Tensor SageLayerImpl::forward(const torch::Tensor& h, const FeatureTensor
   return norm_(h + torch::relu(self_(h) + pred_(from_preds) + succ_(from_succs)));
 }
 
+SegmentAttentionImpl::SegmentAttentionImpl(int hidden, int heads, int segment)
+    : segment_(segment),
+      attn_(register_module("attn", torch::nn::MultiheadAttention(
+                                        torch::nn::MultiheadAttentionOptions(hidden, heads)))),
+      ffn_(register_module("ffn", torch::nn::Sequential(torch::nn::Linear(hidden, 2 * hidden),
+                                                        torch::nn::ReLU(),
+                                                        torch::nn::Linear(2 * hidden, hidden)))),
+      norm1_(register_module("norm1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({hidden})))),
+      norm2_(register_module("norm2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({hidden})))) {}
+
+torch::Tensor SegmentAttentionImpl::forward(const torch::Tensor& h, const torch::Tensor& order) {
+  const int64_t n = h.size(0);
+  auto x = h.index_select(0, order);
+  std::vector<torch::Tensor> outs;
+  torch::Tensor memory;
+  for (int64_t s = 0; s < n; s += segment_) {
+    auto q = x.slice(0, s, std::min<int64_t>(n, s + segment_));
+    auto kv = memory.defined() ? torch::cat({memory, q}, 0) : q;
+    auto attended = std::get<0>(attn_->forward(q.unsqueeze(1), kv.unsqueeze(1), kv.unsqueeze(1), torch::Tensor(), false)).squeeze(1);
+    auto y = norm1_(q + attended);
+    y = norm2_(y + ffn_->forward(y));
+    outs.push_back(y);
+    memory = y.detach();
+  }
+  return torch::zeros_like(h).index_copy(0, order, torch::cat(outs, 0));
+}
+
 PolicyNetImpl::PolicyNetImpl(const common::PolicyConfig& c) : max_chips_(c.max_chips) {
   const int h = c.hidden;
   embed_ = register_module("embed", torch::nn::Linear(GraphFeatures::kNodeFeatures, h));
   hw_embed_ = register_module("hw_embed", torch::nn::Linear(GraphFeatures::kHwFeatures, h));
   for (int i = 0; i < c.sage_layers; ++i) {
     layers_.push_back(register_module("sage" + std::to_string(i), SageLayer(h)));
+  }
+  for (int i = 0; i < c.attention_layers; ++i) {
+    attention_.push_back(register_module("attention" + std::to_string(i),
+                                         SegmentAttention(h, c.attention_heads, c.segment)));
   }
   head_ = register_module("head", torch::nn::Sequential(torch::nn::Linear(2 * h, h), torch::nn::ReLU(),
                                                         torch::nn::Linear(h, c.max_chips)));
@@ -57,6 +90,7 @@ PolicyOutput PolicyNetImpl::forward(const FeatureTensors& g) {
   auto hw = torch::relu(hw_embed_(g.hw));  // [1, h]
   auto h = torch::relu(embed_(g.x));
   for (auto& layer : layers_) h = layer(h, g);
+  for (auto& layer : attention_) h = layer(h, g.order);
   const int64_t n = h.size(0);
   auto cond = torch::cat({h, hw.expand({n, hw.size(1)})}, 1);
   auto logits = head_->forward(cond);

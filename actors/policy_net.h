@@ -21,6 +21,7 @@ struct FeatureTensors {
   torch::Tensor inv_in;   ///< [N, 1] 1 / max(1, in-degree)
   torch::Tensor inv_out;  ///< [N, 1] 1 / max(1, out-degree)
   torch::Tensor hw;       ///< [1, H]
+  torch::Tensor order;    ///< [N] int64 topological order
   int num_chips = 0;
 };
 FeatureTensors ToTensors(const GraphFeatures& f);
@@ -38,13 +39,31 @@ class SageLayerImpl : public torch::nn::Module {
 };
 TORCH_MODULE(SageLayer);
 
+/// Attention over the nodes in topological order, split into segments; each segment attends
+/// to itself and to the previous segment's outputs held as memory without gradient
+/// (segment-level recurrence of Transformer-XL, Dai et al., ACL 2019). Cost is linear in the
+/// number of nodes, so graphs of thousands of nodes fit on a CPU.
+class SegmentAttentionImpl : public torch::nn::Module {
+ public:
+  SegmentAttentionImpl(int hidden, int heads, int segment);
+  torch::Tensor forward(const torch::Tensor& h, const torch::Tensor& order);
+
+ private:
+  int segment_;
+  torch::nn::MultiheadAttention attn_{nullptr};
+  torch::nn::Sequential ffn_{nullptr};
+  torch::nn::LayerNorm norm1_{nullptr}, norm2_{nullptr};
+};
+TORCH_MODULE(SegmentAttention);
+
 struct PolicyOutput {
   torch::Tensor log_probs;  ///< [N, K_max] log-softmax with chips ≥ K masked out
   torch::Tensor value;      ///< [] predicted normalised reward of the graph
 };
 
 /// GNN policy in the style of GDP (Zhou et al., 2019) as used by Xie et al. (MLSys 2022):
-/// node embedding → GraphSAGE × L → per-node logits conditioned on hardware features.
+/// node embedding → GraphSAGE × L → segment-recurrent attention in topological order →
+/// per-node logits conditioned on hardware features; value head on the pooled embedding.
 class PolicyNetImpl : public torch::nn::Module {
  public:
   explicit PolicyNetImpl(const common::PolicyConfig& config);
@@ -55,6 +74,7 @@ class PolicyNetImpl : public torch::nn::Module {
   int max_chips_;
   torch::nn::Linear embed_{nullptr}, hw_embed_{nullptr};
   std::vector<SageLayer> layers_;
+  std::vector<SegmentAttention> attention_;
   torch::nn::Sequential head_{nullptr}, value_{nullptr};
 };
 TORCH_MODULE(PolicyNet);

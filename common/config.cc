@@ -24,6 +24,9 @@ std::vector<ConfigField> ConfigFields(Config* c) {
       {"policy", "hidden", "hidden width of the policy network", &c->policy.hidden},
       {"policy", "sage_layers", "GraphSAGE message-passing layers", &c->policy.sage_layers},
       {"policy", "max_chips", "K_max: chips the policy can address", &c->policy.max_chips},
+      {"policy", "attention_layers", "segment-recurrent attention layers (0 = none)", &c->policy.attention_layers},
+      {"policy", "attention_heads", "attention heads (must divide hidden)", &c->policy.attention_heads},
+      {"policy", "segment", "nodes per attention segment", &c->policy.segment},
       {"ppo", "lr", "Adam learning rate", &c->ppo.lr},
       {"ppo", "clip", "PPO clip range", &c->ppo.clip},
       {"ppo", "value_coef", "value-loss weight", &c->ppo.value_coef},
@@ -170,6 +173,11 @@ Status ValidateConfig(const Config& c) {
   if (c.policy.hidden < 1 || c.policy.hidden > 4096) return bad("policy.hidden must be in 1..4096");
   if (c.policy.sage_layers < 1 || c.policy.sage_layers > 16) return bad("policy.sage_layers must be in 1..16");
   if (c.policy.max_chips < 1 || c.policy.max_chips > 256) return bad("policy.max_chips must be in 1..256");
+  if (c.policy.attention_layers < 0 || c.policy.attention_layers > 8) return bad("policy.attention_layers must be in 0..8");
+  if (c.policy.attention_heads < 1 || c.policy.hidden % c.policy.attention_heads != 0) {
+    return bad("policy.attention_heads must be >= 1 and divide policy.hidden");
+  }
+  if (c.policy.segment < 1 || c.policy.segment > 65536) return bad("policy.segment must be in 1..65536");
   if (!(c.ppo.lr > 0 && c.ppo.lr < 10)) return bad("ppo.lr must be in (0, 10)");
   if (!(c.ppo.clip > 0 && c.ppo.clip < 1)) return bad("ppo.clip must be in (0, 1)");
   if (c.ppo.value_coef < 0 || c.ppo.entropy_coef < 0) return bad("ppo loss weights must be >= 0");

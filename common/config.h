@@ -14,7 +14,7 @@ namespace mcmpart::common {
 struct RunConfig {
   std::string graph = "bert-base";
   std::string hw = "mcm8-ring";
-  std::string evaluator = "maxload";
+  std::string evaluator = "cycle";  ///< the cycle-level simulator (hw/simulator.h); or maxload
   int64_t budget = 1024;     ///< evaluations (partitions scored) before stopping
   double time_limit_s = 0;   ///< wall-clock limit, 0 = none
   int64_t seed = 1;
@@ -28,6 +28,9 @@ struct PolicyConfig {
   int hidden = 64;
   int sage_layers = 2;
   int max_chips = 16;  ///< K_max: logits are produced for this many chips, masked to K
+  int attention_layers = 1;  ///< segment-recurrent attention layers over the topological order
+  int attention_heads = 4;
+  int segment = 64;  ///< nodes per attention segment (memory = the previous segment)
 };
 
 /// PPO hyper-parameters (SPEC §6).

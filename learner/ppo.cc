@@ -6,6 +6,8 @@
 #include <cmath>
 #include <numeric>
 #include <random>
+#include <sstream>
+#include <unistd.h>
 
 #include "actors/policy_net.h"
 
@@ -139,6 +141,150 @@ PpoStats PpoTrainer::Update(const std::vector<actors::EpisodeRecord>& batch) {
   stats.clip_fraction /= steps;
   stats.update_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return stats;
+}
+
+namespace {
+
+constexpr int64_t kCheckpointFormat = 1;
+
+torch::Tensor StringTensor(const std::string& s) {
+  return torch::from_blob(const_cast<char*>(s.data()), {static_cast<int64_t>(s.size())}, torch::kUInt8).clone();
+}
+std::string TensorString(const torch::Tensor& t) {
+  auto c = t.contiguous();
+  return std::string(reinterpret_cast<const char*>(c.data_ptr<uint8_t>()), static_cast<size_t>(c.numel()));
+}
+// Loading replaces parameters by name without checking shapes: compare with a fresh net.
+bool SameShapes(actors::PolicyNet& loaded, const common::PolicyConfig& config) {
+  actors::PolicyNet fresh(config);
+  auto a = loaded->named_parameters();
+  auto b = fresh->named_parameters();
+  if (a.size() != b.size()) return false;
+  for (const auto& item : b) {
+    const torch::Tensor* t = a.find(item.key());
+    if (!t || t->sizes() != item.value().sizes()) return false;
+  }
+  return true;
+}
+
+torch::Tensor I64(int64_t v) { return torch::tensor({v}, torch::kInt64); }
+torch::Tensor F64(double v) { return torch::tensor({v}, torch::kFloat64); }
+
+}  // namespace
+
+common::Status PpoTrainer::SaveCheckpoint(const std::string& path, const TrainingState& st) const {
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  try {
+    torch::serialize::OutputArchive archive;
+    torch::serialize::OutputArchive model, optim;
+    impl_->net->save(model);
+    impl_->optimizer->save(optim);
+    archive.write("model", model);
+    archive.write("optimizer", optim);
+    std::ostringstream rng;
+    rng << impl_->rng;
+    archive.write("format", I64(kCheckpointFormat));
+    archive.write("rng", StringTensor(rng.str()));
+    archive.write("config", StringTensor(st.config_text));
+    archive.write("policy_version", I64(st.policy_version));
+    archive.write("updates", I64(st.updates));
+    archive.write("evaluations", I64(st.evaluations));
+    archive.write("dropped_stale", I64(st.dropped_stale));
+    archive.write("log_rollout_rows", I64(st.log_rollout_rows));
+    archive.write("log_learner_rows", I64(st.log_learner_rows));
+    archive.write("best_throughput", F64(st.best_throughput));
+    archive.write("first_batch_best_throughput", F64(st.first_batch_best_throughput));
+    archive.write("best_step", I64(st.best_step));
+    std::vector<int64_t> best(st.best_partition.begin(), st.best_partition.end());
+    archive.write("best_partition", torch::tensor(best, torch::kInt64));
+    archive.save_to(tmp);
+  } catch (const c10::Error& e) {
+    std::remove(tmp.c_str());
+    return common::Status::Error("cannot write checkpoint '" + path + "': " + e.what_without_backtrace());
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return common::Status::Error("cannot move checkpoint into '" + path + "'");
+  }
+  return common::Status::Ok();
+}
+
+common::StatusOr<TrainingState> PpoTrainer::LoadCheckpoint(const std::string& path) {
+  if (::access(path.c_str(), R_OK) != 0) return common::Status::Error("cannot open checkpoint '" + path + "'");
+  TrainingState st;
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path);
+    // A fresh tensor per read: reading into a defined tensor resizes it in place.
+    auto get = [&](const char* key) {
+      torch::Tensor out;
+      archive.read(key, out);
+      return out;
+    };
+    torch::Tensor t = get("format");
+    if (t.item<int64_t>() != kCheckpointFormat) {
+      return common::Status::Error("checkpoint '" + path + "' has an unsupported format version");
+    }
+    // Load into a fresh copy first so a mismatch leaves this trainer untouched.
+    actors::PolicyNet net(impl_->config.policy);
+    torch::serialize::InputArchive model, optim;
+    archive.read("model", model);
+    net->load(model);
+    if (!SameShapes(net, impl_->config.policy)) {
+      return common::Status::Error("checkpoint '" + path + "' holds a policy of another shape "
+                                   "(check --hidden, --sage-layers, --max-chips, attention settings)");
+    }
+    auto optimizer = std::make_unique<torch::optim::Adam>(
+        net->parameters(), torch::optim::AdamOptions(impl_->config.ppo.lr));
+    archive.read("optimizer", optim);
+    optimizer->load(optim);
+    t = get("rng");
+    std::mt19937_64 rng;
+    std::istringstream(TensorString(t)) >> rng;
+    t = get("config");
+    st.config_text = TensorString(t);
+    auto i64 = [&](const char* key) { return get(key).item<int64_t>(); };
+    auto f64 = [&](const char* key) { return get(key).item<double>(); };
+    st.policy_version = i64("policy_version");
+    st.updates = i64("updates");
+    st.evaluations = i64("evaluations");
+    st.dropped_stale = i64("dropped_stale");
+    st.log_rollout_rows = i64("log_rollout_rows");
+    st.log_learner_rows = i64("log_learner_rows");
+    st.best_throughput = f64("best_throughput");
+    st.first_batch_best_throughput = f64("first_batch_best_throughput");
+    st.best_step = i64("best_step");
+    t = get("best_partition");
+    st.best_partition.assign(t.data_ptr<int64_t>(), t.data_ptr<int64_t>() + t.numel());
+    impl_->net = net;
+    impl_->optimizer = std::move(optimizer);
+    impl_->rng = rng;
+    impl_->net->eval();
+  } catch (const c10::Error& e) {
+    return common::Status::Error("checkpoint '" + path + "' is corrupt or was made by a policy of another shape (" +
+                                 std::string(e.what_without_backtrace()).substr(0, 200) + ")");
+  }
+  return st;
+}
+
+common::Status PpoTrainer::LoadWeights(const std::string& path) {
+  if (::access(path.c_str(), R_OK) != 0) return common::Status::Error("cannot open checkpoint '" + path + "'");
+  try {
+    torch::serialize::InputArchive archive, model;
+    archive.load_from(path);
+    archive.read("model", model);
+    actors::PolicyNet net(impl_->config.policy);
+    net->load(model);
+    if (!SameShapes(net, impl_->config.policy)) {
+      return common::Status::Error("checkpoint '" + path + "' holds a policy of another shape "
+                                   "(check --hidden, --sage-layers, --max-chips, attention settings)");
+    }
+    MCMPART_RETURN_IF_ERROR(actors::LoadFlatParameters(impl_->net, actors::FlattenParameters(net)));
+  } catch (const c10::Error& e) {
+    return common::Status::Error("checkpoint '" + path + "' is corrupt or was made by a policy of another shape (" +
+                                 std::string(e.what_without_backtrace()).substr(0, 200) + ")");
+  }
+  return common::Status::Ok();
 }
 
 }  // namespace mcmpart::learner

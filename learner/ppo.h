@@ -3,11 +3,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "actors/features.h"
 #include "actors/record.h"
 #include "common/config.h"
+#include "common/status.h"
 
 namespace mcmpart::learner {
 
@@ -17,6 +19,21 @@ struct PpoStats {
   double grad_norm = 0, learning_rate = 0;
   int epochs_run = 0;
   double update_ms = 0;
+};
+
+/// Counters and states a checkpoint carries besides weights and optimiser (SPEC §7).
+struct TrainingState {
+  int64_t policy_version = 0;
+  int64_t updates = 0;
+  int64_t evaluations = 0;
+  int64_t dropped_stale = 0;
+  int64_t log_rollout_rows = 0;  ///< run-file position at checkpoint time
+  int64_t log_learner_rows = 0;
+  double best_throughput = 0;
+  double first_batch_best_throughput = 0;
+  std::vector<int> best_partition;
+  int64_t best_step = -1;
+  std::string config_text;  ///< the run's config as TOML
 };
 
 /// Owns the trainable policy and its Adam optimiser. Not thread-safe.
@@ -37,6 +54,15 @@ class PpoTrainer {
   /// value loss, entropy bonus, minibatch epochs with approx-KL early stop, gradient clipping.
   /// Trains on the repaired or the proposed action (PpoConfig::train_on_repaired).
   PpoStats Update(const std::vector<actors::EpisodeRecord>& batch);
+
+  /// Writes weights, optimiser state, the trainer's RNG and `state` to `path` atomically
+  /// (temp file + rename).
+  common::Status SaveCheckpoint(const std::string& path, const TrainingState& state) const;
+  /// Restores weights, optimiser, RNG and returns the saved state. Errors (missing file,
+  /// corrupt file, a policy of another shape) name the path and leave the trainer unchanged.
+  common::StatusOr<TrainingState> LoadCheckpoint(const std::string& path);
+  /// Restores only the weights (fine-tuning from a pre-trained checkpoint).
+  common::Status LoadWeights(const std::string& path);
 
  private:
   struct Impl;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 
 #include "actors/features.h"
 #include "actors/policy.h"
@@ -97,6 +98,86 @@ TEST(Ppo, MaskedChipsAreNeverSampled) {
   for (int v = 0; v < f.graph.num_nodes(); ++v) {
     for (int k = 8; k < s.max_chips; ++k) EXPECT_LT(s.log_prob_table[v * s.max_chips + k], -1e6);
   }
+}
+
+}  // namespace
+}  // namespace mcmpart::learner
+
+namespace mcmpart::learner {
+namespace {
+
+std::vector<actors::EpisodeRecord> RandomBatch(actors::Policy& policy, int n, uint64_t seed) {
+  common::Rng rng(seed);
+  actors::PolicySample s = policy.Sample(0, n, rng);
+  std::vector<actors::EpisodeRecord> batch(n);
+  for (int i = 0; i < n; ++i) {
+    batch[i].proposal = s.proposals[i];
+    batch[i].logp_proposal = s.logp[i];
+    batch[i].value = s.value;
+    batch[i].reward = (s.proposals[i][0] + s.proposals[i][1]) / 14.0;
+  }
+  return batch;
+}
+
+TEST(Checkpoint, RoundTripIsBitExactAndContinuesIdentically) {
+  Fixture f;
+  common::Config c;
+  c.ppo.batch_size = 16;
+  c.ppo.minibatch = 8;
+  PpoTrainer a(c, 11);
+  a.AddGraph(f.features);
+  actors::Policy policy(c.policy, 11);
+  policy.AddGraph(f.features);
+  a.Update(RandomBatch(policy, 16, 1));
+  TrainingState st;
+  st.policy_version = 1;
+  st.updates = 1;
+  st.evaluations = 16;
+  st.best_partition = {0, 1, 2};
+  st.best_throughput = 123.5;
+  st.config_text = common::ConfigToToml(c);
+  const std::string path = ::testing::TempDir() + "/ppo.ckpt";
+  ASSERT_TRUE(a.SaveCheckpoint(path, st).ok());
+
+  PpoTrainer b(c, 999);  // different initial weights and RNG
+  b.AddGraph(f.features);
+  ASSERT_NE(a.FlatWeights(), b.FlatWeights());
+  auto loaded = b.LoadCheckpoint(path);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_EQ(a.FlatWeights(), b.FlatWeights());
+  EXPECT_EQ(loaded->policy_version, 1);
+  EXPECT_EQ(loaded->evaluations, 16);
+  EXPECT_EQ(loaded->best_partition, st.best_partition);
+  EXPECT_DOUBLE_EQ(loaded->best_throughput, 123.5);
+  EXPECT_EQ(loaded->config_text, st.config_text);
+
+  // Optimiser moments and the shuffling RNG came back too: the next update is identical.
+  auto batch = RandomBatch(policy, 16, 2);
+  a.Update(batch);
+  b.Update(batch);
+  EXPECT_EQ(a.FlatWeights(), b.FlatWeights());
+}
+
+TEST(Checkpoint, BadFilesAreErrorsThatLeaveTheTrainerUnchanged) {
+  common::Config c;
+  PpoTrainer t(c, 1);
+  const auto before = t.FlatWeights();
+  auto missing = t.LoadCheckpoint("/nonexistent/x.ckpt");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("/nonexistent/x.ckpt"), std::string::npos);
+  const std::string junk = ::testing::TempDir() + "/junk.ckpt";
+  std::ofstream(junk) << "not a checkpoint";
+  EXPECT_FALSE(t.LoadCheckpoint(junk).ok());
+  // A checkpoint of a differently sized policy.
+  common::Config wide = c;
+  wide.policy.hidden = 32;
+  PpoTrainer other(wide, 1);
+  const std::string path = ::testing::TempDir() + "/wide.ckpt";
+  ASSERT_TRUE(other.SaveCheckpoint(path, TrainingState{}).ok());
+  auto mismatch = t.LoadCheckpoint(path);
+  ASSERT_FALSE(mismatch.ok());
+  EXPECT_FALSE(t.LoadWeights(path).ok());
+  EXPECT_EQ(t.FlatWeights(), before);
 }
 
 }  // namespace
