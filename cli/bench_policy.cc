@@ -1,0 +1,80 @@
+// `mcmpart bench policy`: policy inference ms per sample and PPO update ms per batch.
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/features.h"
+#include "actors/policy.h"
+#include "cli/cli_util.h"
+#include "cli/commands.h"
+#include "common/graph_io.h"
+#include "hw/hardware.h"
+#include "learner/ppo.h"
+
+namespace mcmpart::cli {
+
+int RunBenchPolicy(int argc, char** argv) {
+  common::Config config;
+  cxxopts::Options options("mcmpart bench policy",
+                           "Policy inference time per sampled partition (one forward pass shared "
+                           "by the samples of a batch) and PPO update time per batch.");
+  options.add_options()("repeats", "timed repetitions", cxxopts::value<int>()->default_value("10"));
+  auto parsed = ParseCommand(options, argc, argv, &config);
+  if (!parsed.ok()) return ReportBadInput("bench policy", parsed.status());
+  if (parsed->help) return kExitOk;
+  const int repeats = parsed->result["repeats"].as<int>();
+  if (repeats < 1 || repeats > 100000) {
+    return ReportBadInput("bench policy", common::Status::Error("--repeats must be in 1..100000"));
+  }
+  auto graph = common::LoadGraph(config.run.graph);
+  if (!graph.ok()) return ReportBadInput("bench policy", graph.status().WithContext("--graph"));
+  auto hardware = hw::LoadHardware(config.run.hw, &*graph);
+  if (!hardware.ok()) return ReportBadInput("bench policy", hardware.status().WithContext("--hw"));
+
+  using Clock = std::chrono::steady_clock;
+  auto ms_since = [](Clock::time_point t) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+  };
+  const actors::GraphFeatures features = actors::BuildFeatures(*graph, *hardware);
+  actors::Policy policy(config.policy, static_cast<uint64_t>(config.run.seed));
+  policy.AddGraph(features);
+  common::Rng rng(1);
+  nlohmann::json result = {{"graph", graph->name}, {"nodes", graph->num_nodes()},
+                           {"hardware", hardware->name}, {"parameters", policy.num_parameters()}};
+  std::printf("policy on %s (%d nodes), %s, %zu parameters, 1 thread\n", graph->name.c_str(),
+              graph->num_nodes(), hardware->name.c_str(), policy.num_parameters());
+  policy.Sample(0, 1, rng);  // warm-up
+  for (int n : {1, 4, 16, 64}) {
+    auto t = Clock::now();
+    for (int r = 0; r < repeats; ++r) policy.Sample(0, n, rng);
+    const double per_sample = ms_since(t) / repeats / n;
+    std::printf("  inference, %2d samples per forward: %8.3f ms per sample\n", n, per_sample);
+    result["inference_ms_per_sample_batch" + std::to_string(n)] = per_sample;
+  }
+  learner::PpoTrainer trainer(config, static_cast<uint64_t>(config.run.seed));
+  trainer.AddGraph(features);
+  actors::PolicySample s = policy.Sample(0, config.ppo.batch_size, rng);
+  std::vector<actors::EpisodeRecord> batch(config.ppo.batch_size);
+  for (int i = 0; i < config.ppo.batch_size; ++i) {
+    batch[i].proposal = s.proposals[i];
+    batch[i].logp_proposal = s.logp[i];
+    batch[i].value = s.value;
+    batch[i].reward = static_cast<double>(i % 7) / 7.0;
+  }
+  const int update_repeats = std::max(1, repeats / 5);
+  auto t = Clock::now();
+  int epochs = 0;
+  for (int r = 0; r < update_repeats; ++r) epochs += trainer.Update(batch).epochs_run;
+  const double per_update = ms_since(t) / update_repeats;
+  std::printf("  PPO update, batch %d, minibatch %d, %.1f epochs on average: %8.1f ms per update\n",
+              config.ppo.batch_size, config.ppo.minibatch, static_cast<double>(epochs) / update_repeats,
+              per_update);
+  result["ppo_update_ms"] = per_update;
+  result["batch_size"] = config.ppo.batch_size;
+  if (parsed->json) std::cout << result.dump() << std::endl;
+  return kExitOk;
+}
+
+}  // namespace mcmpart::cli
