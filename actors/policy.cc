@@ -49,7 +49,7 @@ PolicySample Policy::Sample(int graph, int n, common::Rng& rng, bool greedy) {
   s.max_chips = impl_->net->max_chips();
   auto lp = out.log_probs.contiguous();
   s.log_prob_table.assign(lp.data_ptr<float>(), lp.data_ptr<float>() + lp.numel());
-  s.value = out.value.item<float>();
+  s.value = out.value[0].item<float>();
   const int nodes = static_cast<int>(lp.size(0));
   const int k = s.max_chips;
   std::vector<double> cdf(k);

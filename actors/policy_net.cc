@@ -21,8 +21,42 @@ FeatureTensors ToTensors(const GraphFeatures& f) {
                           torch::kFloat32).clone();
   t.order = torch::from_blob(const_cast<int64_t*>(f.topo_order.data()),
                              {static_cast<int64_t>(f.topo_order.size())}, torch::kInt64).clone();
-  t.num_chips = f.num_chips;
+  t.node_graph = torch::zeros({n}, torch::kInt64);
+  t.offsets = {0, n};
+  t.num_chips = {f.num_chips};
   return t;
+}
+
+FeatureTensors BatchTensors(const std::vector<const FeatureTensors*>& graphs) {
+  if (graphs.size() == 1) return *graphs[0];
+  FeatureTensors b;
+  std::vector<torch::Tensor> x, src, dst, inv_in, inv_out, hw, order, node_graph;
+  int64_t offset = 0;
+  b.offsets.push_back(0);
+  for (size_t i = 0; i < graphs.size(); ++i) {
+    const FeatureTensors& g = *graphs[i];
+    const int64_t n = g.x.size(0);
+    x.push_back(g.x);
+    src.push_back(g.src + offset);
+    dst.push_back(g.dst + offset);
+    inv_in.push_back(g.inv_in);
+    inv_out.push_back(g.inv_out);
+    hw.push_back(g.hw);
+    order.push_back(g.order + offset);
+    node_graph.push_back(torch::full({n}, static_cast<int64_t>(i), torch::kInt64));
+    offset += n;
+    b.offsets.push_back(offset);
+    b.num_chips.push_back(g.num_chips.at(0));
+  }
+  b.x = torch::cat(x);
+  b.src = torch::cat(src);
+  b.dst = torch::cat(dst);
+  b.inv_in = torch::cat(inv_in);
+  b.inv_out = torch::cat(inv_out);
+  b.hw = torch::cat(hw);
+  b.order = torch::cat(order);
+  b.node_graph = torch::cat(node_graph);
+  return b;
 }
 
 SageLayerImpl::SageLayerImpl(int hidden)
@@ -47,21 +81,24 @@ SegmentAttentionImpl::SegmentAttentionImpl(int hidden, int heads, int segment)
       norm1_(register_module("norm1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({hidden})))),
       norm2_(register_module("norm2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({hidden})))) {}
 
-torch::Tensor SegmentAttentionImpl::forward(const torch::Tensor& h, const torch::Tensor& order) {
-  const int64_t n = h.size(0);
-  auto x = h.index_select(0, order);
+torch::Tensor SegmentAttentionImpl::forward(const torch::Tensor& h, const FeatureTensors& g) {
+  auto x = h.index_select(0, g.order);
   std::vector<torch::Tensor> outs;
-  torch::Tensor memory;
-  for (int64_t s = 0; s < n; s += segment_) {
-    auto q = x.slice(0, s, std::min<int64_t>(n, s + segment_));
-    auto kv = memory.defined() ? torch::cat({memory, q}, 0) : q;
-    auto attended = std::get<0>(attn_->forward(q.unsqueeze(1), kv.unsqueeze(1), kv.unsqueeze(1), torch::Tensor(), false)).squeeze(1);
-    auto y = norm1_(q + attended);
-    y = norm2_(y + ffn_->forward(y));
-    outs.push_back(y);
-    memory = y.detach();
+  for (int gi = 0; gi < g.num_graphs(); ++gi) {
+    torch::Tensor memory;  // no memory across graphs
+    const int64_t end = g.offsets[gi + 1];
+    for (int64_t s = g.offsets[gi]; s < end; s += segment_) {
+      auto q = x.slice(0, s, std::min<int64_t>(end, s + segment_));
+      auto kv = memory.defined() ? torch::cat({memory, q}, 0) : q;
+      auto attended = std::get<0>(attn_->forward(q.unsqueeze(1), kv.unsqueeze(1), kv.unsqueeze(1),
+                                                 torch::Tensor(), false)).squeeze(1);
+      auto y = norm1_(q + attended);
+      y = norm2_(y + ffn_->forward(y));
+      outs.push_back(y);
+      memory = y.detach();
+    }
   }
-  return torch::zeros_like(h).index_copy(0, order, torch::cat(outs, 0));
+  return torch::zeros_like(h).index_copy(0, g.order, torch::cat(outs, 0));
 }
 
 PolicyNetImpl::PolicyNetImpl(const common::PolicyConfig& c) : max_chips_(c.max_chips) {
@@ -87,21 +124,23 @@ PolicyNetImpl::PolicyNetImpl(const common::PolicyConfig& c) : max_chips_(c.max_c
 }
 
 PolicyOutput PolicyNetImpl::forward(const FeatureTensors& g) {
-  auto hw = torch::relu(hw_embed_(g.hw));  // [1, h]
+  auto hw = torch::relu(hw_embed_(g.hw));  // [G, h]
   auto h = torch::relu(embed_(g.x));
   for (auto& layer : layers_) h = layer(h, g);
-  for (auto& layer : attention_) h = layer(h, g.order);
-  const int64_t n = h.size(0);
-  auto cond = torch::cat({h, hw.expand({n, hw.size(1)})}, 1);
+  for (auto& layer : attention_) h = layer(h, g);
+  auto cond = torch::cat({h, hw.index_select(0, g.node_graph)}, 1);
   auto logits = head_->forward(cond);
-  if (g.num_chips < max_chips_) {
-    auto mask = torch::zeros({max_chips_});
-    mask.slice(0, g.num_chips, max_chips_).fill_(-1e9);
-    logits = logits + mask;
+  // Chips at or above each graph's K get -1e9: probability exactly 0 after the softmax.
+  auto mask = torch::zeros({g.num_graphs(), max_chips_});
+  for (int gi = 0; gi < g.num_graphs(); ++gi) {
+    if (g.num_chips[gi] < max_chips_) mask[gi].slice(0, g.num_chips[gi], max_chips_).fill_(-1e9);
   }
+  logits = logits + mask.index_select(0, g.node_graph);
+  auto counts = torch::tensor(g.offsets, torch::kInt64).diff().to(torch::kFloat32).unsqueeze(1);
+  auto pooled = torch::zeros({g.num_graphs(), h.size(1)}).index_add(0, g.node_graph, h) / counts;
   PolicyOutput out;
   out.log_probs = torch::log_softmax(logits, 1);
-  out.value = value_->forward(torch::cat({h.mean(0, true), hw}, 1)).squeeze();
+  out.value = value_->forward(torch::cat({pooled, hw}, 1)).squeeze(1);
   return out;
 }
 

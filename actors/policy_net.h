@@ -13,18 +13,24 @@
 
 namespace mcmpart::actors {
 
-/// One graph's features as tensors, with the mean-aggregation normalisers precomputed.
+/// Features of one graph, or of a batch of G graphs as one disjoint union, as tensors with
+/// the mean-aggregation normalisers precomputed.
 struct FeatureTensors {
-  torch::Tensor x;        ///< [N, F]
-  torch::Tensor src;      ///< [E] int64
-  torch::Tensor dst;      ///< [E] int64
-  torch::Tensor inv_in;   ///< [N, 1] 1 / max(1, in-degree)
-  torch::Tensor inv_out;  ///< [N, 1] 1 / max(1, out-degree)
-  torch::Tensor hw;       ///< [1, H]
-  torch::Tensor order;    ///< [N] int64 topological order
-  int num_chips = 0;
+  torch::Tensor x;           ///< [N, F]
+  torch::Tensor src;         ///< [E] int64
+  torch::Tensor dst;         ///< [E] int64
+  torch::Tensor inv_in;      ///< [N, 1] 1 / max(1, in-degree)
+  torch::Tensor inv_out;     ///< [N, 1] 1 / max(1, out-degree)
+  torch::Tensor hw;          ///< [G, H]
+  torch::Tensor order;       ///< [N] int64: each graph's topological order, graph after graph
+  torch::Tensor node_graph;  ///< [N] int64: graph of each node
+  std::vector<int64_t> offsets;  ///< G + 1 node offsets
+  std::vector<int> num_chips;    ///< K per graph
+  int num_graphs() const { return static_cast<int>(num_chips.size()); }
 };
 FeatureTensors ToTensors(const GraphFeatures& f);
+/// Disjoint union of graphs, for one batched forward pass.
+FeatureTensors BatchTensors(const std::vector<const FeatureTensors*>& graphs);
 
 /// GraphSAGE layer (Hamilton et al., NeurIPS 2017) with separate mean aggregators over
 /// predecessors and successors, residual connection and LayerNorm.
@@ -46,7 +52,8 @@ TORCH_MODULE(SageLayer);
 class SegmentAttentionImpl : public torch::nn::Module {
  public:
   SegmentAttentionImpl(int hidden, int heads, int segment);
-  torch::Tensor forward(const torch::Tensor& h, const torch::Tensor& order);
+  /// Attends within each graph of the batch separately.
+  torch::Tensor forward(const torch::Tensor& h, const FeatureTensors& g);
 
  private:
   int segment_;
@@ -57,8 +64,8 @@ class SegmentAttentionImpl : public torch::nn::Module {
 TORCH_MODULE(SegmentAttention);
 
 struct PolicyOutput {
-  torch::Tensor log_probs;  ///< [N, K_max] log-softmax with chips ≥ K masked out
-  torch::Tensor value;      ///< [] predicted normalised reward of the graph
+  torch::Tensor log_probs;  ///< [N, K_max] log-softmax with chips ≥ K of the node's graph masked
+  torch::Tensor value;      ///< [G] predicted normalised reward per graph
 };
 
 /// GNN policy in the style of GDP (Zhou et al., 2019) as used by Xie et al. (MLSys 2022):

@@ -24,8 +24,16 @@ enum class RepairStatus {
 };
 const char* RepairStatusName(RepairStatus s);
 
+/// Necessary conditions for a valid partition to exist (pins in range and consistent with
+/// acyclic/max_hop along paths, an op or colocation group above S, total weights above K·S,
+/// weights near a node that max_hop forces onto too few chips). An error names the cause.
+common::Status DiagnoseInfeasible(const common::Graph& graph, const hw::Hardware& hw);
+
 struct RepairOptions {
   double time_limit_ms = 100.0;  ///< wall-clock budget per repair
+  /// Stop improving once this many search failures pass without a better partition (the
+  /// result is then kBestWithinLimit); 0 = search until optimal or the time limit.
+  int64_t stall_fails = 500;
 };
 
 struct RepairResult {
@@ -35,6 +43,7 @@ struct RepairResult {
   double weighted_change = 0.0;  ///< Σ w_v·[p_v ≠ q_v]
   double solve_ms = 0.0;
   std::string message;  ///< cause when kInfeasible
+  int64_t search_nodes = 0;  ///< Gecode search nodes explored (0 without search)
 };
 
 /// Repairs proposals for one (graph, hardware) pair. Construction precomputes the model's
@@ -56,6 +65,10 @@ class Repairer {
   /// A uniformly-branched random valid partition (random value order with restarts), or
   /// kInfeasible.
   RepairResult SampleValid(common::Rng& rng);
+
+  /// Every partition the constraint model admits, in search order, at most `limit` of them
+  /// (cross-checks against hw::CheckPartition on tiny graphs).
+  std::vector<common::Partition> EnumerateValid(int64_t limit);
 
  private:
   struct Impl;

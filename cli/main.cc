@@ -16,6 +16,9 @@ struct Command {
 // One line per subcommand.
 const Command kCommands[] = {
     {"train", mcmpart::cli::RunTrain, "train the partitioning policy (actor-learner, MPI)"},
+    {"import", mcmpart::cli::RunImport, "convert an ONNX / dnn-partitioning / JSON graph, report its size"},
+    {"simulate", mcmpart::cli::RunSimulate, "score one partition: throughput, latency, bottleneck, trace"},
+    {"report", mcmpart::cli::RunReport, "summarise a run file (.h5), also a running or crashed run"},
     {"bench", mcmpart::cli::RunBench, "speed benchmarks (simulate, repair, policy)"},
 };
 
@@ -44,7 +47,6 @@ int main(int argc, char** argv) {
       return c.run(argc - 1, argv + 1);
     }
   }
-  std::cerr << "mcmpart: error: unknown command '" << name << "'\n";
-  PrintUsage(std::cerr);
+  std::cerr << "mcmpart: error: unknown command '" << name << "' (see mcmpart --help)\n";
   return 2;
 }

@@ -4,6 +4,8 @@
 #include <map>
 #include <sstream>
 
+#include "common/synthetic.h"
+
 namespace mcmpart::common {
 namespace {
 
@@ -124,7 +126,7 @@ Graph MakeBert(const BertConfig& c, const std::string& name) {
 
 std::vector<std::string> BuiltinGraphNames() {
   return {"bert-base", "bert-large", "bert-medium", "bert-small", "bert-mini", "bert-tiny",
-          "bert:layers=L,hidden=H,heads=A,seq=S"};
+          "bert:layers=L,hidden=H,heads=A,seq=S", "synth:chain|residual|inception|encdec:seed=N,nodes=N"};
 }
 
 StatusOr<Graph> MakeBuiltinGraph(const std::string& name) {
@@ -136,6 +138,7 @@ StatusOr<Graph> MakeBuiltinGraph(const std::string& name) {
   };
   auto it = kPresets.find(name);
   if (it != kPresets.end()) return MakeBert(it->second, name);
+  if (name.rfind("synth:", 0) == 0) return MakeSyntheticFromName(name);
   if (name.rfind("bert:", 0) == 0) {
     BertConfig c;
     std::stringstream fields(name.substr(5));

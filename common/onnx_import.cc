@@ -1,10 +1,975 @@
-// ONNX import: placeholder until the importer lands.
+// ONNX import (libonnx + protobuf stay in this file): shape inference, constant folding and
+// per-op work and bytes for the graph IR.
 #include "common/onnx_import.h"
 
-namespace mcmpart::common {
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
 
-StatusOr<Graph> ImportOnnx(const std::string& path, const OnnxImportOptions& options) {
-  return Status::Error(path + ": ONNX import is not supported yet");
+#include <onnx/defs/schema.h>
+#include <onnx/onnx_pb.h>
+#include <onnx/shape_inference/implementation.h>
+
+#include "common/graph_io.h"
+
+namespace mcmpart::common {
+namespace {
+
+namespace ox = ::ONNX_NAMESPACE;
+
+// Vector-unit operations per output element (per input element for reductions and global
+// pools). Transcendentals count 4 (a polynomial approximation), GELU/Mish 8, softmax 5
+// (max, subtract, exp, sum, divide), layer/instance/group norm 8 (mean, variance, normalise,
+// scale, shift), inference BatchNorm 2 (fused scale and shift).
+const std::unordered_map<std::string, int>& VectorCost() {
+  static const std::unordered_map<std::string, int> kVectorCost = {
+      {"Add", 1}, {"Sub", 1}, {"Mul", 1}, {"Div", 1}, {"Max", 1}, {"Min", 1}, {"Sum", 1},
+      {"Mean", 1}, {"Equal", 1}, {"Less", 1}, {"Greater", 1}, {"LessOrEqual", 1},
+      {"GreaterOrEqual", 1}, {"And", 1}, {"Or", 1}, {"Xor", 1}, {"Not", 1}, {"Where", 1},
+      {"Mod", 1}, {"Relu", 1}, {"Neg", 1}, {"Abs", 1}, {"Clip", 1}, {"LeakyRelu", 1},
+      {"PRelu", 1}, {"Floor", 1}, {"Ceil", 1}, {"Round", 1}, {"Sign", 1}, {"Reciprocal", 1},
+      {"ThresholdedRelu", 1}, {"IsNaN", 1}, {"IsInf", 1}, {"HardSigmoid", 2}, {"HardSwish", 3},
+      {"Exp", 4}, {"Log", 4}, {"Tanh", 4}, {"Sigmoid", 4}, {"Erf", 4}, {"Sqrt", 4}, {"Pow", 4},
+      {"Sin", 4}, {"Cos", 4}, {"Softplus", 4}, {"Softsign", 2}, {"Elu", 4}, {"Selu", 4},
+      {"Celu", 4}, {"Gelu", 8}, {"Mish", 8}, {"Softmax", 5}, {"LogSoftmax", 5}, {"Hardmax", 2},
+      {"LayerNormalization", 8}, {"InstanceNormalization", 8}, {"GroupNormalization", 8},
+      {"MeanVarianceNormalization", 8}, {"LpNormalization", 4}, {"BatchNormalization", 2},
+      {"CumSum", 1}, {"TopK", 4}};
+  return kVectorCost;
+}
+
+// Reductions: one vector op per input element (two for the L2/log-sum-exp family).
+const std::unordered_map<std::string, int>& ReduceCost() {
+  static const std::unordered_map<std::string, int> kReduceCost = {
+      {"ReduceMean", 1}, {"ReduceSum", 1}, {"ReduceMax", 1}, {"ReduceMin", 1},
+      {"ReduceProd", 1}, {"ReduceL1", 1}, {"ReduceL2", 2}, {"ReduceSumSquare", 2},
+      {"ReduceLogSum", 2}, {"ReduceLogSumExp", 4}, {"ArgMax", 1}, {"ArgMin", 1},
+      {"GlobalAveragePool", 1}, {"GlobalMaxPool", 1}, {"GlobalLpPool", 2}};
+  return kReduceCost;
+}
+
+// Views: no bytes move.
+bool IsView(const std::string& op) {
+  static const std::unordered_set<std::string> kViews = {"Reshape", "Flatten", "Squeeze",
+                                                         "Unsqueeze", "Identity", "Dropout"};
+  return kViews.count(op) > 0;
+}
+
+// Read the output once, write it once.
+bool IsGatherLike(const std::string& op) {
+  static const std::unordered_set<std::string> kGathers = {"Gather", "GatherElements",
+                                                           "GatherND", "Slice"};
+  return kGathers.count(op) > 0;
+}
+
+// Read the inputs, write the output.
+bool IsCopy(const std::string& op) {
+  static const std::unordered_set<std::string> kCopies = {
+      "Transpose", "Concat", "Split", "Pad", "Cast", "CastLike", "Resize", "Upsample", "Tile",
+      "Expand", "DepthToSpace", "SpaceToDepth", "ScatterND", "ScatterElements", "Trilu",
+      "ReverseSequence", "Compress", "OneHot"};
+  return kCopies.count(op) > 0;
+}
+
+// Ops that pass a tensor on unchanged in content (for following weight graph inputs).
+bool IsLayout(const std::string& op) {
+  return IsView(op) || op == "Transpose" || op == "Cast" || op == "Expand";
+}
+
+// Whether input `slot` of `op` holds parameters (see the header for the rule).
+bool IsWeightSlot(const std::string& op, int slot) {
+  if (op == "Conv" || op == "ConvTranspose" || op == "Gemm" || op == "BatchNormalization" ||
+      op == "LayerNormalization" || op == "InstanceNormalization" || op == "GroupNormalization") {
+    return slot >= 1;
+  }
+  if (op == "MatMul" || op == "PRelu") return slot == 1;
+  if (op == "Gather") return slot == 0;
+  return false;
+}
+
+bool IsElementwiseOrConcat(const std::string& op) {
+  return op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Concat" ||
+         op == "Where" || op == "Max" || op == "Min";
+}
+
+int64_t ElementBytes(int32_t type) {
+  switch (type) {
+    case ox::TensorProto_DataType_UINT8:
+    case ox::TensorProto_DataType_INT8:
+    case ox::TensorProto_DataType_BOOL:
+      return 1;
+    case ox::TensorProto_DataType_UINT16:
+    case ox::TensorProto_DataType_INT16:
+    case ox::TensorProto_DataType_FLOAT16:
+    case ox::TensorProto_DataType_BFLOAT16:
+      return 2;
+    case ox::TensorProto_DataType_FLOAT:
+    case ox::TensorProto_DataType_INT32:
+    case ox::TensorProto_DataType_UINT32:
+      return 4;
+    case ox::TensorProto_DataType_DOUBLE:
+    case ox::TensorProto_DataType_INT64:
+    case ox::TensorProto_DataType_UINT64:
+    case ox::TensorProto_DataType_COMPLEX64:
+      return 8;
+    case ox::TensorProto_DataType_COMPLEX128:
+      return 16;
+    default:
+      return 0;
+  }
+}
+
+bool IsFloatOr8Bit(int32_t type) {
+  return type == ox::TensorProto_DataType_FLOAT || type == ox::TensorProto_DataType_FLOAT16 ||
+         type == ox::TensorProto_DataType_BFLOAT16 || type == ox::TensorProto_DataType_DOUBLE ||
+         type == ox::TensorProto_DataType_INT8 || type == ox::TensorProto_DataType_UINT8;
+}
+
+bool IsInteger(int32_t type) {
+  return type == ox::TensorProto_DataType_INT64 || type == ox::TensorProto_DataType_INT32 ||
+         type == ox::TensorProto_DataType_INT16 || type == ox::TensorProto_DataType_UINT64 ||
+         type == ox::TensorProto_DataType_UINT32 || type == ox::TensorProto_DataType_UINT16 ||
+         type == ox::TensorProto_DataType_BOOL;
+}
+
+// Static type and shape of one tensor.
+struct TensorInfo {
+  bool has_type = false;
+  bool static_shape = false;
+  int32_t elem_type = 0;
+  std::vector<int64_t> dims;
+  std::string symbolic;  // first symbolic dim name, for the error message
+
+  int64_t elements() const {
+    int64_t e = 1;
+    for (int64_t d : dims) e *= d;
+    return e;
+  }
+  int64_t bytes() const { return elements() * ElementBytes(elem_type); }
+};
+
+TensorInfo InfoFromType(const ox::TypeProto& type) {
+  TensorInfo info;
+  if (!type.has_tensor_type()) return info;
+  const ox::TypeProto_Tensor& t = type.tensor_type();
+  info.has_type = true;
+  info.elem_type = t.elem_type();
+  if (!t.has_shape()) return info;
+  info.static_shape = true;
+  for (const auto& d : t.shape().dim()) {
+    if (d.has_dim_value() && d.dim_value() >= 0) {
+      info.dims.push_back(d.dim_value());
+    } else {
+      info.static_shape = false;
+      if (info.symbolic.empty()) info.symbolic = d.has_dim_param() ? d.dim_param() : "?";
+    }
+  }
+  return info;
+}
+
+int64_t Product(const std::vector<int64_t>& v, size_t begin, size_t end) {
+  int64_t p = 1;
+  for (size_t i = begin; i < end && i < v.size(); ++i) p *= v[i];
+  return p;
+}
+
+int64_t IntAttr(const ox::NodeProto& node, const char* name, int64_t fallback) {
+  for (const auto& a : node.attribute()) {
+    if (a.name() == name && a.has_i()) return a.i();
+  }
+  return fallback;
+}
+
+std::vector<int64_t> IntsAttr(const ox::NodeProto& node, const char* name) {
+  for (const auto& a : node.attribute()) {
+    if (a.name() == name) return {a.ints().begin(), a.ints().end()};
+  }
+  return {};
+}
+
+
+// A small integer tensor whose values are known before shape inference runs.
+struct IntValue {
+  std::vector<int64_t> dims;
+  std::vector<int64_t> data;
+  int32_t type = ox::TensorProto_DataType_INT64;
+};
+
+constexpr int64_t kMaxFoldElements = 4096;
+
+bool ReadIntTensor(const ox::TensorProto& t, IntValue* out) {
+  const int32_t type = t.data_type();
+  if (type != ox::TensorProto_DataType_INT64 && type != ox::TensorProto_DataType_INT32) return false;
+  out->dims.assign(t.dims().begin(), t.dims().end());
+  out->type = type;
+  int64_t n = 1;
+  for (int64_t d : out->dims) n *= d;
+  if (n < 0 || n > kMaxFoldElements || t.data_location() == ox::TensorProto_DataLocation_EXTERNAL) {
+    return false;
+  }
+  out->data.clear();
+  if (t.has_raw_data()) {
+    const std::string& raw = t.raw_data();
+    const size_t width = type == ox::TensorProto_DataType_INT64 ? 8 : 4;
+    if (raw.size() != static_cast<size_t>(n) * width) return false;
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t v = 0;
+      if (width == 8) {
+        std::memcpy(&v, raw.data() + i * 8, 8);
+      } else {
+        int32_t v32 = 0;
+        std::memcpy(&v32, raw.data() + i * 4, 4);
+        v = v32;
+      }
+      out->data.push_back(v);
+    }
+  } else if (type == ox::TensorProto_DataType_INT64) {
+    out->data.assign(t.int64_data().begin(), t.int64_data().end());
+  } else {
+    out->data.assign(t.int32_data().begin(), t.int32_data().end());
+  }
+  return static_cast<int64_t>(out->data.size()) == n;
+}
+
+int64_t NormAxis(int64_t axis, int64_t rank) { return axis < 0 ? axis + rank : axis; }
+
+// Evaluates the integer shape arithmetic exporters emit (Shape → Gather → Add/Mod → Concat
+// → Pad/Reshape) that ONNX's data propagation leaves open. False when not computable.
+bool EvalIntNode(const ox::NodeProto& node, const std::vector<const IntValue*>& in,
+                 const std::vector<const TensorInfo*>& in_info, IntValue* out) {
+  const std::string& op = node.op_type();
+  auto all = [&](size_t count) {
+    if (in.size() < count) return false;
+    for (size_t i = 0; i < count; ++i) {
+      if (!in[i]) return false;
+    }
+    return true;
+  };
+  if (op == "Shape") {
+    if (in_info.empty() || !in_info[0] || !in_info[0]->static_shape) return false;
+    const auto& d = in_info[0]->dims;
+    const int64_t r = static_cast<int64_t>(d.size());
+    int64_t start = std::clamp<int64_t>(NormAxis(IntAttr(node, "start", 0), r), 0, r);
+    int64_t end = std::clamp<int64_t>(NormAxis(IntAttr(node, "end", r), r), 0, r);
+    out->data.assign(d.begin() + start, d.begin() + std::max(start, end));
+    out->dims = {static_cast<int64_t>(out->data.size())};
+    return true;
+  }
+  if (op == "Identity" || op == "Cast") {
+    if (!all(1)) return false;
+    if (op == "Cast") {
+      const int64_t to = IntAttr(node, "to", 0);
+      if (to != ox::TensorProto_DataType_INT64 && to != ox::TensorProto_DataType_INT32) return false;
+      *out = *in[0];
+      out->type = static_cast<int32_t>(to);
+      return true;
+    }
+    *out = *in[0];
+    return true;
+  }
+  if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Mod" || op == "Max" ||
+      op == "Min") {
+    if (!all(2)) return false;
+    const IntValue& a = *in[0];
+    const IntValue& b = *in[1];
+    if (a.data.size() != b.data.size() && a.data.size() != 1 && b.data.size() != 1) return false;
+    const bool take_a = a.data.size() != b.data.size() ? a.data.size() > b.data.size()
+                                                       : a.dims.size() >= b.dims.size();
+    *out = take_a ? a : b;
+    for (size_t i = 0; i < out->data.size(); ++i) {
+      const int64_t x = a.data[a.data.size() == 1 ? 0 : i], y = b.data[b.data.size() == 1 ? 0 : i];
+      if ((op == "Div" || op == "Mod") && y == 0) return false;
+      int64_t r = 0;
+      if (op == "Add") r = x + y;
+      else if (op == "Sub") r = x - y;
+      else if (op == "Mul") r = x * y;
+      else if (op == "Div") r = x / y;
+      else if (op == "Max") r = std::max(x, y);
+      else if (op == "Min") r = std::min(x, y);
+      else r = IntAttr(node, "fmod", 0) ? x % y : ((x % y) + y) % y;  // Python-style for fmod=0
+      out->data[i] = r;
+    }
+    return true;
+  }
+  if (op == "Unsqueeze" || op == "Squeeze") {
+    if (!all(1) || in[0]->data.size() > 1) return false;
+    out->data = in[0]->data;
+    out->dims = op == "Unsqueeze" ? std::vector<int64_t>{static_cast<int64_t>(out->data.size())}
+                                  : std::vector<int64_t>{};
+    if (op == "Unsqueeze" && !in[0]->dims.empty()) return false;
+    return true;
+  }
+  if (op == "Concat") {
+    out->data.clear();
+    for (const IntValue* v : in) {
+      if (!v || v->dims.size() != 1) return false;
+      out->data.insert(out->data.end(), v->data.begin(), v->data.end());
+    }
+    out->dims = {static_cast<int64_t>(out->data.size())};
+    return true;
+  }
+  if (op == "Gather") {
+    if (!all(2) || in[0]->dims.size() != 1 || in[1]->dims.size() > 1) return false;
+    const int64_t n = static_cast<int64_t>(in[0]->data.size());
+    out->data.clear();
+    for (int64_t idx : in[1]->data) {
+      idx = NormAxis(idx, n);
+      if (idx < 0 || idx >= n) return false;
+      out->data.push_back(in[0]->data[idx]);
+    }
+    out->dims = in[1]->dims;
+    return true;
+  }
+  if (op == "Slice") {
+    for (int i = 3; i < node.input_size(); ++i) {
+      if (!node.input(i).empty() && !in[i]) return false;
+    }
+    if (!all(3) || in[0]->dims.empty() || in[1]->data.size() != 1 || in[2]->data.size() != 1) return false;
+    if (in.size() > 3 && in[3] && (in[3]->data.size() != 1 ||
+                                   NormAxis(in[3]->data[0], in[0]->dims.size()) != 0)) {
+      return false;
+    }
+    const int64_t step = in.size() > 4 && in[4] ? in[4]->data.at(0) : 1;
+    const int64_t n = in[0]->dims[0];
+    if (step == 0 || n == 0) return false;
+    const int64_t inner = static_cast<int64_t>(in[0]->data.size()) / n;
+    int64_t b = in[1]->data[0], e = in[2]->data[0];
+    b = b < 0 ? std::max<int64_t>(b + n, 0) : b;
+    e = e < 0 ? (e < -n ? -1 : e + n) : e;
+    if (step > 0) {
+      b = std::min(b, n);
+      e = std::clamp<int64_t>(e, 0, n);
+    } else {
+      b = std::min(b, n - 1);
+      e = std::clamp<int64_t>(e, -1, n - 1);
+    }
+    out->data.clear();
+    int64_t rows = 0;
+    for (int64_t r = b; step > 0 ? r < e : r > e; r += step, ++rows) {
+      out->data.insert(out->data.end(), in[0]->data.begin() + r * inner,
+                       in[0]->data.begin() + (r + 1) * inner);
+    }
+    out->dims = in[0]->dims;
+    out->dims[0] = rows;
+    return true;
+  }
+  if (op == "ConstantOfShape") {
+    if (!all(1) || in[0]->dims.size() != 1) return false;
+    IntValue fill;
+    bool has_value = false;
+    for (const auto& a : node.attribute()) {
+      if (a.name() == "value" && a.has_t()) has_value = ReadIntTensor(a.t(), &fill);
+    }
+    if (!has_value || fill.data.size() != 1) return false;
+    int64_t count = 1;
+    for (int64_t d : in[0]->data) count *= d;
+    if (count < 0 || count > kMaxFoldElements) return false;
+    out->dims = in[0]->data;
+    out->data.assign(count, fill.data[0]);
+    out->type = fill.type;
+    return true;
+  }
+  if (op == "Reshape") {
+    if (!all(2)) return false;
+    std::vector<int64_t> dims = in[1]->data;
+    int64_t known = 1, infer = -1;
+    for (size_t i = 0; i < dims.size(); ++i) {
+      if (dims[i] == 0 && i < in[0]->dims.size()) dims[i] = in[0]->dims[i];
+      if (dims[i] == -1) {
+        infer = static_cast<int64_t>(i);
+      } else {
+        known *= dims[i];
+      }
+    }
+    const int64_t total = static_cast<int64_t>(in[0]->data.size());
+    if (infer >= 0) {
+      if (known <= 0 || total % known != 0) return false;
+      dims[infer] = total / known;
+    } else if (known != total) {
+      return false;
+    }
+    *out = *in[0];
+    out->dims = dims;
+    return true;
+  }
+  if (op == "Transpose") {
+    if (!all(1)) return false;
+    const std::vector<int64_t>& d = in[0]->dims;
+    const size_t r = d.size();
+    std::vector<int64_t> perm = IntsAttr(node, "perm");
+    if (perm.empty()) {
+      for (size_t i = 0; i < r; ++i) perm.push_back(static_cast<int64_t>(r - 1 - i));
+    }
+    if (perm.size() != r) return false;
+    std::vector<int64_t> stride(r, 1);
+    for (size_t i = r; i-- > 1;) stride[i - 1] = stride[i] * d[i];
+    out->type = in[0]->type;
+    out->dims.clear();
+    for (int64_t p : perm) out->dims.push_back(d[p]);
+    out->data.assign(in[0]->data.size(), 0);
+    std::vector<int64_t> idx(r, 0);
+    for (size_t flat = 0; flat < out->data.size(); ++flat) {
+      int64_t src = 0;
+      for (size_t k = 0; k < r; ++k) src += idx[k] * stride[perm[k]];
+      out->data[flat] = in[0]->data[src];
+      for (size_t k = r; k-- > 0;) {
+        if (++idx[k] < out->dims[k]) break;
+        idx[k] = 0;
+      }
+    }
+    return true;
+  }
+  return false;
+}
+
+class Importer {
+ public:
+  Importer(const std::string& path, const OnnxImportOptions& options, OnnxImportReport* report)
+      : path_(path), options_(options), report_(report) {}
+
+  StatusOr<Graph> Run();
+
+ private:
+  Status Load();
+  StatusOr<bool> FoldIntegerSubgraphs();
+  Status CollectTensorInfo();
+  Status SortNodes();
+  void ClassifyGraphInputs();
+  Status Convert();
+  Status ConvertNode(const ox::NodeProto& node, int index);
+  Status SetCost(const ox::NodeProto& node, const std::string& where, Node* out);
+  StatusOr<TensorInfo> Shape(const std::string& tensor, const std::string& where) const;
+  std::string NodeLabel(const ox::NodeProto& node, int index) const;
+
+  const std::string path_;
+  const OnnxImportOptions options_;
+  OnnxImportReport* report_;
+  OnnxImportReport own_report_;
+
+  ox::ModelProto model_;
+  std::unordered_map<std::string, TensorInfo> info_;
+  std::unordered_set<std::string> initializers_;
+  std::unordered_set<std::string> weight_inputs_;
+  std::vector<int> order_;  // ONNX node indices in topological order
+  std::unordered_map<std::string, std::vector<std::pair<int, int>>> consumers_;  // (node, slot)
+
+  // Folded tensors; each maps to the weight tensors it derives from.
+  std::unordered_map<std::string, std::vector<std::string>> const_weights_;
+  std::unordered_map<std::string, int> producer_;  // live tensor → IR node
+  std::unordered_set<std::string> used_names_;
+  std::map<std::string, int> unknown_ops_;
+  Graph graph_;
+};
+
+StatusOr<Graph> Importer::Run() {
+  if (!report_) report_ = &own_report_;
+  MCMPART_RETURN_IF_ERROR(Load());
+  MCMPART_RETURN_IF_ERROR(CollectTensorInfo());
+  MCMPART_RETURN_IF_ERROR(SortNodes());
+  ClassifyGraphInputs();
+  MCMPART_RETURN_IF_ERROR(Convert());
+  if (!unknown_ops_.empty()) {
+    std::string list;
+    for (const auto& [op, count] : unknown_ops_) {
+      list += (list.empty() ? "" : ", ") + op + " x" + std::to_string(count);
+    }
+    report_->warnings.push_back(path_ + ": " + std::to_string(report_->unknown_nodes) +
+                                " node(s) of unknown op types (" + list +
+                                ") use the fallback cost: one vector op per output element");
+  }
+  if (report_ == &own_report_) {
+    for (const std::string& w : own_report_.warnings) std::cerr << "warning: " << w << "\n";
+  }
+  Status st = graph_.Finalize();
+  if (!st.ok()) return st.WithContext(path_);
+  return std::move(graph_);
+}
+
+Status Importer::Load() {
+  MCMPART_ASSIGN_OR_RETURN(std::string bytes, ReadFile(path_));
+  if (bytes.empty()) return Status::Error(path_ + ": empty file (expected an ONNX model)");
+  if (!model_.ParseFromString(bytes)) {
+    return Status::Error(path_ + ": not a valid ONNX model (protobuf parse failed: truncated, "
+                         "corrupt or not an .onnx file)");
+  }
+  if (model_.ir_version() <= 0 || !model_.has_graph() || model_.graph().node_size() == 0) {
+    return Status::Error(path_ + ": not an ONNX model (no ir_version or an empty graph)");
+  }
+  report_->onnx_nodes = model_.graph().node_size();
+  // Shape inference, then fold integer shape arithmetic it left open into initializers and
+  // infer again, until nothing more folds.
+  for (int round = 0; round < 64; ++round) {
+    if (round > 0) {
+      // Drop shapes left symbolic so the next inference can replace them.
+      google::protobuf::RepeatedPtrField<ox::ValueInfoProto> keep;
+      for (const auto& vi : model_.graph().value_info()) {
+        if (InfoFromType(vi.type()).static_shape) *keep.Add() = vi;
+      }
+      model_.mutable_graph()->mutable_value_info()->Swap(&keep);
+    }
+    try {
+      ox::ShapeInferenceOptions opts(/*check_type_val=*/false, /*strict_mode_val=*/0,
+                                     /*data_prop_val=*/true);
+      ox::shape_inference::InferShapes(model_, ox::OpSchemaRegistry::Instance(), opts);
+    } catch (const std::exception& e) {
+      return Status::Error(path_ + ": ONNX shape inference failed: " + e.what());
+    }
+    MCMPART_ASSIGN_OR_RETURN(bool changed, FoldIntegerSubgraphs());
+    if (!changed) break;
+  }
+  graph_.name = path_;
+  size_t slash = graph_.name.find_last_of('/');
+  if (slash != std::string::npos) graph_.name = graph_.name.substr(slash + 1);
+  if (graph_.name.size() > 5) graph_.name.resize(graph_.name.size() - 5);  // ".onnx"
+  return Status::Ok();
+}
+
+StatusOr<bool> Importer::FoldIntegerSubgraphs() {
+  ox::GraphProto* g = model_.mutable_graph();
+  std::unordered_map<std::string, TensorInfo> info;
+  for (const auto& vi : g->input()) info[vi.name()] = InfoFromType(vi.type());
+  for (const auto& vi : g->value_info()) info[vi.name()] = InfoFromType(vi.type());
+  std::unordered_map<std::string, IntValue> values;
+  for (const auto& init : g->initializer()) {
+    IntValue v;
+    if (ReadIntTensor(init, &v)) values[init.name()] = std::move(v);
+  }
+  // Nodes are usually stored in topological order; a few sweeps cover the rest.
+  std::vector<bool> folded(g->node_size(), false);
+  bool any = false;
+  for (int sweep = 0; sweep < 3; ++sweep) {
+    bool progress = false;
+    for (int i = 0; i < g->node_size(); ++i) {
+      const ox::NodeProto& node = g->node(i);
+      if (folded[i] || node.output_size() != 1 || node.output(0).empty()) continue;
+      if (!(node.domain().empty() || node.domain() == "ai.onnx")) continue;
+      IntValue out;
+      bool ok = false;
+      if (node.op_type() == "Constant") {
+        for (const auto& a : node.attribute()) {
+          if (a.name() == "value" && a.has_t()) ok = ReadIntTensor(a.t(), &out);
+        }
+      } else {
+        std::vector<const IntValue*> in;
+        std::vector<const TensorInfo*> in_info;
+        for (const std::string& name : node.input()) {
+          auto v = values.find(name);
+          in.push_back(v == values.end() ? nullptr : &v->second);
+          auto t = info.find(name);
+          in_info.push_back(t == info.end() ? nullptr : &t->second);
+        }
+        ok = EvalIntNode(node, in, in_info, &out);
+      }
+      if (!ok) continue;
+      values[node.output(0)] = std::move(out);
+      folded[i] = true;
+      progress = true;
+      any = any || node.op_type() != "Constant";
+    }
+    if (!progress) break;
+  }
+  if (!any) return false;
+  // Replace folded nodes by initializers; keep Constant nodes nobody else folded from.
+  std::unordered_set<std::string> consumed_by_live;
+  for (int i = 0; i < g->node_size(); ++i) {
+    if (folded[i]) continue;
+    for (const std::string& in : g->node(i).input()) consumed_by_live.insert(in);
+  }
+  for (const auto& vi : g->output()) consumed_by_live.insert(vi.name());
+  google::protobuf::RepeatedPtrField<ox::NodeProto> kept;
+  for (int i = 0; i < g->node_size(); ++i) {
+    const ox::NodeProto& node = g->node(i);
+    if (!folded[i]) {
+      *kept.Add() = node;
+      continue;
+    }
+    ++report_->folded_nodes;
+    if (!consumed_by_live.count(node.output(0))) continue;
+    const IntValue& v = values[node.output(0)];
+    ox::TensorProto* t = g->add_initializer();
+    t->set_name(node.output(0));
+    t->set_data_type(v.type);
+    for (int64_t d : v.dims) t->add_dims(d);
+    for (int64_t x : v.data) {
+      if (v.type == ox::TensorProto_DataType_INT32) {
+        t->add_int32_data(static_cast<int32_t>(x));
+      } else {
+        t->add_int64_data(x);
+      }
+    }
+  }
+  g->mutable_node()->Swap(&kept);
+  return true;
+}
+
+Status Importer::CollectTensorInfo() {
+  const ox::GraphProto& g = model_.graph();
+  for (const auto& vi : g.input()) info_[vi.name()] = InfoFromType(vi.type());
+  for (const auto& vi : g.value_info()) info_[vi.name()] = InfoFromType(vi.type());
+  for (const auto& vi : g.output()) {
+    if (!info_.count(vi.name()) || !info_[vi.name()].static_shape) info_[vi.name()] = InfoFromType(vi.type());
+  }
+  for (const auto& init : g.initializer()) {
+    TensorInfo t;
+    t.has_type = true;
+    t.static_shape = true;
+    t.elem_type = init.data_type();
+    t.dims.assign(init.dims().begin(), init.dims().end());
+    info_[init.name()] = t;
+    initializers_.insert(init.name());
+  }
+  return Status::Ok();
+}
+
+std::string Importer::NodeLabel(const ox::NodeProto& node, int index) const {
+  return "node " + std::to_string(index) + " '" + node.name() + "' (" + node.op_type() + ")";
+}
+
+Status Importer::SortNodes() {
+  const ox::GraphProto& g = model_.graph();
+  const int n = g.node_size();
+  std::unordered_map<std::string, int> made_by;
+  for (int i = 0; i < n; ++i) {
+    for (const std::string& out : g.node(i).output()) {
+      if (out.empty()) continue;
+      if (!made_by.emplace(out, i).second) {
+        return Status::Error(path_ + ": tensor '" + out + "' is produced by two nodes (" +
+                             NodeLabel(g.node(made_by[out]), made_by[out]) + " and " +
+                             NodeLabel(g.node(i), i) + ")");
+      }
+    }
+  }
+  std::unordered_set<std::string> sources(initializers_);
+  for (const auto& vi : g.input()) sources.insert(vi.name());
+  std::vector<std::vector<int>> succ(n);
+  std::vector<int> indeg(n, 0);
+  for (int i = 0; i < n; ++i) {
+    const ox::NodeProto& node = g.node(i);
+    std::set<int> preds;
+    for (int s = 0; s < node.input_size(); ++s) {
+      const std::string& in = node.input(s);
+      if (in.empty()) continue;
+      consumers_[in].emplace_back(i, s);
+      auto it = made_by.find(in);
+      if (it != made_by.end()) {
+        preds.insert(it->second);
+      } else if (!sources.count(in)) {
+        return Status::Error(path_ + ": " + NodeLabel(node, i) + " reads tensor '" + in +
+                             "', which no node, graph input or initializer provides");
+      }
+    }
+    for (int p : preds) {
+      succ[p].push_back(i);
+      ++indeg[i];
+    }
+  }
+  std::vector<int> ready;
+  for (int i = n - 1; i >= 0; --i) {
+    if (indeg[i] == 0) ready.push_back(i);
+  }
+  while (!ready.empty()) {
+    int v = ready.back();
+    ready.pop_back();
+    order_.push_back(v);
+    for (int s : succ[v]) {
+      if (--indeg[s] == 0) ready.push_back(s);
+    }
+  }
+  if (static_cast<int>(order_.size()) != n) {
+    for (int i = 0; i < n; ++i) {
+      if (indeg[i] > 0) {
+        return Status::Error(path_ + ": the ONNX graph has a cycle through " + NodeLabel(g.node(i), i));
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+void Importer::ClassifyGraphInputs() {
+  const ox::GraphProto& g = model_.graph();
+  bool first = true;
+  for (const auto& vi : g.input()) {
+    const std::string& name = vi.name();
+    if (initializers_.count(name)) continue;
+    const bool is_first = first;
+    first = false;
+    const bool integer = IsInteger(info_[name].elem_type);
+    // Follow layout ops from the input to the slots that consume it.
+    std::vector<std::string> frontier = {name};
+    std::unordered_set<std::string> seen = {name};
+    bool weight = false;
+    while (!frontier.empty() && !weight) {
+      std::string t = frontier.back();
+      frontier.pop_back();
+      for (const auto& [ni, slot] : consumers_[t]) {
+        const ox::NodeProto& node = g.node(ni);
+        const std::string& op = node.op_type();
+        if (IsWeightSlot(op, slot) ||
+            (IsElementwiseOrConcat(op) && !is_first && !integer)) {
+          weight = true;
+          break;
+        }
+        if (IsLayout(op) && slot == 0) {
+          for (const std::string& out : node.output()) {
+            if (!out.empty() && seen.insert(out).second) frontier.push_back(out);
+          }
+        }
+      }
+    }
+    if (weight) weight_inputs_.insert(name);
+  }
+}
+
+StatusOr<TensorInfo> Importer::Shape(const std::string& tensor, const std::string& where) const {
+  auto it = info_.find(tensor);
+  if (it == info_.end() || !it->second.has_type) {
+    return Status::Error(path_ + ": " + where + ": tensor '" + tensor +
+                         "' has no inferred type or shape (export with fixed input sizes)");
+  }
+  if (!it->second.static_shape) {
+    return Status::Error(path_ + ": " + where + ": tensor '" + tensor +
+                         "' has no static shape after ONNX shape inference" +
+                         (it->second.symbolic.empty() ? "" : " (symbolic dim '" + it->second.symbolic + "')") +
+                         "; export with fixed input sizes (no dynamic axes)");
+  }
+  if (ElementBytes(it->second.elem_type) == 0) {
+    return Status::Error(path_ + ": " + where + ": tensor '" + tensor +
+                         "' has an unsupported element type " + std::to_string(it->second.elem_type));
+  }
+  return it->second;
+}
+
+Status Importer::Convert() {
+  const ox::GraphProto& g = model_.graph();
+  // Weights and constants.
+  for (const auto& init : g.initializer()) const_weights_[init.name()] = {init.name()};
+  for (const std::string& w : weight_inputs_) const_weights_[w] = {w};
+  // Data inputs.
+  for (const auto& vi : g.input()) {
+    if (const_weights_.count(vi.name())) continue;
+    MCMPART_ASSIGN_OR_RETURN(TensorInfo t, Shape(vi.name(), "graph input"));
+    Node n;
+    n.name = vi.name();
+    n.op = "Input";
+    n.op_class = OpClass::kInput;
+    n.shape = t.dims;
+    n.output_bytes = t.bytes();
+    used_names_.insert(n.name);
+    producer_[vi.name()] = graph_.AddNode(std::move(n));
+  }
+  for (int i : order_) MCMPART_RETURN_IF_ERROR(ConvertNode(g.node(i), i));
+  return Status::Ok();
+}
+
+Status Importer::ConvertNode(const ox::NodeProto& node, int index) {
+  const std::string& op = node.op_type();
+  const bool standard = node.domain().empty() || node.domain() == "ai.onnx";
+  // Fold constants and shape-only computations.
+  bool all_const = true, any_input = false;
+  for (const std::string& in : node.input()) {
+    if (in.empty()) continue;
+    any_input = true;
+    if (!const_weights_.count(in)) all_const = false;
+  }
+  bool fold = all_const;
+  if (standard && (op == "Shape" || op == "Size") && node.input_size() > 0) {
+    auto it = info_.find(node.input(0));
+    fold = fold || (it != info_.end() && it->second.static_shape);
+  }
+  if (fold) {
+    std::vector<std::string> weights;
+    if (!(op == "Shape" || op == "Size")) {
+      for (const std::string& in : node.input()) {
+        if (in.empty()) continue;
+        for (const std::string& w : const_weights_[in]) weights.push_back(w);
+      }
+    }
+    if (op == "Constant" && !any_input) {
+      for (const std::string& out : node.output()) weights.push_back(out);
+    }
+    std::sort(weights.begin(), weights.end());
+    weights.erase(std::unique(weights.begin(), weights.end()), weights.end());
+    for (const std::string& out : node.output()) {
+      if (!out.empty()) const_weights_[out] = weights;
+    }
+    ++report_->folded_nodes;
+    return Status::Ok();
+  }
+
+  const std::string where = NodeLabel(node, index);
+  Node n;
+  n.name = node.name().empty() ? op + "_" + std::to_string(index) : node.name();
+  if (used_names_.count(n.name)) {
+    std::string base = n.name;
+    for (int k = 1; used_names_.count(n.name); ++k) n.name = base + "_" + std::to_string(k);
+  }
+  used_names_.insert(n.name);
+  n.op = standard ? op : node.domain() + "." + op;
+
+  // Output sizes: output 0 always, other outputs when something reads them.
+  for (int o = 0; o < node.output_size(); ++o) {
+    const std::string& out = node.output(o);
+    if (out.empty() || (o > 0 && consumers_[out].empty())) continue;
+    MCMPART_ASSIGN_OR_RETURN(TensorInfo t, Shape(out, where));
+    if (o == 0) n.shape = t.dims;
+    n.output_bytes += t.bytes();
+  }
+  // Weights charged to this node.
+  std::set<std::string> weights;
+  for (const std::string& in : node.input()) {
+    auto it = const_weights_.find(in);
+    if (it == const_weights_.end()) continue;
+    weights.insert(it->second.begin(), it->second.end());
+  }
+  for (const std::string& w : weights) {
+    auto it = info_.find(w);
+    if (it == info_.end() || !it->second.static_shape) continue;
+    if (IsFloatOr8Bit(it->second.elem_type) && it->second.elements() > 1) n.weight_bytes += it->second.bytes();
+  }
+  bool unknown = !standard;
+  if (standard) {
+    MCMPART_RETURN_IF_ERROR(SetCost(node, where, &n));
+    unknown = n.moved_bytes < 0;
+  }
+  if (unknown) {
+    if (options_.strict) {
+      return Status::Error(path_ + ": " + where + ": unknown op type '" + n.op +
+                           "' (strict import; without --strict it gets the fallback cost)");
+    }
+    n.op_class = OpClass::kVector;
+    n.vector_ops = Product(n.shape, 0, n.shape.size());
+    n.moved_bytes = 0;
+    ++unknown_ops_[n.op];
+    ++report_->unknown_nodes;
+  }
+  const int id = graph_.AddNode(std::move(n));
+  // Edges: bytes of every live tensor this node reads, summed per producer.
+  std::map<int, int64_t> in_bytes;
+  std::set<std::string> read;
+  for (const std::string& in : node.input()) {
+    if (in.empty() || const_weights_.count(in) || !read.insert(in).second) continue;
+    auto it = producer_.find(in);
+    assert(it != producer_.end() && "topological order puts producers first");
+    MCMPART_ASSIGN_OR_RETURN(TensorInfo t, Shape(in, where));
+    in_bytes[it->second] += t.bytes();
+  }
+  for (const auto& [src, bytes] : in_bytes) {
+    Edge e;
+    e.src = src;
+    e.dst = id;
+    e.bytes = bytes;
+    graph_.edges.push_back(e);
+  }
+  for (const std::string& out : node.output()) {
+    if (!out.empty()) producer_[out] = id;
+  }
+  return Status::Ok();
+}
+
+// Sets op_class and work. Unknown ops leave moved_bytes = -1 for the caller's fallback.
+Status Importer::SetCost(const ox::NodeProto& node, const std::string& where, Node* n) {
+  const std::string& op = node.op_type();
+  const int64_t out_elems = Product(n->shape, 0, n->shape.size());
+  auto input = [&](int i) { return Shape(node.input(i), where); };
+  auto has_input = [&](int i) { return node.input_size() > i && !node.input(i).empty(); };
+  auto gemm_error = [&]() {
+    return Status::Error(path_ + ": " + where + ": operand shapes do not form a matrix product");
+  };
+
+  if (op == "Conv" || op == "ConvTranspose") {
+    if (node.input_size() < 2) return gemm_error();
+    MCMPART_ASSIGN_OR_RETURN(TensorInfo x, input(0));
+    MCMPART_ASSIGN_OR_RETURN(TensorInfo w, input(1));
+    if (x.dims.size() < 3 || w.dims.size() != x.dims.size() || n->shape.size() != x.dims.size()) {
+      return gemm_error();
+    }
+    const int64_t groups = std::max<int64_t>(1, IntAttr(node, "group", 1));
+    const int64_t kernel = Product(w.dims, 2, w.dims.size());
+    n->op_class = OpClass::kConv;
+    if (op == "Conv") {
+      // im2col: W is [Cout, Cin/groups, k...], Y is [N, Cout, spatial...].
+      n->gemm = {groups, n->shape[0] * Product(n->shape, 2, n->shape.size()), w.dims[1] * kernel,
+                 w.dims[0] / groups};
+    } else {
+      // W is [Cin, Cout/groups, k...]: every input pixel scatters a k-window per output channel.
+      n->gemm = {groups, x.dims[0] * Product(x.dims, 2, x.dims.size()), w.dims[0] / groups,
+                 w.dims[1] * kernel};
+    }
+    if (has_input(2)) n->vector_ops = out_elems;
+  } else if (op == "Gemm") {
+    if (node.input_size() < 2) return gemm_error();
+    MCMPART_ASSIGN_OR_RETURN(TensorInfo a, input(0));
+    if (a.dims.size() != 2 || n->shape.size() != 2) return gemm_error();
+    const int64_t k = IntAttr(node, "transA", 0) ? a.dims[0] : a.dims[1];
+    n->op_class = OpClass::kMatMul;
+    n->gemm = {1, n->shape[0], k, n->shape[1]};
+    if (has_input(2)) n->vector_ops = out_elems;
+  } else if (op == "MatMul" || op == "MatMulInteger") {
+    MCMPART_ASSIGN_OR_RETURN(TensorInfo a, input(0));
+    MCMPART_ASSIGN_OR_RETURN(TensorInfo b, input(1));
+    std::vector<int64_t> ad = a.dims, bd = b.dims;
+    if (ad.empty() || bd.empty()) return gemm_error();
+    if (ad.size() == 1) ad.insert(ad.begin(), 1);
+    if (bd.size() == 1) bd.push_back(1);
+    const int64_t k = ad.back();
+    if (bd[bd.size() - 2] != k) return gemm_error();
+    const int64_t nn = bd.back();
+    n->op_class = OpClass::kMatMul;
+    if (bd.size() == 2) {
+      n->gemm = {1, Product(ad, 0, ad.size() - 1), k, nn};  // shared right operand: fold batch into m
+    } else {
+      const int64_t m = ad[ad.size() - 2];
+      if (m * nn == 0) return gemm_error();
+      n->gemm = {out_elems / (m * nn), m, k, nn};
+    }
+  } else if (VectorCost().count(op)) {
+    n->op_class = OpClass::kVector;
+    n->vector_ops = out_elems * VectorCost().at(op);
+  } else if (ReduceCost().count(op)) {
+    MCMPART_ASSIGN_OR_RETURN(TensorInfo x, input(0));
+    n->op_class = OpClass::kVector;
+    n->vector_ops = x.elements() * ReduceCost().at(op);
+  } else if (op == "MaxPool" || op == "AveragePool" || op == "LpPool") {
+    n->op_class = OpClass::kVector;
+    std::vector<int64_t> k = IntsAttr(node, "kernel_shape");
+    n->vector_ops = out_elems * Product(k, 0, k.size());
+  } else if (IsView(op)) {
+    n->op_class = OpClass::kDataMovement;
+  } else if (IsGatherLike(op)) {
+    n->op_class = OpClass::kDataMovement;
+    n->moved_bytes = 2 * n->output_bytes;
+  } else if (IsCopy(op)) {
+    n->op_class = OpClass::kDataMovement;
+    int64_t in_bytes = 0;
+    for (int i = 0; i < node.input_size(); ++i) {
+      if (!has_input(i) || const_weights_.count(node.input(i))) continue;
+      MCMPART_ASSIGN_OR_RETURN(TensorInfo t, input(i));
+      in_bytes += t.bytes();
+    }
+    n->moved_bytes = in_bytes + n->output_bytes;
+  } else {
+    n->moved_bytes = -1;  // unknown
+    return Status::Ok();
+  }
+  if (n->op_class == OpClass::kMatMul || n->op_class == OpClass::kConv) {
+    const GemmShape& s = n->gemm;
+    if (s.batch <= 0 || s.m <= 0 || s.k <= 0 || s.n <= 0) return gemm_error();
+    n->macs = s.batch * s.m * s.k * s.n;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+StatusOr<Graph> ImportOnnx(const std::string& path, const OnnxImportOptions& options,
+                           OnnxImportReport* report) {
+  return Importer(path, options, report).Run();
 }
 
 }  // namespace mcmpart::common

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "common/graph.h"
 #include "common/status.h"
@@ -12,7 +13,39 @@ struct OnnxImportOptions {
   bool strict = false;  ///< unknown op ⇒ error instead of a warning and the fallback cost
 };
 
-/// Reads an .onnx file, runs ONNX shape inference and converts it. Finalized.
-StatusOr<Graph> ImportOnnx(const std::string& path, const OnnxImportOptions& options);
+/// What the importer did besides building the graph.
+struct OnnxImportReport {
+  int onnx_nodes = 0;    ///< nodes in the ONNX graph
+  int folded_nodes = 0;  ///< constant and shape-only nodes folded away (no IR node)
+  int unknown_nodes = 0;  ///< nodes of unknown op types given the fallback cost
+  std::vector<std::string> warnings;
+};
+
+/// Reads an .onnx file, runs ONNX shape inference (with data propagation) and converts it.
+///
+/// Mapping:
+/// - Conv → kConv lowered by im2col: batch = groups, m = N·Hout·Wout, k = Cin/groups·kh·kw,
+///   n = Cout/groups. ConvTranspose: batch = groups, m = N·Hin·Win, k = Cin/groups,
+///   n = Cout/groups·kh·kw. Gemm/MatMul → kMatMul; a rank-2 right operand folds the left
+///   operand's leading dims into m. Bias adds count one vector op per output element.
+/// - Elementwise, activation, softmax, normalisation, reduction and pooling ops → kVector
+///   with a fixed number of vector ops per element (see kVectorCost in onnx_import.cc).
+/// - Layout and indexing ops → kDataMovement: views (Reshape, Flatten, Squeeze, Unsqueeze,
+///   Identity, Dropout) move nothing; gathers and slices read and write the output; others
+///   read their inputs and write their output.
+/// - Weights: initializers, Constant tensors, and graph inputs that reach a weight slot
+///   (Conv/Gemm weights and biases, MatMul's right operand, normalisation parameters, a
+///   Gather table, or any operand of an elementwise op or Concat unless it is the first graph
+///   input or integer-typed), through layout ops. Only floating-point and 8-bit tensors with
+///   more than one element count; a weight read by several nodes is charged to each of them
+///   (each needs it resident).
+/// - Nodes whose inputs are all constant, and Shape/Size of statically shaped tensors, are
+///   folded away. Remaining graph inputs become kInput nodes.
+/// - Unknown op: a warning and the fallback cost of one vector op per output element, or an
+///   error when options.strict.
+/// Bytes use the element type's size. Every live tensor needs a static inferred shape.
+/// Warnings go to `report` when given, else to stderr. The result is finalized.
+StatusOr<Graph> ImportOnnx(const std::string& path, const OnnxImportOptions& options,
+                           OnnxImportReport* report = nullptr);
 
 }  // namespace mcmpart::common

@@ -21,6 +21,8 @@ struct Metrics {
   std::vector<int64_t> chip_sram_bytes;  ///< SRAM use (weights + buffers) per chip
   std::vector<double> link_bytes;       ///< bytes per sample, per directed link (see link_names)
   std::vector<std::string> link_names;  ///< "0->1", …
+  std::vector<double> link_busy_s;      ///< seconds per sample each link is held; empty when
+                                        ///< the evaluator does not model links
   std::string bottleneck;               ///< "chip 3" or "link 2->3"
 };
 

@@ -142,6 +142,14 @@ std::vector<std::string> HardwarePresetNames() {
   return {"mcm8-ring", "mcm16-ring", "mcm8-chain", "mcm4x4-mesh", "from-graph"};
 }
 
+// Preset sizes (chiplet numbers above):
+// - mcm8-ring: the SPEC §1 default bidirectional ring; 8 × 32 MiB holds int8 BERT-base (~110 MB of
+//   weights, Devlin et al., 2019) with room for activation buffers.
+// - mcm16-ring: the same ring doubled, enough for int8 BERT-large (~340 MB).
+// - mcm8-chain: the ring opened into a line, the linear device pipeline of the dnn-partitioning
+//   benchmark (Tarnawski et al., NeurIPS 2020).
+// - mcm4x4-mesh: a 16-chiplet corner of Simba's 6×6 mesh network-on-package (Shao et al.,
+//   MICRO 2019); routes go X then Y (dimension-order routing, our choice).
 StatusOr<Hardware> MakePreset(const std::string& name) {
   if (name == "mcm8-ring") return BaseChiplets(name, 8, Topology::kRing);
   if (name == "mcm16-ring") return BaseChiplets(name, 16, Topology::kRing);

@@ -1,6 +1,7 @@
 // Op cost model: systolic tiling, vector unit, SRAM-bound data movement, given latencies.
 #include "hw/op_cost.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace mcmpart::hw {

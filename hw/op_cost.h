@@ -8,13 +8,18 @@
 
 namespace mcmpart::hw {
 
-/// Cycles of a (batch × m×k×n) GEMM on an R×C weight-stationary systolic array:
+/// Cycles of a (batch × m×k×n) GEMM on an R×C weight-stationary systolic array (Kung, 1982;
+/// the TPU's matrix unit, Jouppi et al., ISCA 2017):
 /// batch · ⌈k/R⌉ · ⌈n/C⌉ · (R + m + R + C − 2): per weight tile, R cycles to load the tile,
-/// then m rows streamed with R + C − 2 cycles of fill and drain.
+/// then m rows streamed with R + C − 2 cycles of fill and drain. Tiles run one after another
+/// (no double-buffered weight load); a partial tile costs a full one. tests/hw/op_cost_test.cc
+/// checks the formula against a cycle-stepped array.
 int64_t GemmCycles(const common::GemmShape& g, int rows, int cols);
 
-/// Cycles one node occupies its chip's compute unit (systolic array or vector unit).
-/// kGiven nodes convert latency_s with the chip clock.
+/// Cycles one node occupies its chip's compute unit (SPEC §4): kMatMul/kConv = GemmCycles,
+/// or the fused bias/activation on the vector unit if that is longer; kVector = ⌈ops/W⌉;
+/// kDataMovement = ⌈moved bytes / SRAM bytes per cycle⌉; kInput = 0; kGiven converts
+/// latency_s with the chip clock (evaluators use latency_s itself).
 int64_t OpCycles(const common::Node& node, const Hardware& hw);
 
 /// Seconds a tensor of `bytes` holds one link hop: (⌈bytes/B⌉ + L) cycles.

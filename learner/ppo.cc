@@ -83,31 +83,39 @@ PpoStats PpoTrainer::Update(const std::vector<actors::EpisodeRecord>& batch) {
     int epoch_steps = 0;
     for (int s = 0; s < b; s += mb) {
       const int e = std::min(b, s + mb);
-      // One forward per distinct graph in the minibatch.
+      // One batched forward over the distinct graphs of the minibatch.
       std::vector<int> graph_ids;
       for (int j = s; j < e; ++j) graph_ids.push_back(batch[order[j]].graph);
       std::sort(graph_ids.begin(), graph_ids.end());
       graph_ids.erase(std::unique(graph_ids.begin(), graph_ids.end()), graph_ids.end());
-      std::vector<actors::PolicyOutput> outs(impl_->graphs.size());
-      torch::Tensor entropy = torch::zeros({});
+      std::vector<const actors::FeatureTensors*> parts;
+      std::vector<int> slot(impl_->graphs.size(), -1);
       for (int g : graph_ids) {
-        outs[g] = impl_->net->forward(impl_->graphs.at(g));
-        auto p = outs[g].log_probs.exp();
-        entropy = entropy + (-(p * outs[g].log_probs).sum(1).mean());
+        slot[g] = static_cast<int>(parts.size());
+        parts.push_back(&impl_->graphs.at(g));
       }
-      entropy = entropy / static_cast<double>(graph_ids.size());
+      const actors::FeatureTensors joint = actors::BatchTensors(parts);
+      const actors::PolicyOutput out = impl_->net->forward(joint);
+      // Entropy per node, averaged per graph, then over graphs.
+      auto node_entropy = -(out.log_probs.exp() * out.log_probs).sum(1);
+      torch::Tensor entropy = torch::zeros({});
+      for (size_t k = 0; k < parts.size(); ++k) {
+        entropy = entropy + node_entropy.slice(0, joint.offsets[k], joint.offsets[k + 1]).mean();
+      }
+      entropy = entropy / static_cast<double>(parts.size());
       torch::Tensor policy_loss = torch::zeros({}), value_loss = torch::zeros({});
       torch::Tensor kl = torch::zeros({}), clipped = torch::zeros({});
       for (int j = s; j < e; ++j) {
         const int i = order[j];
-        const actors::PolicyOutput& o = outs[batch[i].graph];
-        auto new_logp = o.log_probs.gather(1, actions[i]).squeeze(1);
+        const int k = slot[batch[i].graph];
+        auto log_probs = out.log_probs.slice(0, joint.offsets[k], joint.offsets[k + 1]);
+        auto new_logp = log_probs.gather(1, actions[i]).squeeze(1);
         auto log_ratio = new_logp - old_logp[i];
         auto ratio = log_ratio.exp();
         const double a = adv[i];
         auto surr = torch::min(ratio * a, ratio.clamp(1.0 - pc.clip, 1.0 + pc.clip) * a);
         policy_loss = policy_loss - surr.mean();
-        value_loss = value_loss + (o.value - batch[i].reward).pow(2);
+        value_loss = value_loss + (out.value[k] - batch[i].reward).pow(2);
         torch::NoGradGuard no_grad;
         kl = kl + ((ratio - 1) - log_ratio).mean();
         clipped = clipped + ((ratio - 1).abs() > pc.clip).to(torch::kFloat32).mean();

@@ -12,6 +12,10 @@
 
 namespace mcmpart::learner {
 
+/// Version of the run-file layout, stored as the root attribute `schema_version`; bumped on any
+/// incompatible change (readers refuse newer versions).
+inline constexpr int kRunSchemaVersion = 1;
+
 /// Run-level metadata written once to /meta.
 struct RunMeta {
   std::string config_text;    ///< the effective config, as TOML
@@ -62,7 +66,10 @@ struct LearnerRow {
 };
 
 struct RunLogOptions {
-  double flush_interval_s = 5.0;  ///< rows reach the disk at least this often
+  /// Rows reach the disk at least this often, by a background thread of the RunLog (it is the
+  /// only other HDF5 caller: keep other HDF5 use, e.g. a RunReader, out of a process while a
+  /// RunLog is open). <= 0: flush after every append, no thread.
+  double flush_interval_s = 5.0;
   int chunk_rows = 256;
   int compression = 4;  ///< deflate level, 0 = off
 };
@@ -77,6 +84,12 @@ class RunLog {
   static common::StatusOr<std::unique_ptr<RunLog>> Create(
       const std::string& path, const RunMeta& meta, const std::vector<const common::Graph*>& graphs,
       const RunLogOptions& options = {});
+  /// Reopens a file written by Create (cleanly closed or crashed) to append after its last
+  /// flushed row; used by `--resume`. Fails naming the path when it is not a run file. The caller
+  /// guarantees that no other process is writing the file: the "open for writing" marks a killed
+  /// writer leaves behind are cleared.
+  static common::StatusOr<std::unique_ptr<RunLog>> OpenForAppend(const std::string& path,
+                                                                 const RunLogOptions& options = {});
   virtual ~RunLog() = default;
 
   virtual common::Status AppendRollout(const RolloutRow& row) = 0;

@@ -1,0 +1,153 @@
+// `mcmpart simulate`: scores one partition with an evaluator, optionally writing a trace.
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/cli_util.h"
+#include "cli/commands.h"
+#include "common/graph_io.h"
+#include "common/partition.h"
+#include "hw/constraints.h"
+#include "hw/evaluator.h"
+#include "hw/simulator.h"
+
+namespace mcmpart::cli {
+namespace {
+
+using common::Status;
+
+void PrintText(const common::Graph& graph, const hw::Hardware& hw, const std::string& evaluator,
+               const hw::SimOptions& sim, const hw::Metrics& m, std::ostream& os) {
+  const double period = m.time_per_sample_s;
+  auto util = [&](double busy) { return period > 0 ? 100.0 * busy / period : 0.0; };
+  os << "graph       " << graph.name << " (" << graph.num_nodes() << " nodes)\n"
+     << "hardware    " << hw.Summary() << "\n"
+     << "evaluator   " << evaluator;
+  if (evaluator == "cycle") os << " (" << sim.samples << " samples, " << sim.warmup << " warm-up)";
+  os << std::fixed << std::setprecision(3) << "\n"
+     << "throughput  " << m.throughput << " samples/s\n"
+     << "per sample  " << m.time_per_sample_s * 1e6 << " us\n"
+     << "latency     " << m.latency_s * 1e6 << " us\n"
+     << "bottleneck  " << m.bottleneck << "\n\n"
+     << "chip   busy_us   util%   sram_MiB\n";
+  for (size_t c = 0; c < m.chip_busy_s.size(); ++c) {
+    os << std::setw(4) << c << std::setw(10) << m.chip_busy_s[c] * 1e6 << std::setw(8)
+       << std::setprecision(1) << util(m.chip_busy_s[c]) << std::setw(11) << std::setprecision(2)
+       << static_cast<double>(m.chip_sram_bytes[c]) / (1 << 20) << std::setprecision(3) << "\n";
+  }
+  bool header = false;
+  for (size_t l = 0; l < m.link_bytes.size(); ++l) {
+    if (m.link_bytes[l] <= 0) continue;
+    if (!header) os << "\nlink      bytes    busy_us   util%\n";
+    header = true;
+    const double busy = l < m.link_busy_s.size() ? m.link_busy_s[l] : 0.0;
+    os << std::setw(6) << m.link_names[l] << std::setw(11) << std::setprecision(0) << m.link_bytes[l]
+       << std::setw(11) << std::setprecision(3) << busy * 1e6 << std::setw(8) << std::setprecision(1)
+       << util(busy) << std::setprecision(3) << "\n";
+  }
+}
+
+nlohmann::json ToJson(const common::Graph& graph, const hw::Hardware& hw,
+                      const std::string& evaluator, const hw::SimOptions& sim, const hw::Metrics& m,
+                      const std::string& trace_path) {
+  nlohmann::json out = {{"graph", graph.name},
+                        {"nodes", graph.num_nodes()},
+                        {"hw", hw.name},
+                        {"evaluator", evaluator},
+                        {"throughput", m.throughput},
+                        {"time_per_sample_s", m.time_per_sample_s},
+                        {"latency_s", m.latency_s},
+                        {"bottleneck", m.bottleneck},
+                        {"chip_busy_s", m.chip_busy_s},
+                        {"chip_sram_bytes", m.chip_sram_bytes},
+                        {"link_names", m.link_names},
+                        {"link_bytes", m.link_bytes},
+                        {"link_busy_s", m.link_busy_s}};
+  if (evaluator == "cycle") {
+    out["samples"] = sim.samples;
+    out["warmup"] = sim.warmup;
+  }
+  if (!trace_path.empty()) out["trace"] = trace_path;
+  return out;
+}
+
+}  // namespace
+
+int RunSimulate(int argc, char** argv) {
+  common::Config config;
+  cxxopts::Options options("mcmpart simulate",
+                           "Score one partition of a graph on an MCM and print the metrics "
+                           "(throughput, latency, per-chip and per-link load, bottleneck).\n"
+                           "usage: mcmpart simulate --graph G --hw H --partition P.json "
+                           "[--trace T.json] [--json]");
+  const hw::SimOptions defaults;
+  options.add_options()
+      ("partition", "partition JSON to score (required)", cxxopts::value<std::string>())
+      ("trace", "write a Chrome trace-event JSON of the simulation (opens in Perfetto); "
+                "cycle evaluator only", cxxopts::value<std::string>())
+      ("samples", "samples streamed through the pipeline (cycle evaluator)",
+       cxxopts::value<int>()->default_value(std::to_string(defaults.samples)))
+      ("warmup", "samples before the throughput is measured (cycle evaluator)",
+       cxxopts::value<int>()->default_value(std::to_string(defaults.warmup)));
+  auto parsed = ParseCommand(options, argc, argv, &config);
+  if (!parsed.ok()) return ReportBadInput("simulate", parsed.status());
+  if (parsed->help) return kExitOk;
+  const cxxopts::ParseResult& args = parsed->result;
+  if (!args.count("partition")) {
+    return ReportBadInput("simulate", Status::Error("--partition FILE is required"));
+  }
+  hw::SimOptions sim;
+  try {
+    sim.samples = args["samples"].as<int>();
+    sim.warmup = args["warmup"].as<int>();
+  } catch (const cxxopts::exceptions::exception& e) {
+    return ReportBadInput("simulate", Status::Error(std::string(e.what()) + " (see --help)"));
+  }
+  Status st = hw::ValidateSimOptions(sim);
+  if (!st.ok()) return ReportBadInput("simulate", st.WithContext("--samples/--warmup"));
+  const std::string trace_path = args.count("trace") ? args["trace"].as<std::string>() : "";
+  const std::string& evaluator = config.run.evaluator;
+  if (!trace_path.empty() && evaluator != "cycle") {
+    return ReportBadInput("simulate", Status::Error("--trace needs --evaluator cycle, got '" + evaluator + "'"));
+  }
+
+  auto graph = common::LoadGraph(config.run.graph);
+  if (!graph.ok()) return ReportBadInput("simulate", graph.status());
+  auto hardware = hw::LoadHardware(config.run.hw, &*graph);
+  if (!hardware.ok()) return ReportBadInput("simulate", hardware.status());
+  const std::string partition_path = args["partition"].as<std::string>();
+  auto partition = common::ReadPartitionJson(partition_path, *graph);
+  if (!partition.ok()) return ReportBadInput("simulate", partition.status());
+  const auto violations = hw::CheckPartition(*graph, *hardware, *partition);
+  if (!violations.empty()) {
+    return ReportBadInput("simulate", Status::Error(partition_path + ": " + hw::DescribeViolations(violations)));
+  }
+
+  hw::Metrics metrics;
+  if (evaluator == "cycle") {
+    auto simulator = hw::MakeCycleEvaluator(*graph, *hardware, sim);
+    if (!simulator.ok()) return ReportBadInput("simulate", simulator.status());
+    hw::SimTrace trace;
+    metrics = (*simulator)->Simulate(*partition, trace_path.empty() ? nullptr : &trace);
+    if (!trace_path.empty()) {
+      st = common::WriteFileAtomic(trace_path, hw::TraceToChromeJson(*graph, *hardware, trace));
+      if (!st.ok()) return ReportBadInput("simulate", st.WithContext("--trace"));
+    }
+  } else {
+    auto eval = hw::MakeEvaluator(evaluator, *graph, *hardware);
+    if (!eval.ok()) return ReportBadInput("simulate", eval.status());
+    metrics = (*eval)->Evaluate(*partition);
+  }
+  if (parsed->json) {
+    std::cout << ToJson(*graph, *hardware, evaluator, sim, metrics, trace_path).dump() << std::endl;
+  } else {
+    PrintText(*graph, *hardware, evaluator, sim, metrics, std::cout);
+    if (!trace_path.empty()) std::cout << "\ntrace written to " << trace_path << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace mcmpart::cli

@@ -1,0 +1,213 @@
+#!/usr/bin/python3
+"""Exports the ONNX graph corpus (weights left out) and the small ONNX files the tests use.
+
+    /usr/bin/python3 scripts/export_models.py --out models/onnx          # the corpus
+    /usr/bin/python3 scripts/export_models.py --test-data tests/data/onnx  # committed test set
+    /usr/bin/python3 scripts/export_models.py --list
+
+Needs Debian's python3-torch, python3-torchvision and python3-onnx (scripts/setup.sh).
+Models are exported with export_params=False, so parameters become graph inputs and a file
+holds only the graph; `mcmpart import` charges those inputs as weights. Batch size 1, fixed
+input sizes (no dynamic axes), so ONNX shape inference gives every tensor a static shape.
+"""
+import argparse
+import math
+import os
+import sys
+import time
+
+import torch
+from torch import nn
+
+OPSET = 14
+
+# torchvision classification models across families: name -> input resolution.
+TORCHVISION = {
+    "alexnet": 224, "vgg11": 224, "vgg16": 224, "squeezenet1_0": 224, "googlenet": 224,
+    "inception_v3": 299, "resnet18": 224, "resnet50": 224, "resnet101": 224,
+    "resnext50_32x4d": 224, "wide_resnet50_2": 224, "densenet121": 224, "mobilenet_v2": 224,
+    "mobilenet_v3_small": 224, "mobilenet_v3_large": 224, "shufflenet_v2_x1_0": 224,
+    "mnasnet1_0": 224, "efficientnet_b0": 224, "efficientnet_b3": 300, "regnet_x_400mf": 224,
+    "regnet_y_800mf": 224, "convnext_tiny": 224, "vit_b_16": 224, "vit_b_32": 224,
+    "swin_t": 224,
+}
+
+# BERT family sizes (Turc et al., 2019): layers, hidden, heads. Sequence length 128.
+BERT = {
+    "bert_tiny": (2, 128, 2), "bert_mini": (4, 256, 4), "bert_small": (4, 512, 8),
+    "bert_medium": (8, 512, 8), "bert_base": (12, 768, 12), "bert_large": (24, 1024, 16),
+}
+SEQ_LEN = 128
+
+
+class EncoderLayer(nn.Module):
+    """Post-LN BERT layer (Devlin et al., 2019), the same ops as common/bert.cc's MakeBert."""
+
+    def __init__(self, hidden, heads):
+        super().__init__()
+        self.heads = heads
+        self.query = nn.Linear(hidden, hidden)
+        self.key = nn.Linear(hidden, hidden)
+        self.value = nn.Linear(hidden, hidden)
+        self.output = nn.Linear(hidden, hidden)
+        self.ln1 = nn.LayerNorm(hidden)
+        self.ff1 = nn.Linear(hidden, 4 * hidden)
+        self.ff2 = nn.Linear(4 * hidden, hidden)
+        self.ln2 = nn.LayerNorm(hidden)
+
+    def forward(self, x):
+        s, h = x.shape[1], x.shape[2]
+        dh = h // self.heads
+
+        def split(t):
+            return t.view(1, s, self.heads, dh).permute(0, 2, 1, 3)
+
+        q, k, v = split(self.query(x)), split(self.key(x)), split(self.value(x))
+        scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(dh)
+        ctx = torch.matmul(scores.softmax(-1), v).permute(0, 2, 1, 3).reshape(1, s, h)
+        x = self.ln1(self.output(ctx) + x)
+        return self.ln2(self.ff2(nn.functional.gelu(self.ff1(x))) + x)
+
+
+class Bert(nn.Module):
+    def __init__(self, layers, hidden, heads, vocab=30522, max_positions=512):
+        super().__init__()
+        self.word = nn.Embedding(vocab, hidden)
+        self.position = nn.Embedding(max_positions, hidden)
+        self.ln = nn.LayerNorm(hidden)
+        self.layers = nn.ModuleList(EncoderLayer(hidden, heads) for _ in range(layers))
+        self.pooler = nn.Linear(hidden, hidden)
+
+    def forward(self, ids):
+        pos = torch.arange(ids.shape[1]).unsqueeze(0)
+        x = self.ln(self.word(ids) + self.position(pos))
+        for layer in self.layers:
+            x = layer(x)
+        return torch.tanh(self.pooler(x[:, 0]))
+
+
+class TinyCnn(nn.Module):
+    """Small CNN for the weights-as-inputs vs initializers test (grouped conv, BN, Gemm)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, padding=1)
+        self.bn = nn.BatchNorm2d(8)
+        self.conv2 = nn.Conv2d(8, 16, 3, stride=2, padding=1, groups=2)
+        self.fc = nn.Linear(16, 10)
+
+    def forward(self, x):
+        x = torch.relu(self.bn(self.conv1(x)))
+        x = torch.relu(self.conv2(x))
+        return self.fc(x.mean(dim=(2, 3)))
+
+
+def build(name):
+    """Returns (module, example input) for a corpus name."""
+    if name in BERT:
+        layers, hidden, heads = BERT[name]
+        return Bert(layers, hidden, heads), torch.zeros(1, SEQ_LEN, dtype=torch.long)
+    import torchvision
+    res = TORCHVISION[name]
+    kwargs = {"aux_logits": False, "init_weights": False} if name in ("googlenet", "inception_v3") else {}
+    return getattr(torchvision.models, name)(**kwargs), torch.randn(1, 3, res, res)
+
+
+def export(module, example, path, export_params=False):
+    module.eval()
+    # Gradients stay enabled: under no_grad torch 1.13 takes the fused attention fast path
+    # (aten::_native_multi_head_attention), which has no ONNX export.
+    torch.onnx.export(module, example, path, export_params=export_params,
+                      do_constant_folding=True, opset_version=OPSET,
+                      input_names=["input"], output_names=["output"])
+
+
+def write_test_data(out):
+    """The committed test set: a few real exports plus hand-built edge cases (onnx.helper)."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    os.makedirs(out, exist_ok=True)
+    torch.manual_seed(0)
+    export(*build("bert_tiny"), os.path.join(out, "bert_tiny.onnx"))
+    export(*build("resnet18"), os.path.join(out, "resnet18.onnx"))
+    cnn, x = TinyCnn(), torch.randn(1, 3, 16, 16)
+    export(cnn, x, os.path.join(out, "tiny_cnn_inputs.onnx"), export_params=False)
+    export(cnn, x, os.path.join(out, "tiny_cnn_params.onnx"), export_params=True)
+
+    def save(graph, name):
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+        model.ir_version = 8
+        onnx.save(model, os.path.join(out, name))
+
+    f32 = TensorProto.FLOAT
+    # Conv (groups 2, bias) -> Relu -> MatMul with a weight input -> Softmax; all hand-checkable.
+    save(helper.make_graph(
+        [helper.make_node("Conv", ["x", "w", "b"], ["c"], name="conv", group=2, pads=[1, 1, 1, 1],
+                          kernel_shape=[3, 3]),
+         helper.make_node("Relu", ["c"], ["r"], name="relu"),
+         helper.make_node("Reshape", ["r", "shape"], ["flat"], name="reshape"),
+         helper.make_node("MatMul", ["flat", "m"], ["y"], name="matmul"),
+         helper.make_node("Softmax", ["y"], ["out"], name="softmax", axis=-1)],
+        "small_ops",
+        [helper.make_tensor_value_info("x", f32, [1, 4, 8, 8]),
+         helper.make_tensor_value_info("w", f32, [6, 2, 3, 3]),
+         helper.make_tensor_value_info("b", f32, [6]),
+         helper.make_tensor_value_info("m", f32, [64, 10])],
+        [helper.make_tensor_value_info("out", f32, [6, 10])],
+        initializer=[helper.make_tensor("shape", TensorProto.INT64, [2], [6, 64])]), "small_ops.onnx")
+    # An op no schema knows, with its output shape given in value_info.
+    save(helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["a"], name="relu"),
+         helper.make_node("FancyOp", ["a"], ["b"], name="fancy"),
+         helper.make_node("Relu", ["b"], ["out"], name="relu2")],
+        "unknown_op",
+        [helper.make_tensor_value_info("x", f32, [2, 3])],
+        [helper.make_tensor_value_info("out", f32, [2, 3])],
+        value_info=[helper.make_tensor_value_info("b", f32, [2, 3])]), "unknown_op.onnx")
+    # A symbolic batch dimension: no static shapes.
+    save(helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["out"], name="relu")], "symbolic",
+        [helper.make_tensor_value_info("x", f32, ["batch", 3])],
+        [helper.make_tensor_value_info("out", f32, ["batch", 3])]), "symbolic_dim.onnx")
+    # Two nodes feeding each other.
+    save(helper.make_graph(
+        [helper.make_node("Add", ["x", "t2"], ["t1"], name="add"),
+         helper.make_node("Relu", ["t1"], ["t2"], name="relu")], "cycle",
+        [helper.make_tensor_value_info("x", f32, [2, 3])],
+        [helper.make_tensor_value_info("t2", f32, [2, 3])]), "cycle.onnx")
+    total = sum(os.path.getsize(os.path.join(out, f)) for f in os.listdir(out))
+    print(f"wrote {len(os.listdir(out))} files to {out}, {total} bytes")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", default="models/onnx", help="folder for the corpus")
+    parser.add_argument("--only", nargs="*", help="export only these names")
+    parser.add_argument("--list", action="store_true", help="print the corpus names")
+    parser.add_argument("--test-data", metavar="DIR", help="write the committed test set to DIR")
+    args = parser.parse_args()
+    names = list(TORCHVISION) + list(BERT)
+    if args.list:
+        print("\n".join(names))
+        return 0
+    if args.test_data:
+        write_test_data(args.test_data)
+        return 0
+    unknown = [n for n in args.only or [] if n not in names]
+    if unknown:
+        print(f"export_models.py: error: unknown model(s) {unknown}; see --list", file=sys.stderr)
+        return 2
+    os.makedirs(args.out, exist_ok=True)
+    for name in args.only or names:
+        start = time.time()
+        module, example = build(name)
+        path = os.path.join(args.out, name + ".onnx")
+        export(module, example, path + ".tmp")
+        os.replace(path + ".tmp", path)
+        print(f"{name}: {path} ({os.path.getsize(path)} bytes, {time.time() - start:.1f} s)", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
