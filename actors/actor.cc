@@ -1,83 +1,95 @@
-// Actor loop: policy inference, repair and evaluation, records to the learner.
+// Actor loop: strategy proposals, repair and evaluation, records to the learner.
 #include "actors/actor.h"
 
-#include <cmath>
-
-#include "actors/policy.h"
-#include "common/rng.h"
+#include <chrono>
+#include <memory>
 
 namespace mcmpart::actors {
 
-common::Status RunActor(const common::Config& config, std::vector<std::unique_ptr<Environment>>& envs,
-                        Transport& transport, uint64_t seed) {
-  Policy policy(config.policy, seed);
-  for (auto& env : envs) policy.AddGraph(env->features());
-  common::Rng rng(common::DeriveSeed(seed, static_cast<uint64_t>(transport.rank())));
+namespace {
+using Clock = std::chrono::steady_clock;
+double MsSince(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+}  // namespace
 
-  int64_t version = -1;
+common::Status RunActor(const common::Config& config, SearchStrategy& strategy,
+                        const std::vector<Environment*>& envs, Transport& transport,
+                        const WeightsHandler& on_weights) {
   int credits = config.actor.max_inflight;
-  bool stop = false;
+  bool stop = false, hold = false, have_weights = false;
   std::vector<uint8_t> pending_weights;
+  double wait_ms = 0;  // blocked on the learner since the last message
+  double message_ms = 0;  // encoding and posting the previous message
   auto handle = [&](Message& m) {
     switch (m.type) {
-      case MessageType::kWeights: pending_weights = std::move(m.payload); break;
+      case MessageType::kWeights:
+        pending_weights = std::move(m.payload);
+        hold = false;
+        break;
       case MessageType::kAck: ++credits; break;
+      case MessageType::kHold: hold = true; break;
       case MessageType::kStop: stop = true; break;
       default: break;
     }
   };
+  auto receive_blocking = [&]() {
+    const auto t = Clock::now();
+    Message m = transport.Receive(0);
+    wait_ms += MsSince(t);
+    handle(m);
+  };
   auto apply_weights = [&]() -> common::Status {
     if (pending_weights.empty()) return common::Status::Ok();
     std::vector<float> flat;
-    int64_t v = 0;
-    if (!DecodeWeights(pending_weights, &v, &flat)) {
+    int64_t version = 0;
+    if (!DecodeWeights(pending_weights, &version, &flat)) {
       return common::Status::Error("corrupt weights message");
     }
-    MCMPART_RETURN_IF_ERROR(policy.SetFlatWeights(flat));
-    version = v;
     pending_weights.clear();
-    return common::Status::Ok();
+    have_weights = true;
+    return on_weights ? on_weights(version, flat) : common::Status::Ok();
   };
 
-  // Wait for the first weights (or an early stop).
-  while (version < 0 && !stop) {
-    Message m = transport.Receive(0);
-    handle(m);
+  while (!have_weights && !stop) {  // the learner's first weights (or an early stop)
+    receive_blocking();
     MCMPART_RETURN_IF_ERROR(apply_weights());
   }
-  size_t next_graph = 0;
+  wait_ms = 0;
   while (!stop) {
     Message m;
     while (transport.TryReceive(&m, 0)) handle(m);
     if (stop) break;
-    if (credits <= 0) {
-      m = transport.Receive(0);
-      handle(m);
+    if (credits <= 0 || (hold && pending_weights.empty())) {
+      receive_blocking();
       continue;
     }
-    MCMPART_RETURN_IF_ERROR(apply_weights());
-    const int g = static_cast<int>(next_graph++ % envs.size());
-    Environment& env = *envs[g];
-    PolicySample sample = policy.Sample(g, config.actor.samples_per_message, rng);
-    std::vector<EpisodeRecord> records(sample.proposals.size());
-    std::vector<double> weights(env.graph().num_nodes());
-    for (size_t i = 0; i < records.size(); ++i) {
-      EpisodeRecord& r = records[i];
+    MCMPART_RETURN_IF_ERROR(apply_weights());  // only between batches
+    std::vector<Candidate> candidates = strategy.Ask(config.actor.samples_per_message);
+    if (candidates.empty()) {  // an exhaustive strategy has nothing new: idle until stopped
+      receive_blocking();
+      continue;
+    }
+    std::vector<EpisodeRecord> records;
+    records.reserve(candidates.size());
+    for (Candidate& c : candidates) {
+      EpisodeRecord r = std::move(c.record);
       r.rank = transport.rank();
-      r.graph = g;
-      r.policy_version = version;
-      r.strategy = 0;
-      r.value = sample.value;
-      r.inference_ms = sample.inference_ms / static_cast<double>(records.size());
-      // Changing a node the policy is sure about costs more (SPEC §5 weights).
-      for (size_t v = 0; v < weights.size(); ++v) weights[v] = std::exp(sample.logp[i][v]);
-      env.Score(sample.proposals[i], weights, &r);
-      r.logp_proposal = std::move(sample.logp[i]);
-      if (!r.partition.empty()) r.logp_partition = sample.NodeLogProbs(r.partition);
+      envs.at(r.graph)->Score(r.proposal, c.repair_weights, &r);
+      records.push_back(std::move(r));
+    }
+    strategy.Tell(records);
+    const auto t = Clock::now();
+    for (EpisodeRecord& r : records) {
+      r.wait_ms = wait_ms / static_cast<double>(records.size());
+      r.message_ms = message_ms / static_cast<double>(records.size());
     }
     auto payload = std::make_shared<std::vector<uint8_t>>();
     EncodeRecords(records, payload.get());
     transport.Send(0, MessageType::kRecords, std::move(payload));
+    // Sending is asynchronous: its cost (encoding, posting) is charged to the next message.
+    message_ms = MsSince(t);
+    wait_ms = 0;
     --credits;
   }
   transport.Send(0, MessageType::kDone, nullptr);

@@ -1,20 +1,28 @@
-// The actor loop (SPEC §7): newest weights → sample → repair → evaluate → send records.
+// The actor loop (SPEC §7): newest weights → ask the strategy → repair → evaluate → send.
 #pragma once
 
-#include <memory>
+#include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "actors/environment.h"
+#include "actors/search.h"
 #include "actors/transport.h"
 #include "common/config.h"
 #include "common/status.h"
 
 namespace mcmpart::actors {
 
-/// Runs one actor rank until the learner sends kStop; returns an error only for a broken
-/// protocol (a corrupt weights message). Keeps at most config.actor.max_inflight record
-/// messages unacknowledged, and switches weights only between batches.
-common::Status RunActor(const common::Config& config, std::vector<std::unique_ptr<Environment>>& envs,
-                        Transport& transport, uint64_t seed);
+/// Applies a weights broadcast (version, flat weights); empty weights = nothing to apply.
+using WeightsHandler = std::function<common::Status(int64_t version, const std::vector<float>&)>;
+
+/// Runs one actor rank until the learner sends kStop. Keeps at most
+/// config.actor.max_inflight record messages unacknowledged; switches weights only between
+/// batches; after a kHold (synchronous mode: the learner's batch is full) waits for the next
+/// weights. Each record carries the actor's messaging and waiting time.
+/// Returns an error only for a broken protocol (a corrupt weights message).
+common::Status RunActor(const common::Config& config, SearchStrategy& strategy,
+                        const std::vector<Environment*>& envs, Transport& transport,
+                        const WeightsHandler& on_weights);
 
 }  // namespace mcmpart::actors

@@ -25,6 +25,7 @@ Environment::Environment(const common::Graph& graph, const hw::Hardware& hw,
     : graph_(graph),
       hw_(hw),
       invalid_penalty_(config.ppo.invalid_penalty),
+      repair_(config.actor.repair_mode == "repair"),
       features_(BuildFeatures(graph, hw)),
       repairer_(graph, hw, RepairOptions{config.actor.repair_time_limit_ms}),
       evaluator_(std::move(evaluator)),
@@ -34,7 +35,13 @@ void Environment::Score(const common::Partition& proposal, const std::vector<dou
                         EpisodeRecord* rec) {
   rec->proposal = proposal;
   auto t0 = std::chrono::steady_clock::now();
-  RepairResult repair = repairer_.Repair(proposal, weights);
+  RepairResult repair;
+  if (repair_) {
+    repair = repairer_.Repair(proposal, weights);
+  } else if (hw::IsValid(graph_, hw_, proposal)) {  // penalty mode: no repair
+    repair.status = RepairStatus::kUnchanged;
+    repair.partition = proposal;
+  }
   rec->repair_ms = MsSince(t0);
   rec->repair_status = static_cast<int32_t>(repair.status);
   rec->proposal_valid = repair.status == RepairStatus::kUnchanged;

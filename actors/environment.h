@@ -46,6 +46,7 @@ class Environment {
   const common::Graph& graph_;
   const hw::Hardware& hw_;
   double invalid_penalty_;
+  bool repair_;  ///< false: penalty mode, invalid proposals are not repaired
   GraphFeatures features_;
   Repairer repairer_;
   std::unique_ptr<hw::Evaluator> evaluator_;

@@ -1,6 +1,7 @@
 // Policy inference: one forward pass per batch, sampling with the run's seeded RNG.
 #include "actors/policy.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -42,15 +43,13 @@ std::vector<float> PolicySample::NodeLogProbs(const common::Partition& p) const 
 }
 
 PolicySample Policy::Sample(int graph, int n, common::Rng& rng, bool greedy) {
-  const auto start = std::chrono::steady_clock::now();
-  torch::NoGradGuard no_grad;
-  PolicyOutput out = impl_->net->forward(impl_->graphs.at(graph));
-  PolicySample s;
-  s.max_chips = impl_->net->max_chips();
-  auto lp = out.log_probs.contiguous();
-  s.log_prob_table.assign(lp.data_ptr<float>(), lp.data_ptr<float>() + lp.numel());
-  s.value = out.value[0].item<float>();
-  const int nodes = static_cast<int>(lp.size(0));
+  return std::move(SampleMany({graph}, n, rng, greedy).front());
+}
+
+namespace {
+
+// Draws n partitions node by node from a [nodes × k] log-probability table.
+void DrawSamples(PolicySample& s, int nodes, int n, common::Rng& rng, bool greedy) {
   const int k = s.max_chips;
   std::vector<double> cdf(k);
   std::uniform_real_distribution<double> uni(0.0, 1.0);
@@ -76,8 +75,38 @@ PolicySample Policy::Sample(int graph, int n, common::Rng& rng, bool greedy) {
     s.proposals.push_back(std::move(p));
     s.logp.push_back(std::move(logp));
   }
-  s.inference_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  return s;
+}
+
+}  // namespace
+
+std::vector<PolicySample> Policy::SampleMany(const std::vector<int>& graphs, int n,
+                                             common::Rng& rng, bool greedy) {
+  const auto start = std::chrono::steady_clock::now();
+  torch::NoGradGuard no_grad;
+  std::vector<int> distinct;
+  for (int g : graphs) {
+    if (std::find(distinct.begin(), distinct.end(), g) == distinct.end()) distinct.push_back(g);
+  }
+  std::vector<const FeatureTensors*> parts;
+  for (int g : distinct) parts.push_back(&impl_->graphs.at(g));
+  const FeatureTensors joint = BatchTensors(parts);
+  PolicyOutput out = impl_->net->forward(joint);
+  auto lp = out.log_probs.contiguous();
+  const float* table = lp.data_ptr<float>();
+  const int k = impl_->net->max_chips();
+  std::vector<PolicySample> samples;
+  for (int g : graphs) {
+    const size_t slot = std::find(distinct.begin(), distinct.end(), g) - distinct.begin();
+    PolicySample s;
+    s.max_chips = k;
+    s.log_prob_table.assign(table + joint.offsets[slot] * k, table + joint.offsets[slot + 1] * k);
+    s.value = out.value[static_cast<int64_t>(slot)].item<float>();
+    DrawSamples(s, static_cast<int>(joint.offsets[slot + 1] - joint.offsets[slot]), n, rng, greedy);
+    samples.push_back(std::move(s));
+  }
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  for (PolicySample& s : samples) s.inference_ms = ms / samples.size();
+  return samples;
 }
 
 }  // namespace mcmpart::actors

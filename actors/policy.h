@@ -44,6 +44,10 @@ class Policy {
   int AddGraph(const GraphFeatures& features);
   /// One forward pass, then `n` independent per-node samples (greedy: argmax, n copies).
   PolicySample Sample(int graph, int n, common::Rng& rng, bool greedy = false);
+  /// One batched forward over the distinct graphs in `graphs`, then `n` samples for each
+  /// entry (entries naming the same graph share its forward pass).
+  std::vector<PolicySample> SampleMany(const std::vector<int>& graphs, int n, common::Rng& rng,
+                                       bool greedy = false);
 
  private:
   struct Impl;

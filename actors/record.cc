@@ -85,6 +85,8 @@ void EncodeRecords(const std::vector<EpisodeRecord>& records, std::vector<uint8_
     w.Put(r.inference_ms);
     w.Put(r.repair_ms);
     w.Put(r.eval_ms);
+    w.Put(r.message_ms);
+    w.Put(r.wait_ms);
   }
 }
 
@@ -102,7 +104,8 @@ common::StatusOr<std::vector<EpisodeRecord>> DecodeRecords(const uint8_t* data, 
               r.GetVec(&e.logp_partition) && r.Get(&e.value) && r.Get(&e.reward) &&
               r.Get(&e.throughput) && r.Get(&e.latency_s) && r.Get(&valid) &&
               r.Get(&proposal_valid) && r.Get(&e.repair_status) && r.Get(&e.changed_nodes) &&
-              r.Get(&e.inference_ms) && r.Get(&e.repair_ms) && r.Get(&e.eval_ms);
+              r.Get(&e.inference_ms) && r.Get(&e.repair_ms) && r.Get(&e.eval_ms) &&
+              r.Get(&e.message_ms) && r.Get(&e.wait_ms);
     if (!ok) return common::Status::Error("corrupt record message (truncated)");
     e.valid = valid;
     e.proposal_valid = proposal_valid;

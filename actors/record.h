@@ -29,6 +29,8 @@ struct EpisodeRecord {
   int32_t repair_status = 0;
   int32_t changed_nodes = 0;
   double inference_ms = 0, repair_ms = 0, eval_ms = 0;
+  double message_ms = 0;  ///< actor time spent sending its message, per record
+  double wait_ms = 0;     ///< actor time blocked on the learner before this message, per record
 };
 
 /// Names of search strategies, indexed by EpisodeRecord::strategy.

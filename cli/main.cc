@@ -16,9 +16,11 @@ struct Command {
 // One line per subcommand.
 const Command kCommands[] = {
     {"train", mcmpart::cli::RunTrain, "train the partitioning policy (actor-learner, MPI)"},
+    {"search", mcmpart::cli::RunSearch, "baseline search: random, anneal, dp, greedy, exact"},
     {"import", mcmpart::cli::RunImport, "convert an ONNX / dnn-partitioning / JSON graph, report its size"},
     {"simulate", mcmpart::cli::RunSimulate, "score one partition: throughput, latency, bottleneck, trace"},
     {"report", mcmpart::cli::RunReport, "summarise a run file (.h5), also a running or crashed run"},
+    {"eval", mcmpart::cli::RunEval, "zero-shot evaluation of a trained policy checkpoint"},
     {"bench", mcmpart::cli::RunBench, "speed benchmarks (simulate, repair, policy)"},
 };
 

@@ -1,6 +1,7 @@
 // BERT-style encoder generator with MACs, vector work, weight and activation bytes per op.
 #include "common/bert.h"
 
+#include <algorithm>
 #include <map>
 #include <sstream>
 
@@ -175,6 +176,14 @@ StatusOr<Graph> MakeBuiltinGraph(const std::string& name) {
       return Status::Error("built-in graph '" + name + "': hidden must be a multiple of heads");
     }
     if (c.layers > 1024) return Status::Error("built-in graph '" + name + "': at most 1024 layers");
+    // The largest per-op quantities (attention MACs and scores, FFN MACs and activations) must
+    // stay below Graph::Finalize's 2^50 bound, and their products inside int64.
+    const double s = c.seq_len, h = c.hidden, bytes = c.dtype_bytes;
+    const double ff = c.intermediate > 0 ? c.intermediate : 4.0 * c.hidden;
+    if (std::max({s * s * h, s * h * ff, s * s * c.heads * bytes, s * ff * bytes}) > 0x1p50) {
+      return Status::Error("built-in graph '" + name + "': seq, hidden, heads and intermediate "
+                           "give ops above 2^50 MACs or bytes (absurd sizes)");
+    }
     return MakeBert(c, name);
   }
   std::string known;

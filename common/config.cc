@@ -21,6 +21,9 @@ std::vector<ConfigField> ConfigFields(Config* c) {
       {"run", "out", "HDF5 run file to write", &c->run.out},
       {"run", "flush_interval_s", "seconds between run-file flushes", &c->run.flush_interval_s},
       {"run", "progress_interval_s", "seconds between progress lines", &c->run.progress_interval_s},
+      {"run", "checkpoint", "checkpoint file (default <out>.ckpt)", &c->run.checkpoint},
+      {"run", "checkpoint_every", "PPO updates between checkpoints (0 = only at the end)", &c->run.checkpoint_every},
+      {"run", "init_from", "initialise the policy from this checkpoint (fine-tuning)", &c->run.init_from},
       {"policy", "hidden", "hidden width of the policy network", &c->policy.hidden},
       {"policy", "sage_layers", "GraphSAGE message-passing layers", &c->policy.sage_layers},
       {"policy", "max_chips", "K_max: chips the policy can address", &c->policy.max_chips},
@@ -42,6 +45,8 @@ std::vector<ConfigField> ConfigFields(Config* c) {
       {"actor", "max_policy_lag", "drop records older than this many policy versions", &c->actor.max_policy_lag},
       {"actor", "max_inflight", "unacknowledged messages per actor", &c->actor.max_inflight},
       {"actor", "repair_time_limit_ms", "time limit per repair in ms", &c->actor.repair_time_limit_ms},
+      {"actor", "repair_mode", "repair (fix invalid proposals) or penalty (invalid => penalty)", &c->actor.repair_mode},
+      {"actor", "envs_per_actor", "environments per actor, one batched policy forward", &c->actor.envs_per_actor},
   };
 }
 
@@ -192,6 +197,11 @@ Status ValidateConfig(const Config& c) {
   if (c.actor.max_policy_lag < 0) return bad("actor.max_policy_lag must be >= 0");
   if (c.actor.max_inflight < 1 || c.actor.max_inflight > 64) return bad("actor.max_inflight must be in 1..64");
   if (c.actor.repair_time_limit_ms <= 0) return bad("actor.repair_time_limit_ms must be > 0");
+  if (c.actor.repair_mode != "repair" && c.actor.repair_mode != "penalty") {
+    return bad("actor.repair_mode must be repair or penalty, got '" + c.actor.repair_mode + "'");
+  }
+  if (c.actor.envs_per_actor < 1 || c.actor.envs_per_actor > 256) return bad("actor.envs_per_actor must be in 1..256");
+  if (c.run.checkpoint_every < 0) return bad("run.checkpoint_every must be >= 0");
   return Status::Ok();
 }
 

@@ -21,6 +21,9 @@ struct RunConfig {
   std::string out;           ///< HDF5 run file, empty = none
   double flush_interval_s = 5.0;
   double progress_interval_s = 2.0;
+  std::string checkpoint;     ///< checkpoint file; empty = <out>.ckpt when --out is set
+  int checkpoint_every = 50;  ///< PPO updates between checkpoints (0 = only at the end)
+  std::string init_from;      ///< start from this checkpoint's weights (fine-tuning)
 };
 
 /// Policy network sizes (SPEC §6).
@@ -54,6 +57,8 @@ struct ActorConfig {
   int max_policy_lag = 1;       ///< drop records older than this many versions (0 = synchronous)
   int max_inflight = 2;         ///< unacknowledged messages per actor
   double repair_time_limit_ms = 100.0;
+  std::string repair_mode = "repair";  ///< repair: fix proposals; penalty: invalid ⇒ penalty
+  int envs_per_actor = 1;  ///< environments per actor rank, one batched policy forward for all
 };
 
 struct Config {

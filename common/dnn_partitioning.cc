@@ -122,6 +122,7 @@ StatusOr<Graph> ParseDnnPartitioning(const std::string& text, const std::string&
     double latency_ms = 0, size = 0;
     MCMPART_RETURN_IF_ERROR(GetNumber(jn, "fpgaLatency", where, &latency_ms));
     if (jn.contains("size")) MCMPART_RETURN_IF_ERROR(GetNumber(jn, "size", where, &size));
+    if (size > 9e18) return Status::Error(where + ": field 'size' is too large");
     bool on_fpga = true, backward = false;
     MCMPART_RETURN_IF_ERROR(GetFlag(jn, "supportedOnFpga", where, true, &on_fpga));
     MCMPART_RETURN_IF_ERROR(GetFlag(jn, "isBackwardNode", where, false, &backward));
@@ -170,6 +171,7 @@ StatusOr<Graph> ParseDnnPartitioning(const std::string& text, const std::string&
     double cost_ms = 0, size = 0;
     MCMPART_RETURN_IF_ERROR(GetNumber(je, "cost", where, &cost_ms));
     if (je.contains("size")) MCMPART_RETURN_IF_ERROR(GetNumber(je, "size", where, &size));
+    if (size > 9e18) return Status::Error(where + ": field 'size' is too large");
     Edge e;
     e.src = s->second;
     e.dst = d->second;
@@ -223,9 +225,10 @@ StatusOr<Partition> ParseDnnSplit(const std::string& text, const Graph& graph,
     }
     std::vector<int> out;
     for (const json& jid : device["nodes"]) {
-      double d = jid.is_number() ? jid.get<double>() : -1;
-      auto it = index_of_id.find(static_cast<int64_t>(d));
-      if (d < 0 || d != std::floor(d) || it == index_of_id.end()) {
+      const double d = jid.is_number() ? jid.get<double>() : -1;
+      const bool integral = d >= 0 && d <= 9e15 && d == std::floor(d);
+      auto it = integral ? index_of_id.find(static_cast<int64_t>(d)) : index_of_id.end();
+      if (it == index_of_id.end()) {
         return Status::Error(where + ": node id " + jid.dump() + " is not a node of graph '" +
                              graph.name + "'");
       }

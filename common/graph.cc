@@ -61,6 +61,7 @@ Status Graph::Finalize() {
   const int n = num_nodes();
   if (n == 0) return Status::Error("graph '" + name + "' has no nodes");
   std::unordered_map<std::string, int> by_name;
+  double total = 0;  // all sizes and work counts together
   for (int i = 0; i < n; ++i) {
     const Node& node = nodes[i];
     if (node.name.empty()) return Status::Error("node " + std::to_string(i) + " has an empty name");
@@ -73,6 +74,18 @@ Status Graph::Finalize() {
         node.moved_bytes < 0) {
       return Status::Error("node '" + node.name + "' has a negative size or work count");
     }
+    // Bounds keep every sum over nodes, chips and links inside int64.
+    constexpr int64_t kMaxQuantity = int64_t{1} << 50;
+    if (node.output_bytes > kMaxQuantity || node.weight_bytes > kMaxQuantity ||
+        node.macs > kMaxQuantity || node.vector_ops > kMaxQuantity ||
+        node.moved_bytes > kMaxQuantity) {
+      return Status::Error("node '" + node.name + "' has a size or work count above 2^50 "
+                           "(output_bytes " + std::to_string(node.output_bytes) + ", weight_bytes " +
+                           std::to_string(node.weight_bytes) + ", macs " + std::to_string(node.macs) + ")");
+    }
+    total += static_cast<double>(node.output_bytes) + static_cast<double>(node.weight_bytes) +
+             static_cast<double>(node.macs) + static_cast<double>(node.vector_ops) +
+             static_cast<double>(node.moved_bytes);
     if (node.colocation_group >= static_cast<int>(colocation_groups.size())) {
       return Status::Error("node '" + node.name + "' names an unknown colocation group");
     }
@@ -94,10 +107,15 @@ Status Graph::Finalize() {
       return Status::Error(where + " duplicates an earlier edge");
     }
     if (edge.bytes < 0) return Status::Error(where + " has negative bytes");
+    if (edge.bytes > int64_t{1} << 50) return Status::Error(where + " has bytes above 2^50");
+    total += static_cast<double>(edge.bytes);
     preds_[edge.dst].push_back(edge.src);
     succs_[edge.src].push_back(edge.dst);
     out_edges_[edge.src].push_back(e);
     in_edges_[edge.dst].push_back(e);
+  }
+  if (total > 0x1p62) {
+    return Status::Error("graph '" + name + "': its sizes and work counts add up to more than 2^62");
   }
   // Kahn's algorithm, smallest index first so the order is deterministic.
   std::vector<int> indeg(n);

@@ -237,7 +237,8 @@ std::string WriteGraphJsonString(const Graph& g) {
   }
   doc["nodes"] = std::move(nodes);
   doc["edges"] = std::move(edges);
-  return doc.dump(1) + "\n";
+  // Names from ONNX files need not be valid UTF-8: replace bad bytes rather than throw.
+  return doc.dump(1, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 Status WriteGraphJson(const Graph& graph, const std::string& path) {

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <functional>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -138,6 +139,9 @@ bool IsInteger(int32_t type) {
          type == ox::TensorProto_DataType_BOOL;
 }
 
+// Largest tensor accepted (2^40 elements); also keeps every product of dims inside int64.
+constexpr int64_t kMaxElements = int64_t{1} << 40;
+
 // Static type and shape of one tensor.
 struct TensorInfo {
   bool has_type = false;
@@ -146,9 +150,14 @@ struct TensorInfo {
   std::vector<int64_t> dims;
   std::string symbolic;  // first symbolic dim name, for the error message
 
+  /// Saturates at kMaxElements (Importer::Shape rejects such tensors) so it cannot overflow.
   int64_t elements() const {
     int64_t e = 1;
-    for (int64_t d : dims) e *= d;
+    for (int64_t d : dims) {
+      if (d < 0) return -1;
+      if (d != 0 && e > kMaxElements / d) return kMaxElements;
+      e *= d;
+    }
     return e;
   }
   int64_t bytes() const { return elements() * ElementBytes(elem_type); }
@@ -173,9 +182,16 @@ TensorInfo InfoFromType(const ox::TypeProto& type) {
   return info;
 }
 
+// a·b, saturated to the int64 range (out-of-range work counts are rejected by Graph::Finalize).
+int64_t SatMul(int64_t a, int64_t b) {
+  int64_t r = 0;
+  if (!__builtin_mul_overflow(a, b, &r)) return r;
+  return (a < 0) != (b < 0) ? std::numeric_limits<int64_t>::min() : std::numeric_limits<int64_t>::max();
+}
+
 int64_t Product(const std::vector<int64_t>& v, size_t begin, size_t end) {
   int64_t p = 1;
-  for (size_t i = begin; i < end && i < v.size(); ++i) p *= v[i];
+  for (size_t i = begin; i < end && i < v.size(); ++i) p = SatMul(p, v[i]);
   return p;
 }
 
@@ -432,6 +448,8 @@ class Importer {
  public:
   Importer(const std::string& path, const OnnxImportOptions& options, OnnxImportReport* report)
       : path_(path), options_(options), report_(report) {}
+  /// Imports `bytes` (the model already in memory) instead of reading the file `path`.
+  void SetBytes(const std::string* bytes) { bytes_ = bytes; }
 
   StatusOr<Graph> Run();
 
@@ -448,6 +466,7 @@ class Importer {
   std::string NodeLabel(const ox::NodeProto& node, int index) const;
 
   const std::string path_;
+  const std::string* bytes_ = nullptr;
   const OnnxImportOptions options_;
   OnnxImportReport* report_;
   OnnxImportReport own_report_;
@@ -492,7 +511,12 @@ StatusOr<Graph> Importer::Run() {
 }
 
 Status Importer::Load() {
-  MCMPART_ASSIGN_OR_RETURN(std::string bytes, ReadFile(path_));
+  std::string bytes;
+  if (bytes_) {
+    bytes = *bytes_;
+  } else {
+    MCMPART_ASSIGN_OR_RETURN(bytes, ReadFile(path_));
+  }
   if (bytes.empty()) return Status::Error(path_ + ": empty file (expected an ONNX model)");
   if (!model_.ParseFromString(bytes)) {
     return Status::Error(path_ + ": not a valid ONNX model (protobuf parse failed: truncated, "
@@ -738,6 +762,12 @@ StatusOr<TensorInfo> Importer::Shape(const std::string& tensor, const std::strin
                          (it->second.symbolic.empty() ? "" : " (symbolic dim '" + it->second.symbolic + "')") +
                          "; export with fixed input sizes (no dynamic axes)");
   }
+  if (it->second.elements() < 0 || it->second.elements() >= kMaxElements) {
+    std::string dims;
+    for (int64_t d : it->second.dims) dims += (dims.empty() ? "" : "x") + std::to_string(d);
+    return Status::Error(path_ + ": " + where + ": tensor '" + tensor + "' has shape [" + dims +
+                         "], not a non-negative size below 2^40 elements");
+  }
   if (ElementBytes(it->second.elem_type) == 0) {
     return Status::Error(path_ + ": " + where + ": tensor '" + tensor +
                          "' has an unsupported element type " + std::to_string(it->second.elem_type));
@@ -938,7 +968,7 @@ Status Importer::SetCost(const ox::NodeProto& node, const std::string& where, No
   } else if (op == "MaxPool" || op == "AveragePool" || op == "LpPool") {
     n->op_class = OpClass::kVector;
     std::vector<int64_t> k = IntsAttr(node, "kernel_shape");
-    n->vector_ops = out_elems * Product(k, 0, k.size());
+    n->vector_ops = SatMul(out_elems, Product(k, 0, k.size()));
   } else if (IsView(op)) {
     n->op_class = OpClass::kDataMovement;
   } else if (IsGatherLike(op)) {
@@ -960,7 +990,11 @@ Status Importer::SetCost(const ox::NodeProto& node, const std::string& where, No
   if (n->op_class == OpClass::kMatMul || n->op_class == OpClass::kConv) {
     const GemmShape& s = n->gemm;
     if (s.batch <= 0 || s.m <= 0 || s.k <= 0 || s.n <= 0) return gemm_error();
-    n->macs = s.batch * s.m * s.k * s.n;
+    if (__builtin_mul_overflow(s.batch, s.m, &n->macs) ||
+        __builtin_mul_overflow(n->macs, s.k, &n->macs) ||
+        __builtin_mul_overflow(n->macs, s.n, &n->macs)) {
+      return Status::Error(path_ + ": " + where + ": MAC count overflows (absurd shapes)");
+    }
   }
   return Status::Ok();
 }
@@ -970,6 +1004,13 @@ Status Importer::SetCost(const ox::NodeProto& node, const std::string& where, No
 StatusOr<Graph> ImportOnnx(const std::string& path, const OnnxImportOptions& options,
                            OnnxImportReport* report) {
   return Importer(path, options, report).Run();
+}
+
+StatusOr<Graph> ImportOnnxFromBytes(const std::string& bytes, const std::string& source,
+                                    const OnnxImportOptions& options, OnnxImportReport* report) {
+  Importer importer(source, options, report);
+  importer.SetBytes(&bytes);
+  return importer.Run();
 }
 
 }  // namespace mcmpart::common

@@ -48,4 +48,10 @@ struct OnnxImportReport {
 StatusOr<Graph> ImportOnnx(const std::string& path, const OnnxImportOptions& options,
                            OnnxImportReport* report = nullptr);
 
+/// As ImportOnnx, for a serialized model already in memory; `source` names it in messages and
+/// gives the graph its name (a trailing ".onnx" is dropped).
+StatusOr<Graph> ImportOnnxFromBytes(const std::string& bytes, const std::string& source,
+                                    const OnnxImportOptions& options,
+                                    OnnxImportReport* report = nullptr);
+
 }  // namespace mcmpart::common

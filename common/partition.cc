@@ -43,10 +43,12 @@ StatusOr<Partition> ParsePartitionJson(const std::string& text, const Graph& gra
       if (!a[i].is_number_integer()) {
         return Status::Error(source + ": assignment[" + std::to_string(i) + "] must be an integer chip id");
       }
-      int64_t c = a[i].get<int64_t>();
+      const int64_t c = a[i].is_number_unsigned() && a[i].get<uint64_t>() > (1u << 20)
+                            ? int64_t{-1}
+                            : a[i].get<int64_t>();
       if (c < 0 || c > 1 << 20) {
         return Status::Error(source + ": assignment[" + std::to_string(i) + "] = " +
-                             std::to_string(c) + " is not a chip id");
+                             a[i].dump() + " is not a chip id");
       }
       p.push_back(static_cast<int>(c));
     }
@@ -58,7 +60,14 @@ StatusOr<Partition> ParsePartitionJson(const std::string& text, const Graph& gra
       auto it = index.find(name);
       if (it == index.end()) return Status::Error(source + ": node '" + name + "' is not in graph '" + graph.name + "'");
       if (!chip.is_number_integer()) return Status::Error(source + ": chip of node '" + name + "' must be an integer");
-      p[it->second] = chip.get<int>();
+      const int64_t c = chip.is_number_unsigned() && chip.get<uint64_t>() > (1u << 20)
+                            ? int64_t{-1}
+                            : chip.get<int64_t>();
+      if (c < 0 || c > 1 << 20) {
+        return Status::Error(source + ": chip of node '" + name + "' = " + chip.dump() +
+                             " is not a chip id");
+      }
+      p[it->second] = static_cast<int>(c);
     }
     for (int v = 0; v < graph.num_nodes(); ++v) {
       if (p[v] < 0) return Status::Error(source + ": node '" + graph.nodes[v].name + "' has no chip");
@@ -84,7 +93,7 @@ std::string WritePartitionJsonString(const Graph& graph, int num_chips, const Pa
               {"graph", graph.name},
               {"num_chips", num_chips},
               {"assignment", p}};
-  return doc.dump() + "\n";
+  return doc.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 Status WritePartitionJson(const Graph& graph, int num_chips, const Partition& p,

@@ -275,6 +275,20 @@ common::StatusOr<TrainingState> PpoTrainer::LoadCheckpoint(const std::string& pa
   return st;
 }
 
+common::StatusOr<std::string> ReadCheckpointConfigText(const std::string& path) {
+  if (::access(path.c_str(), R_OK) != 0) return common::Status::Error("cannot open checkpoint '" + path + "'");
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path);
+    torch::Tensor t;
+    archive.read("config", t);
+    return TensorString(t);
+  } catch (const c10::Error& e) {
+    return common::Status::Error("checkpoint '" + path + "' is corrupt (" +
+                                 std::string(e.what_without_backtrace()).substr(0, 200) + ")");
+  }
+}
+
 common::Status PpoTrainer::LoadWeights(const std::string& path) {
   if (::access(path.c_str(), R_OK) != 0) return common::Status::Error("cannot open checkpoint '" + path + "'");
   try {

@@ -36,6 +36,9 @@ struct TrainingState {
   std::string config_text;  ///< the run's config as TOML
 };
 
+/// The config text stored in a checkpoint; error names the path when it cannot be read.
+common::StatusOr<std::string> ReadCheckpointConfigText(const std::string& path);
+
 /// Owns the trainable policy and its Adam optimiser. Not thread-safe.
 class PpoTrainer {
  public:

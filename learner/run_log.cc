@@ -148,7 +148,8 @@ const ColumnSpec kRolloutColumns[] = {
     {"strategy", Kind::kStrategy}, {"reward", Kind::kF64},        {"throughput", Kind::kF64},
     {"latency_s", Kind::kF64},     {"valid", Kind::kU8},          {"proposal_valid", Kind::kU8},
     {"repair_status", Kind::kI8},  {"changed_nodes", Kind::kI32}, {"repair_ms", Kind::kF64},
-    {"eval_ms", Kind::kF64},       {"inference_ms", Kind::kF64},
+    {"eval_ms", Kind::kF64},       {"inference_ms", Kind::kF64},  {"message_ms", Kind::kF64},
+    {"wait_ms", Kind::kF64},
 };
 const char* const kPartitionColumns[] = {"proposal", "partition"};
 
@@ -159,7 +160,8 @@ const ColumnSpec kLearnerColumns[] = {
     {"grad_norm", Kind::kF64},     {"learning_rate", Kind::kF64}, {"lag_mean", Kind::kF64},
     {"lag_max", Kind::kF64},       {"queue_depth", Kind::kF64},   {"reward_mean", Kind::kF64},
     {"best_throughput", Kind::kF64}, {"update_ms", Kind::kF64},   {"broadcast_ms", Kind::kF64},
-    {"log_ms", Kind::kF64},        {"idle_ms", Kind::kF64},       {"epochs_run", Kind::kI32},
+    {"log_ms", Kind::kF64},        {"idle_ms", Kind::kF64},       {"heldout_reward", Kind::kF64},
+    {"dropped_stale", Kind::kI64}, {"epochs_run", Kind::kI32},
 };
 
 // ---- skeleton writing helpers (used before SWMR starts) ----
@@ -581,6 +583,8 @@ class Hdf5RunLog : public RunLog {
     c[i++].Put<double>(row.repair_ms);
     c[i++].Put<double>(row.eval_ms);
     c[i++].Put<double>(row.inference_ms);
+    c[i++].Put<double>(row.message_ms);
+    c[i++].Put<double>(row.wait_ms);
     for (const common::Partition* p : {&row.proposal, &row.partition}) {
       Column& col = c[i++];
       for (hsize_t v = 0; v < col.width; ++v) {
@@ -604,9 +608,11 @@ class Hdf5RunLog : public RunLog {
     for (double v : {row.policy_loss, row.value_loss, row.entropy, row.approx_kl,
                      row.clip_fraction, row.grad_norm, row.learning_rate, row.lag_mean,
                      row.lag_max, row.queue_depth, row.reward_mean, row.best_throughput,
-                     row.update_ms, row.broadcast_ms, row.log_ms, row.idle_ms}) {
+                     row.update_ms, row.broadcast_ms, row.log_ms, row.idle_ms,
+                     row.heldout_reward}) {
       c[i++].Put<double>(v);
     }
+    c[i++].Put<int64_t>(row.dropped_stale);
     c[i++].Put<int32_t>(row.epochs_run);
     assert(i == c.size());
     ++learner_.buffered;

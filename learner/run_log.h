@@ -46,6 +46,8 @@ struct RolloutRow {
   int32_t repair_status = 0;  ///< actors::RepairStatus as int
   int32_t changed_nodes = 0;
   double repair_ms = 0, eval_ms = 0, inference_ms = 0;
+  double message_ms = 0;  ///< actor time sending, per record of its message
+  double wait_ms = 0;     ///< actor time blocked on the learner (credits, weights), per record
   common::Partition proposal;
   common::Partition partition;
 };
@@ -62,6 +64,8 @@ struct LearnerRow {
   double queue_depth = 0;
   double reward_mean = 0, best_throughput = 0;
   double update_ms = 0, broadcast_ms = 0, log_ms = 0, idle_ms = 0;
+  double heldout_reward = 0;   ///< mean greedy reward on held-out graphs (0 = not evaluated)
+  int64_t dropped_stale = 0;   ///< records dropped for policy lag so far
   int32_t epochs_run = 0;
 };
 

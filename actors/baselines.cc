@@ -1,0 +1,227 @@
+// Baseline search strategies on the ask/tell interface: random, anneal, dp, greedy, exact.
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "actors/baselines.h"
+#include "actors/exact.h"
+#include "actors/search.h"
+
+namespace mcmpart::actors {
+namespace {
+
+int StrategyIndex(const std::string& name) {
+  const auto& names = StrategyNames();
+  const auto it = std::find(names.begin(), names.end(), name);
+  assert(it != names.end());
+  return static_cast<int>(it - names.begin());
+}
+
+Candidate MakeCandidate(int graph, int strategy, common::Partition proposal) {
+  Candidate c;
+  c.record.graph = graph;
+  c.record.strategy = strategy;
+  c.record.proposal = std::move(proposal);
+  return c;
+}
+
+// A valid partition from the repair model's random sampler, or a uniform random assignment
+// (which the environment then reports as infeasible) when none is found.
+common::Partition RandomValid(Environment& env, common::Rng& rng) {
+  RepairResult r = env.repairer().SampleValid(rng);
+  if (r.status != RepairStatus::kInfeasible) return r.partition;
+  common::Partition p(env.graph().num_nodes());
+  std::uniform_int_distribution<int> chip(0, env.hardware().num_chips - 1);
+  for (int& c : p) c = chip(rng);
+  return p;
+}
+
+/// Random search: independent samples of the random valid sampler (Repairer::SampleValid),
+/// round-robin over the environments.
+class RandomStrategy final : public SearchStrategy {
+ public:
+  RandomStrategy(std::vector<Environment*> envs, uint64_t seed) : envs_(std::move(envs)), rng_(seed) {}
+  const char* name() const override { return "random"; }
+  std::vector<Candidate> Ask(int n) override {
+    std::vector<Candidate> out;
+    for (int i = 0; i < n; ++i) {
+      const int g = static_cast<int>(next_++ % envs_.size());
+      out.push_back(MakeCandidate(g, StrategyIndex("random"), RandomValid(*envs_[g], rng_)));
+    }
+    return out;
+  }
+  void Tell(std::vector<EpisodeRecord>&) override {}
+
+ private:
+  std::vector<Environment*> envs_;
+  common::Rng rng_;
+  uint64_t next_ = 0;
+};
+
+/// Simulated annealing (Kirkpatrick et al., Science 1983) on the environment's reward, one
+/// chain per environment, started from a random valid partition. A move changes one node's
+/// chip (to a neighbouring chip with probability 0.6, across a cut edge onto its neighbour's
+/// chip with 0.3, to any chip with 0.1); the environment repairs it, with the moved node 10×
+/// as costly to change as the others, so every state is valid. Metropolis acceptance
+/// exp(Δreward / T) with the geometric schedule T = T0·(T1/T0)^(t/L): T0 = 0.05, T1 = 5e-4
+/// (rewards are ≈ 1 at perfect balance), L = the run's budget per environment; after L
+/// evaluations T stays at T1. An Ask of n returns n neighbours of the current states.
+class AnnealStrategy final : public SearchStrategy {
+ public:
+  static constexpr double kT0 = 0.05;
+  static constexpr double kT1 = 5e-4;
+
+  AnnealStrategy(std::vector<Environment*> envs, int64_t budget, uint64_t seed)
+      : envs_(std::move(envs)), chains_(envs_.size()), rng_(seed) {
+    length_ = std::max<double>(1.0, static_cast<double>(budget) / envs_.size());
+  }
+  const char* name() const override { return "anneal"; }
+
+  std::vector<Candidate> Ask(int n) override {
+    std::vector<Candidate> out;
+    for (int i = 0; i < n; ++i) {
+      const int g = static_cast<int>(next_++ % envs_.size());
+      Chain& ch = chains_[g];
+      if (ch.current.empty()) {
+        out.push_back(MakeCandidate(g, StrategyIndex("anneal"), RandomValid(*envs_[g], rng_)));
+        continue;
+      }
+      Candidate c = MakeCandidate(g, StrategyIndex("anneal"), ch.current);
+      const int moved = Move(*envs_[g], &c.record.proposal);
+      c.repair_weights.assign(ch.current.size(), 1.0);
+      c.repair_weights[moved] = 10.0;
+      out.push_back(std::move(c));
+    }
+    return out;
+  }
+
+  void Tell(std::vector<EpisodeRecord>& scored) override {
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    for (const EpisodeRecord& r : scored) {
+      Chain& ch = chains_.at(r.graph);
+      const double t = std::min(1.0, static_cast<double>(ch.steps++) / length_);
+      const double temp = kT0 * std::pow(kT1 / kT0, t);
+      if (!r.valid) continue;
+      if (ch.current.empty() || r.reward >= ch.reward ||
+          u(rng_) < std::exp((r.reward - ch.reward) / temp)) {
+        ch.current = r.partition;
+        ch.reward = r.reward;
+      }
+    }
+  }
+
+ private:
+  struct Chain {
+    common::Partition current;
+    double reward = 0;
+    int64_t steps = 0;
+  };
+
+  // Changes one node of `p`; returns it.
+  int Move(Environment& env, common::Partition* p) {
+    const common::Graph& g = env.graph();
+    const int k = env.hardware().num_chips;
+    std::uniform_int_distribution<int> node(0, g.num_nodes() - 1);
+    const double kind = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+    if (kind < 0.3 && g.num_edges() > 0) {
+      std::uniform_int_distribution<int> edge(0, g.num_edges() - 1);
+      for (int tries = 0; tries < 8; ++tries) {
+        const common::Edge& e = g.edges[edge(rng_)];
+        if ((*p)[e.src] == (*p)[e.dst]) continue;
+        if (rng_() & 1) {
+          (*p)[e.src] = (*p)[e.dst];
+          return e.src;
+        }
+        (*p)[e.dst] = (*p)[e.src];
+        return e.dst;
+      }
+    }
+    const int v = node(rng_);
+    if (k == 1) return v;
+    if (kind < 0.9) {
+      int c = (*p)[v] + ((rng_() & 1) ? 1 : -1);
+      if (c < 0) c = 1;
+      if (c >= k) c = k - 2;
+      (*p)[v] = c;
+    } else {
+      (*p)[v] = std::uniform_int_distribution<int>(0, k - 1)(rng_);
+    }
+    return v;
+  }
+
+  std::vector<Environment*> envs_;
+  std::vector<Chain> chains_;
+  common::Rng rng_;
+  double length_ = 1;
+  uint64_t next_ = 0;
+};
+
+/// Emits a fixed list of partitions per environment once, then reports finished (dp, greedy,
+/// exact). The lists are computed when the strategy is made so errors surface early.
+class FixedStrategy final : public SearchStrategy {
+ public:
+  FixedStrategy(const char* name, std::vector<Candidate> queue)
+      : name_(name), queue_(std::move(queue)) {}
+  const char* name() const override { return name_; }
+  std::vector<Candidate> Ask(int n) override {
+    std::vector<Candidate> out;
+    while (static_cast<int>(out.size()) < n && next_ < queue_.size()) out.push_back(queue_[next_++]);
+    return out;
+  }
+  void Tell(std::vector<EpisodeRecord>&) override {}
+  bool finished() const override { return next_ >= queue_.size(); }
+
+ private:
+  const char* name_;
+  std::vector<Candidate> queue_;
+  size_t next_ = 0;
+};
+
+}  // namespace
+
+common::StatusOr<std::unique_ptr<SearchStrategy>> MakeBaselineStrategy(
+    const std::string& name, std::vector<Environment*> envs, const common::Config& config,
+    uint64_t seed) {
+  if (envs.empty()) return common::Status::Error("search strategy '" + name + "' needs at least one graph");
+  if (name == "random") return std::unique_ptr<SearchStrategy>(new RandomStrategy(std::move(envs), seed));
+  if (name == "anneal") {
+    return std::unique_ptr<SearchStrategy>(new AnnealStrategy(std::move(envs), config.run.budget, seed));
+  }
+  std::vector<Candidate> queue;
+  if (name == "dp") {
+    for (size_t g = 0; g < envs.size(); ++g) {
+      auto r = DpMaxLoad(envs[g]->graph(), envs[g]->hardware());
+      if (!r.ok()) return r.status().WithContext("graph '" + envs[g]->graph().name + "'");
+      queue.push_back(MakeCandidate(static_cast<int>(g), StrategyIndex("dp"), std::move(r->partition)));
+    }
+    return std::unique_ptr<SearchStrategy>(new FixedStrategy("dp", std::move(queue)));
+  }
+  if (name == "greedy") {
+    for (size_t g = 0; g < envs.size(); ++g) {
+      std::set<common::Partition> seen;
+      for (int stages = envs[g]->hardware().num_chips; stages >= 1; --stages) {
+        common::Partition p = GreedyPipeline(envs[g]->graph(), envs[g]->hardware(), stages);
+        if (seen.insert(p).second) {
+          queue.push_back(MakeCandidate(static_cast<int>(g), StrategyIndex("greedy"), std::move(p)));
+        }
+      }
+    }
+    return std::unique_ptr<SearchStrategy>(new FixedStrategy("greedy", std::move(queue)));
+  }
+  if (name == "exact") {
+    ExactOptions options;
+    if (config.run.time_limit_s > 0) {
+      options.time_limit_ms = 1e3 * config.run.time_limit_s / static_cast<double>(envs.size());
+    }
+    for (size_t g = 0; g < envs.size(); ++g) {
+      auto r = ExactMaxLoad(envs[g]->graph(), envs[g]->hardware(), options);
+      if (!r.ok()) return r.status().WithContext("graph '" + envs[g]->graph().name + "'");
+      queue.push_back(MakeCandidate(static_cast<int>(g), StrategyIndex("exact"), std::move(r->partition)));
+    }
+    return std::unique_ptr<SearchStrategy>(new FixedStrategy("exact", std::move(queue)));
+  }
+  return common::Status::Error("unknown search strategy '" + name +
+                               "' (known: random, anneal, dp, greedy, exact; rl is `mcmpart train`)");
+}
+
+}  // namespace mcmpart::actors

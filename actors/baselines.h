@@ -1,0 +1,60 @@
+// Baseline partitioners behind MakeBaselineStrategy (actors/search.h): the contiguous-split
+// dynamic program and the greedy balanced pipeline, exposed for tests and benchmarks.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/graph.h"
+#include "common/partition.h"
+#include "common/status.h"
+#include "hw/hardware.h"
+
+namespace mcmpart::actors {
+
+struct DpOptions {
+  /// Enumerate every ideal (downward-closed node set) when the graph has at most this many;
+  /// otherwise fall back to prefixes of a topological order.
+  int64_t max_ideals = 20000;
+};
+
+/// Which family of ideals the DP ran over.
+enum class DpFamily {
+  kAllIdeals,     ///< every ideal of the contracted graph: optimal over contiguous splits
+  kPrefixes,      ///< prefixes of one topological order of the contracted graph
+  kPrefixesHop1,  ///< prefixes, with (previous, current) stage boundaries as the DP state so
+                  ///< that every edge spans at most one chip (binding max_hop)
+};
+const char* DpFamilyName(DpFamily f);
+
+struct DpResult {
+  common::Partition partition;  ///< valid under every enabled constraint
+  double max_load_s = 0.0;      ///< hw::MakeMaxLoadEvaluator's time per sample of `partition`
+  DpFamily family = DpFamily::kAllIdeals;
+  int64_t family_size = 0;  ///< ideals (or prefixes) the DP ran over
+  int chips_used = 0;
+  /// True when no contiguous split (chip order = pipeline order, SPEC `acyclic`) that
+  /// satisfies the enabled constraints has a smaller max-load: family kAllIdeals and max_hop
+  /// off or not binding (H ≥ K−1).
+  bool optimal_contiguous = false;
+  double solve_ms = 0.0;
+};
+
+/// Minimises the `maxload` objective over contiguous splits with the dynamic program over
+/// ideals of Tarnawski et al. (NeurIPS 2020, §4): f(k, I) = min over ideals I' ⊊ I of
+/// max(f(k−1, I'), load(I \ I')), where a stage's load and SRAM depend only on its node set.
+/// Nodes that must share a chip (colocation groups, and cycles they create under `acyclic`)
+/// are contracted first. Stages respect sram (hw::ComputeSramUse semantics), pin and colocate;
+/// no_skip holds because stages are non-empty and fill chips 0..m−1. A binding max_hop
+/// (H < K−1) switches to family kPrefixesHop1, which enforces H = 1 (stricter than needed for
+/// H ≥ 2). Errors: no contiguous split in the family satisfies the constraints.
+common::StatusOr<DpResult> DpMaxLoad(const common::Graph& graph, const hw::Hardware& hw,
+                                     const DpOptions& options = {});
+
+/// The greedy balanced pipeline: walks a topological order and closes a stage once its compute
+/// reaches total/`stages` (or the next node would overflow SRAM by weights), so stages are
+/// contiguous; later stages take what remains. Not necessarily valid (buffers, max_hop, pins):
+/// the environment repairs it. `stages` is clamped to 1..K.
+common::Partition GreedyPipeline(const common::Graph& graph, const hw::Hardware& hw, int stages);
+
+}  // namespace mcmpart::actors

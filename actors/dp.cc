@@ -1,0 +1,601 @@
+// Dynamic program over ideals for contiguous max-load splits (Tarnawski et al., NeurIPS 2020).
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <limits>
+#include <numeric>
+#include <queue>
+#include <unordered_map>
+
+#include "actors/baselines.h"
+#include "hw/constraints.h"
+#include "hw/evaluator.h"
+#include "hw/op_cost.h"
+
+namespace mcmpart::actors {
+namespace {
+
+using common::Graph;
+using common::Partition;
+using common::Status;
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+using Bits = std::vector<uint64_t>;
+
+bool Test(const Bits& b, int i) { return (b[i >> 6] >> (i & 63)) & 1; }
+void Set(Bits& b, int i) { b[i >> 6] |= uint64_t{1} << (i & 63); }
+
+struct BitsHash {
+  size_t operator()(const Bits& b) const {
+    uint64_t h = 0x9E3779B97F4A7C15ULL;
+    for (uint64_t w : b) h = (h ^ w) * 0x100000001B3ULL + (h >> 29);
+    return static_cast<size_t>(h);
+  }
+};
+
+// Nodes that must share a chip, contracted into "super nodes" in a topological order.
+struct Contracted {
+  int m = 0;
+  std::vector<int> super_of;                // original node → super node
+  std::vector<std::vector<int>> members;    // super node → original nodes
+  std::vector<std::vector<int>> preds;      // super DAG predecessors (distinct)
+  std::vector<double> compute_s;
+  std::vector<int64_t> weights, max_ws;
+  std::vector<int> pin;                     // -1 = free
+};
+
+int Find(std::vector<int>& uf, int x) {
+  while (uf[x] != x) x = uf[x] = uf[uf[x]];
+  return x;
+}
+
+common::StatusOr<Contracted> Contract(const Graph& g, const hw::Hardware& hw,
+                                      const std::vector<double>& node_compute) {
+  const int n = g.num_nodes();
+  std::vector<int> uf(n);
+  std::iota(uf.begin(), uf.end(), 0);
+  if (hw.constraints.colocate) {
+    std::vector<int> first(g.colocation_groups.size(), -1);
+    for (int v = 0; v < n; ++v) {
+      const int grp = g.nodes[v].colocation_group;
+      if (grp < 0) continue;
+      if (first[grp] < 0) first[grp] = v;
+      uf[Find(uf, v)] = Find(uf, first[grp]);
+    }
+  }
+  // Merge strongly connected components of the contracted graph: a contiguous split puts a
+  // cycle through a colocation group on one chip.
+  for (bool changed = true; changed;) {
+    changed = false;
+    std::vector<int> root(n), ids;
+    for (int v = 0; v < n; ++v) root[v] = Find(uf, v);
+    std::vector<int> index(n, -1);
+    for (int v = 0; v < n; ++v) {
+      if (index[root[v]] < 0) {
+        index[root[v]] = static_cast<int>(ids.size());
+        ids.push_back(root[v]);
+      }
+    }
+    const int m = static_cast<int>(ids.size());
+    std::vector<std::vector<int>> adj(m);
+    for (const common::Edge& e : g.edges) {
+      const int a = index[root[e.src]], b = index[root[e.dst]];
+      if (a != b) adj[a].push_back(b);
+    }
+    // Iterative Tarjan.
+    std::vector<int> num(m, -1), low(m, 0), comp(m, -1), stack;
+    std::vector<bool> on(m, false);
+    int counter = 0, comps = 0;
+    for (int s = 0; s < m; ++s) {
+      if (num[s] >= 0) continue;
+      std::vector<std::pair<int, size_t>> call = {{s, 0}};
+      num[s] = low[s] = counter++;
+      stack.push_back(s);
+      on[s] = true;
+      while (!call.empty()) {
+        auto& [v, it] = call.back();
+        if (it < adj[v].size()) {
+          const int w = adj[v][it++];
+          if (num[w] < 0) {
+            num[w] = low[w] = counter++;
+            stack.push_back(w);
+            on[w] = true;
+            call.push_back({w, 0});
+          } else if (on[w]) {
+            low[v] = std::min(low[v], num[w]);
+          }
+          continue;
+        }
+        if (low[v] == num[v]) {
+          int w;
+          do {
+            w = stack.back();
+            stack.pop_back();
+            on[w] = false;
+            comp[w] = comps;
+          } while (w != v);
+          ++comps;
+        }
+        const int done = v;
+        call.pop_back();
+        if (!call.empty()) low[call.back().first] = std::min(low[call.back().first], low[done]);
+      }
+    }
+    if (comps == m) break;
+    std::vector<int> rep(comps, -1);
+    for (int i = 0; i < m; ++i) {
+      if (rep[comp[i]] < 0) {
+        rep[comp[i]] = ids[i];
+      } else {
+        uf[Find(uf, ids[i])] = Find(uf, rep[comp[i]]);
+        changed = true;
+      }
+    }
+  }
+  // Number super nodes in a topological order (Kahn, smallest original topological rank first).
+  std::vector<int> root(n), min_rank(n, std::numeric_limits<int>::max());
+  for (int v = 0; v < n; ++v) {
+    root[v] = Find(uf, v);
+    min_rank[root[v]] = std::min(min_rank[root[v]], g.topo_rank()[v]);
+  }
+  std::vector<std::vector<int>> succ(n);
+  std::vector<int> indeg(n, 0);
+  for (const common::Edge& e : g.edges) {
+    const int a = root[e.src], b = root[e.dst];
+    if (a != b) {
+      succ[a].push_back(b);
+      ++indeg[b];
+    }
+  }
+  using Item = std::pair<int, int>;  // (min rank, root)
+  std::priority_queue<Item, std::vector<Item>, std::greater<Item>> ready;
+  for (int v = 0; v < n; ++v) {
+    if (root[v] == v && indeg[v] == 0) ready.push({min_rank[v], v});
+  }
+  std::vector<int> super_index(n, -1);
+  Contracted c;
+  while (!ready.empty()) {
+    const int r = ready.top().second;
+    ready.pop();
+    super_index[r] = c.m++;
+    for (int s : succ[r]) {
+      if (--indeg[s] == 0) ready.push({min_rank[s], s});
+    }
+  }
+  c.super_of.resize(n);
+  c.members.resize(c.m);
+  c.preds.resize(c.m);
+  c.compute_s.assign(c.m, 0.0);
+  c.weights.assign(c.m, 0);
+  c.max_ws.assign(c.m, 0);
+  c.pin.assign(c.m, -1);
+  for (int v = 0; v < n; ++v) {
+    assert(super_index[root[v]] >= 0);
+    const int s = c.super_of[v] = super_index[root[v]];
+    c.members[s].push_back(v);
+    c.compute_s[s] += node_compute[v];
+    c.weights[s] += g.nodes[v].weight_bytes;
+    c.max_ws[s] = std::max(c.max_ws[s], hw::OpWorkingSetBytes(g, v));
+    const int pin = hw.constraints.pin ? g.nodes[v].pin : -1;
+    if (pin >= 0) {
+      if (pin >= hw.num_chips) {
+        return Status::Error("node '" + g.nodes[v].name + "' is pinned to chip " + std::to_string(pin) +
+                             " but the hardware has " + std::to_string(hw.num_chips) + " chips");
+      }
+      if (c.pin[s] >= 0 && c.pin[s] != pin) {
+        return Status::Error("node '" + g.nodes[v].name + "' is pinned to chip " + std::to_string(pin) +
+                             " but must share a chip with a node pinned to chip " +
+                             std::to_string(c.pin[s]) + " (colocation or a cycle through a group)");
+      }
+      c.pin[s] = pin;
+    }
+  }
+  for (const common::Edge& e : g.edges) {
+    const int a = c.super_of[e.src], b = c.super_of[e.dst];
+    if (a != b) c.preds[b].push_back(a);
+  }
+  for (auto& p : c.preds) {
+    std::sort(p.begin(), p.end());
+    p.erase(std::unique(p.begin(), p.end()), p.end());
+  }
+  return c;
+}
+
+// One ideal of the contracted graph with the sums a stage needs.
+struct Ideal {
+  Bits bits;
+  int size = 0;
+  double compute = 0;
+  int64_t weights = 0;
+  std::vector<int> boundary;  // original nodes inside with a consumer super node outside
+};
+
+class DpSolver {
+ public:
+  DpSolver(const Graph& g, const hw::Hardware& hw, Contracted c, std::vector<double> send_s)
+      : g_(g), hw_(hw), c_(std::move(c)), send_s_(std::move(send_s)), words_((c_.m + 63) / 64) {
+    const int n = g.num_nodes();
+    ext_.resize(n);
+    send_b_.resize(n);
+    for (int u = 0; u < n; ++u) {
+      send_b_[u] = g.SendBytes(u);
+      for (int e : g.out_edges()[u]) {
+        const int s = c_.super_of[g.edges[e].dst];
+        if (s != c_.super_of[u]) ext_[u].push_back(s);
+      }
+      std::sort(ext_[u].begin(), ext_[u].end());
+      ext_[u].erase(std::unique(ext_[u].begin(), ext_[u].end()), ext_[u].end());
+    }
+    pinned_.assign(words_, 0);
+    pinned_to_.assign(hw.num_chips, Bits(words_, 0));
+    for (int s = 0; s < c_.m; ++s) {
+      if (c_.pin[s] >= 0) {
+        Set(pinned_, s);
+        Set(pinned_to_[c_.pin[s]], s);
+      }
+    }
+  }
+
+  int m() const { return c_.m; }
+
+  Ideal MakeIdeal(Bits bits) const {
+    Ideal id;
+    id.bits = std::move(bits);
+    for (int s = 0; s < c_.m; ++s) {
+      if (!Test(id.bits, s)) continue;
+      ++id.size;
+      id.compute += c_.compute_s[s];
+      id.weights += c_.weights[s];
+      for (int u : c_.members[s]) {
+        for (int t : ext_[u]) {
+          if (!Test(id.bits, t)) {
+            id.boundary.push_back(u);
+            break;
+          }
+        }
+      }
+    }
+    return id;
+  }
+
+  // Every ideal, by BFS over sizes; false when there are more than `cap`.
+  bool EnumerateAll(int64_t cap, std::vector<Ideal>* out) const {
+    std::vector<Bits> level = {Bits(words_, 0)}, all = level;
+    while (!level.empty()) {
+      std::unordered_map<Bits, bool, BitsHash> next;
+      for (const Bits& b : level) {
+        for (int s = 0; s < c_.m; ++s) {
+          if (Test(b, s)) continue;
+          bool ready = true;
+          for (int p : c_.preds[s]) ready = ready && Test(b, p);
+          if (!ready) continue;
+          Bits nb = b;
+          Set(nb, s);
+          next.emplace(std::move(nb), true);
+        }
+        if (static_cast<int64_t>(all.size() + next.size()) > cap) return false;
+      }
+      level.clear();
+      for (auto& [b, unused] : next) level.push_back(b);
+      std::sort(level.begin(), level.end());  // deterministic order
+      all.insert(all.end(), level.begin(), level.end());
+    }
+    for (Bits& b : all) out->push_back(MakeIdeal(std::move(b)));
+    return true;
+  }
+
+  // Prefixes of the super nodes' topological numbering.
+  void Prefixes(std::vector<Ideal>* out) const {
+    Bits b(words_, 0);
+    out->push_back(MakeIdeal(b));
+    for (int s = 0; s < c_.m; ++s) {
+      Set(b, s);
+      out->push_back(MakeIdeal(b));
+    }
+  }
+
+  // Load of the stage I \ I' (I' ⊂ I) placed on chip `chip`, or +inf when the stage breaks
+  // sram or pins. Mirrors hw/maxload.cc and hw::ComputeSramUse for a contiguous split.
+  double StageLoad(const Ideal& lo, const Ideal& hi, int chip) const {
+    if (hw_.constraints.pin) {
+      for (int w = 0; w < words_; ++w) {
+        const uint64_t stage = hi.bits[w] & ~lo.bits[w];
+        if (stage & pinned_[w] & ~pinned_to_[chip][w]) return kInf;
+      }
+    }
+    double load = hi.compute - lo.compute;
+    int64_t buf = 0;
+    // Sent: nodes of the stage whose consumers lie beyond `hi` (none can lie in `lo`).
+    for (int u : hi.boundary) {
+      if (Test(lo.bits, c_.super_of[u])) continue;
+      load += send_s_[u];
+      buf += send_b_[u];
+    }
+    // Received: nodes of `lo` with a consumer in the stage, once each.
+    for (int u : lo.boundary) {
+      for (int t : ext_[u]) {
+        if (Test(hi.bits, t) && !Test(lo.bits, t)) {
+          load += send_s_[u];
+          buf += send_b_[u];
+          break;
+        }
+      }
+    }
+    if (hw_.constraints.sram) {
+      int64_t total = hi.weights - lo.weights;
+      if (hw_.constraints.sram_buffers) {
+        int64_t ws = 0;
+        for (int w = 0; w < words_; ++w) {
+          uint64_t stage = hi.bits[w] & ~lo.bits[w];
+          while (stage) {
+            const int s = w * 64 + __builtin_ctzll(stage);
+            stage &= stage - 1;
+            ws = std::max(ws, c_.max_ws[s]);
+          }
+        }
+        total += buf + ws;
+      }
+      if (total > hw_.chip.sram_bytes) return kInf;
+    }
+    return load;
+  }
+
+  bool Subset(const Ideal& a, const Ideal& b) const {
+    for (int w = 0; w < words_; ++w) {
+      if (a.bits[w] & ~b.bits[w]) return false;
+    }
+    return true;
+  }
+
+  // f(k, I) over `fam` (sorted by size, ∅ first, everything last). Returns stage ideals.
+  std::vector<int> Solve(const std::vector<Ideal>& fam, bool chain) const {
+    const int f = static_cast<int>(fam.size()), k_max = hw_.num_chips;
+    std::vector<std::vector<double>> best(k_max + 1, std::vector<double>(f, kInf));
+    std::vector<std::vector<int>> parent(k_max + 1, std::vector<int>(f, -1));
+    // Without no_skip a chip may stay empty: f(k, I) ≤ f(k−1, I).
+    const bool skip = !hw_.constraints.no_skip;
+    best[0][0] = 0;
+    for (int k = 1; skip && k <= k_max; ++k) {
+      best[k][0] = 0;
+      parent[k][0] = 0;
+    }
+    for (int i = 1; i < f; ++i) {
+      for (int j = 0; j < i; ++j) {
+        if (fam[j].size >= fam[i].size || (!chain && !Subset(fam[j], fam[i]))) continue;
+        double chip0_load = -1;  // stage load is the same on every chip unless pins differ
+        for (int k = 1; k <= k_max; ++k) {
+          if (best[k - 1][j] == kInf) continue;
+          const double load = hw_.constraints.pin || chip0_load < 0 ? StageLoad(fam[j], fam[i], k - 1)
+                                                                  : chip0_load;
+          chip0_load = load;
+          const double v = std::max(best[k - 1][j], load);
+          if (v < best[k][i]) {
+            best[k][i] = v;
+            parent[k][i] = j;
+          }
+        }
+      }
+      for (int k = 1; skip && k <= k_max; ++k) {
+        if (best[k - 1][i] < best[k][i]) {
+          best[k][i] = best[k - 1][i];
+          parent[k][i] = i;
+        }
+      }
+    }
+    int bk = -1;
+    for (int k = 1; k <= k_max; ++k) {
+      if (best[k][f - 1] < kInf && (bk < 0 || best[k][f - 1] < best[bk][f - 1])) bk = k;
+    }
+    if (bk < 0) return {};
+    std::vector<int> cuts = {f - 1};
+    for (int k = bk, i = f - 1; k > 0; --k) cuts.push_back(i = parent[k][i]);
+    std::reverse(cuts.begin(), cuts.end());
+    return cuts;
+  }
+
+  // Pair-state DP over prefixes: g(k, j, i) = best with stage k = [j, i); stage k's outside
+  // predecessors must lie in stage k−1 = [j', j), i.e. j' ≤ min predecessor position.
+  std::vector<int> SolveHop1(const std::vector<Ideal>& fam) const {
+    const int m = c_.m, k_max = hw_.num_chips, w = m + 1;
+    std::vector<double> load(static_cast<size_t>(w) * w, kInf);
+    std::vector<int> min_pred(static_cast<size_t>(w) * w, std::numeric_limits<int>::max());
+    for (int j = 0; j < m; ++j) {
+      int mp = std::numeric_limits<int>::max();
+      for (int i = j + 1; i <= m; ++i) {
+        for (int p : c_.preds[i - 1]) {
+          if (p < j) mp = std::min(mp, p);
+        }
+        min_pred[j * w + i] = mp;
+      }
+    }
+    auto at = [w](int j, int i) { return static_cast<size_t>(j) * w + i; };
+    std::vector<std::vector<double>> g(k_max + 1);
+    std::vector<std::vector<int>> parent(k_max + 1);
+    for (int k = 1; k <= k_max; ++k) {
+      g[k].assign(static_cast<size_t>(w) * w, kInf);
+      parent[k].assign(static_cast<size_t>(w) * w, -1);
+      if (k > 1 && hw_.constraints.pin) load.assign(load.size(), kInf);
+      // Without no_skip the first stage may start on any chip (chips below it stay empty).
+      const int j_first = k == 1 || !hw_.constraints.no_skip ? 0 : 1;
+      for (int j = j_first; j < (k == 1 ? 1 : m); ++j) {
+        // prefix minimum over j' of g(k−1, j', j)
+        std::vector<double> pm(j + 1, kInf);
+        std::vector<int> arg(j + 1, -1);
+        const bool first_stage = j == 0;
+        if (!first_stage) {
+          for (int jp = 0; jp < j; ++jp) {
+            pm[jp + 1] = pm[jp];
+            arg[jp + 1] = arg[jp];
+            if (g[k - 1][at(jp, j)] < pm[jp + 1]) {
+              pm[jp + 1] = g[k - 1][at(jp, j)];
+              arg[jp + 1] = jp;
+            }
+          }
+          if (pm[j] == kInf) continue;
+        }
+        for (int i = j + 1; i <= m; ++i) {
+          double& l = load[at(j, i)];
+          if (l == kInf) l = StageLoad(fam[j], fam[i], k - 1);
+          if (l == kInf) continue;
+          double prev = 0;
+          int from = -1;
+          if (!first_stage) {
+            const int lim = std::min(min_pred[at(j, i)], j - 1);  // allowed j' ≤ lim
+            prev = pm[lim + 1];
+            from = arg[lim + 1];
+            if (prev == kInf) continue;
+          }
+          g[k][at(j, i)] = std::max(prev, l);
+          parent[k][at(j, i)] = from;
+        }
+      }
+    }
+    int bk = -1, bj = -1;
+    double bv = kInf;
+    for (int k = 1; k <= k_max; ++k) {
+      for (int j = 0; j < m; ++j) {
+        if (g[k][at(j, m)] < bv) {
+          bv = g[k][at(j, m)];
+          bk = k;
+          bj = j;
+        }
+      }
+    }
+    if (bk < 0) return {};
+    std::vector<int> cuts = {m, bj};
+    for (int k = bk, i = m, j = bj; k > 1; --k) {
+      const int jp = j == 0 ? 0 : parent[k][at(j, i)];  // j = 0: chips below stay empty
+      cuts.push_back(jp);
+      i = j;
+      j = jp;
+    }
+    std::reverse(cuts.begin(), cuts.end());
+    return cuts;
+  }
+
+  Partition ToPartition(const std::vector<Ideal>& fam, const std::vector<int>& cuts) const {
+    Partition p(g_.num_nodes(), 0);
+    for (size_t k = 0; k + 1 < cuts.size(); ++k) {
+      const Ideal &lo = fam[cuts[k]], &hi = fam[cuts[k + 1]];
+      for (int s = 0; s < c_.m; ++s) {
+        if (Test(hi.bits, s) && !Test(lo.bits, s)) {
+          for (int v : c_.members[s]) p[v] = static_cast<int>(k);
+        }
+      }
+    }
+    return p;
+  }
+
+ private:
+  const Graph& g_;
+  const hw::Hardware& hw_;
+  Contracted c_;
+  std::vector<double> send_s_;
+  std::vector<int64_t> send_b_;
+  std::vector<std::vector<int>> ext_;  // consumer super nodes other than the node's own
+  int words_;
+  Bits pinned_;
+  std::vector<Bits> pinned_to_;
+};
+
+}  // namespace
+
+const char* DpFamilyName(DpFamily f) {
+  switch (f) {
+    case DpFamily::kAllIdeals: return "all-ideals";
+    case DpFamily::kPrefixes: return "topological-prefixes";
+    case DpFamily::kPrefixesHop1: return "topological-prefixes-hop1";
+  }
+  return "?";
+}
+
+common::StatusOr<DpResult> DpMaxLoad(const Graph& graph, const hw::Hardware& hw,
+                                     const DpOptions& options) {
+  assert(graph.finalized());
+  const auto t0 = std::chrono::steady_clock::now();
+  const int n = graph.num_nodes();
+  std::vector<double> compute(n), send(n);
+  for (int v = 0; v < n; ++v) {
+    const common::Node& node = graph.nodes[v];
+    compute[v] = node.op_class == common::OpClass::kGiven
+                     ? node.latency_s
+                     : static_cast<double>(hw::OpCycles(node, hw)) * hw.cycle_s();
+    const double given = graph.SendCost(v);
+    send[v] = given >= 0 ? given : hw::HopSeconds(graph.SendBytes(v), hw);
+  }
+  MCMPART_ASSIGN_OR_RETURN(Contracted contracted, Contract(graph, hw, compute));
+  DpSolver solver(graph, hw, std::move(contracted), std::move(send));
+  const bool hop_binding = hw.constraints.max_hop && hw.constraints.max_hop_distance < hw.num_chips - 1;
+  DpResult result;
+  std::vector<Ideal> family;
+  std::vector<int> cuts;
+  if (hop_binding) {
+    result.family = DpFamily::kPrefixesHop1;
+    if (solver.m() > 3000) {
+      return Status::Error("dp: " + std::to_string(solver.m()) +
+                           " contracted nodes is too many for the max_hop dynamic program (at most 3000)");
+    }
+    solver.Prefixes(&family);
+    cuts = solver.SolveHop1(family);
+  } else {
+    if (solver.EnumerateAll(options.max_ideals, &family)) {
+      result.family = DpFamily::kAllIdeals;
+    } else {
+      family.clear();
+      result.family = DpFamily::kPrefixes;
+      solver.Prefixes(&family);
+    }
+    std::stable_sort(family.begin(), family.end(),
+                     [](const Ideal& a, const Ideal& b) { return a.size < b.size; });
+    cuts = solver.Solve(family, result.family == DpFamily::kPrefixes);
+  }
+  result.family_size = static_cast<int64_t>(family.size());
+  if (cuts.empty()) {
+    return Status::Error(std::string("dp: no contiguous split over ") + DpFamilyName(result.family) +
+                         " satisfies the enabled constraints of hardware '" + hw.name + "'");
+  }
+  result.partition = solver.ToPartition(family, cuts);
+  for (size_t k = 0; k + 1 < cuts.size(); ++k) result.chips_used += cuts[k] != cuts[k + 1];
+  assert(hw::IsValid(graph, hw, result.partition));
+  result.max_load_s = hw::MakeMaxLoadEvaluator(graph, hw)->Evaluate(result.partition).time_per_sample_s;
+  result.optimal_contiguous = result.family == DpFamily::kAllIdeals;
+  result.solve_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  return result;
+}
+
+Partition GreedyPipeline(const Graph& graph, const hw::Hardware& hw, int stages) {
+  stages = std::clamp(stages, 1, hw.num_chips);
+  const int n = graph.num_nodes();
+  std::vector<double> compute(n);
+  double total = 0;
+  for (int v = 0; v < n; ++v) {
+    const common::Node& node = graph.nodes[v];
+    compute[v] = node.op_class == common::OpClass::kGiven
+                     ? node.latency_s
+                     : static_cast<double>(hw::OpCycles(node, hw)) * hw.cycle_s();
+    total += compute[v];
+  }
+  Partition p(n, 0);
+  int chip = 0;
+  double done = 0;
+  int stage_nodes = 0;
+  int64_t stage_weights = 0;
+  for (int v : graph.topo_order()) {
+    const bool over_sram = hw.constraints.sram && stage_nodes > 0 &&
+                           stage_weights + graph.nodes[v].weight_bytes > hw.chip.sram_bytes;
+    const bool balanced = done >= total * (chip + 1) / stages;
+    if ((over_sram || balanced) && chip + 1 < stages) {
+      ++chip;
+      stage_nodes = 0;
+      stage_weights = 0;
+    }
+    p[v] = chip;
+    done += compute[v];
+    ++stage_nodes;
+    stage_weights += graph.nodes[v].weight_bytes;
+  }
+  return p;
+}
+
+}  // namespace mcmpart::actors

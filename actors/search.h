@@ -1,0 +1,48 @@
+// The one ask/tell interface every search strategy implements (Timeloop's Next/Report):
+// RL, random search, simulated annealing, dynamic programming, greedy and exact search.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/environment.h"
+#include "actors/record.h"
+#include "common/config.h"
+#include "common/rng.h"
+#include "common/status.h"
+
+namespace mcmpart::actors {
+
+/// A proposal waiting to be scored: `record` carries the proposal and whatever the strategy
+/// knows about it (graph index, policy version and log-probs for RL); `repair_weights` is the
+/// per-node cost of changing it (empty = 1 each).
+struct Candidate {
+  EpisodeRecord record;
+  std::vector<double> repair_weights;
+};
+
+/// Proposes partitions and learns from their evaluations. Strategies see only records: the
+/// evaluators know nothing about them. One instance per actor (or per local search), covering
+/// every environment of that actor; not thread-safe.
+class SearchStrategy {
+ public:
+  virtual ~SearchStrategy() = default;
+  /// Name as in StrategyNames() ("rl", "random", "anneal", "dp", "greedy", "exact").
+  virtual const char* name() const = 0;
+  /// Up to `n` candidates (fewer, or none, when the strategy has nothing new to offer).
+  virtual std::vector<Candidate> Ask(int n) = 0;
+  /// The candidates of the last Ask after Environment::Score, in order. A strategy may fill
+  /// fields it owns (RL: log-probs of the repaired action).
+  virtual void Tell(std::vector<EpisodeRecord>& scored) = 0;
+  /// True when asking again cannot produce anything new (exhaustive strategies).
+  virtual bool finished() const { return false; }
+};
+
+/// Builds a baseline strategy by name over `envs` (not owned; must outlive it). "rl" is made
+/// by the training driver, which owns the policy.
+common::StatusOr<std::unique_ptr<SearchStrategy>> MakeBaselineStrategy(
+    const std::string& name, std::vector<Environment*> envs, const common::Config& config,
+    uint64_t seed);
+
+}  // namespace mcmpart::actors

@@ -1,0 +1,203 @@
+// Shared set-up of `train` and `search`, stop signals and the summary printout.
+#include "cli/run_setup.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/repair.h"
+#include "common/graph_io.h"
+#include "hw/hardware.h"
+
+namespace mcmpart::cli {
+namespace {
+
+std::atomic<bool> g_stop_requested{false};
+
+extern "C" void OnStopSignal(int) { g_stop_requested.store(true); }
+
+// Splits a '+'-separated list of graphs (a pre-training corpus).
+std::vector<std::string> SplitGraphs(const std::string& spec) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (true) {
+    const size_t plus = spec.find('+', start);
+    out.push_back(spec.substr(start, plus == std::string::npos ? std::string::npos : plus - start));
+    if (plus == std::string::npos) break;
+    start = plus + 1;
+  }
+  return out;
+}
+
+common::Status CheckOutPath(const std::string& path, bool force) {
+  if (path.empty()) return common::Status::Ok();
+  struct stat st;
+  if (stat(path.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) return common::Status::Error("--out '" + path + "' is a directory");
+    if (!force) {
+      return common::Status::Error("--out '" + path +
+                                   "' already exists (choose another path, pass --force, or --resume it)");
+    }
+  }
+  const auto slash = path.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+  if (access(dir.c_str(), W_OK) != 0) {
+    return common::Status::Error("--out '" + path + "': folder '" + dir + "' does not exist or is not writable");
+  }
+  return common::Status::Ok();
+}
+
+}  // namespace
+
+void AddRunOptions(cxxopts::Options& options) {
+  options.add_options()("force", "overwrite an existing --out file")(
+      "resume", "continue the run in this HDF5 file from its checkpoint (<file>.ckpt)",
+      cxxopts::value<std::string>());
+}
+
+const std::atomic<bool>* InstallStopHandlers() {
+  struct sigaction sa = {};
+  sa.sa_handler = OnStopSignal;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGTERM, SIGUSR1, SIGINT}) sigaction(sig, &sa, nullptr);
+  return &g_stop_requested;
+}
+
+bool IsLauncherRankZero() {
+  for (const char* var : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"}) {
+    if (const char* v = std::getenv(var)) return std::string(v) == "0";
+  }
+  return true;
+}
+
+common::StatusOr<std::unique_ptr<RunSetup>> PrepareRun(const ParsedCommand& parsed,
+                                                       const common::Config& flags_config, int argc,
+                                                       char** argv, bool check_out_path) {
+  auto setup = std::make_unique<RunSetup>();
+  common::Config config = flags_config;
+  const bool resume = parsed.result.count("resume") > 0;
+  if (resume) {
+    const std::string run = parsed.result["resume"].as<std::string>();
+    struct stat st;
+    if (stat(run.c_str(), &st) != 0) return common::Status::Error("--resume '" + run + "': no such run file");
+    common::Config probe;
+    probe.run.out = run;
+    if (parsed.result.count("checkpoint")) probe.run.checkpoint = parsed.result["checkpoint"].as<std::string>();
+    const std::string ckpt = learner::CheckpointPath(probe);
+    auto text = learner::ReadCheckpointConfig(ckpt);
+    if (!text.ok()) return text.status().WithContext("--resume '" + run + "'");
+    // The run's own config, then the flags given now (e.g. a larger --budget).
+    config = common::Config{};
+    MCMPART_RETURN_IF_ERROR(common::ApplyConfigToml(*text, ckpt, &config));
+    for (common::ConfigField& f : common::ConfigFields(&config)) {
+      if (parsed.result.count(f.flag())) MCMPART_RETURN_IF_ERROR(f.Set(parsed.result[f.flag()].as<std::string>()));
+    }
+    config.run.out = run;
+    MCMPART_RETURN_IF_ERROR(common::ValidateConfig(config));
+  }
+  for (const std::string& spec : SplitGraphs(config.run.graph)) {
+    auto graph = common::LoadGraph(spec);
+    if (!graph.ok()) return graph.status().WithContext("--graph");
+    setup->graphs.push_back(std::make_unique<common::Graph>(std::move(graph).value()));
+  }
+  auto hardware = hw::LoadHardware(config.run.hw, setup->graphs.front().get());
+  if (!hardware.ok()) return hardware.status().WithContext("--hw");
+  if (hardware->num_chips > config.policy.max_chips) {
+    return common::Status::Error("hardware '" + hardware->name + "' has " + std::to_string(hardware->num_chips) +
+                                 " chips but the policy addresses at most --max-chips " +
+                                 std::to_string(config.policy.max_chips));
+  }
+  for (const auto& graph : setup->graphs) {
+    actors::Repairer repairer(*graph, *hardware);
+    common::Status feasible = repairer.CheckFeasible();
+    if (!feasible.ok()) {
+      return common::Status::Error("graph '" + graph->name + "' cannot be partitioned on '" +
+                                   hardware->name + "': " + feasible.message());
+    }
+  }
+  if (check_out_path && !resume) MCMPART_RETURN_IF_ERROR(CheckOutPath(config.run.out, parsed.result.count("force") > 0));
+  if (!config.run.init_from.empty() && access(config.run.init_from.c_str(), R_OK) != 0) {
+    return common::Status::Error("--init-from '" + config.run.init_from + "': cannot open checkpoint");
+  }
+  learner::TrainInputs& in = setup->inputs;
+  in.config = config;
+  for (const auto& g : setup->graphs) in.graphs.push_back(g.get());
+  in.hw = *hardware;
+  in.command_line = JoinArgs(argc, argv);
+  in.git_revision = GitRevision();
+  in.start_time = NowIso8601();
+  in.progress_to_stderr = parsed.json;
+  in.resume = resume;
+  return setup;
+}
+
+void PrintRunSummary(const learner::TrainSummary& s, const learner::TrainInputs& in, bool json) {
+  const common::Config& c = in.config;
+  const double gain = s.first_batch_best_throughput > 0
+                          ? 100.0 * (s.best_throughput / s.first_batch_best_throughput - 1.0)
+                          : 0.0;
+  std::string graphs;
+  for (const common::Graph* g : in.graphs) graphs += (graphs.empty() ? "" : "+") + g->name;
+  const double total = s.actor.total();
+  if (json) {
+    nlohmann::json j = {
+        {"command", s.strategy == "rl" ? "train" : "search"}, {"strategy", s.strategy},
+        {"graph", graphs}, {"hardware", in.hw.name}, {"num_chips", in.hw.num_chips},
+        {"evaluator", c.run.evaluator}, {"ranks", s.ranks}, {"seed", c.run.seed},
+        {"evaluations", s.evaluations}, {"start_evaluations", s.start_evaluations},
+        {"updates", s.updates}, {"policy_version", s.policy_version},
+        {"dropped_stale", s.dropped_stale}, {"lag_mean", s.lag_mean}, {"lag_max", s.lag_max},
+        {"wall_s", s.wall_s}, {"samples_per_s", s.samples_per_s},
+        {"first_batch_best_throughput", s.first_batch_best_throughput},
+        {"best_throughput", s.best_throughput}, {"gain_over_first_batch_pct", gain},
+        {"best_reward", s.best_reward}, {"best_step", s.best_step}, {"best_graph", s.best_graph},
+        {"best_partition", s.best_partition}, {"valid_fraction", s.valid_fraction},
+        {"proposal_valid_fraction", s.proposal_valid_fraction},
+        {"actor_ms", {{"inference", s.actor.inference_ms}, {"repair", s.actor.repair_ms},
+                      {"evaluation", s.actor.eval_ms}, {"messaging", s.actor.message_ms},
+                      {"waiting", s.actor.wait_ms}}},
+        {"learner_s", {{"update", s.learner_update_s}, {"broadcast", s.learner_broadcast_s},
+                       {"logging", s.learner_log_s}, {"idle", s.learner_idle_s}}},
+        {"broadcast_ms_mean", s.broadcast_ms_mean}, {"interrupted", s.interrupted},
+        {"checkpoint", s.checkpoint}, {"out", c.run.out}, {"git_revision", in.git_revision}};
+    std::cout << j.dump() << std::endl;
+    return;
+  }
+  std::printf("mcmpart %s: %s on %s, evaluator %s, %d ranks, seed %lld%s\n",
+              s.strategy == "rl" ? "train" : ("search " + s.strategy).c_str(), graphs.c_str(),
+              in.hw.Summary().c_str(), c.run.evaluator.c_str(), s.ranks, static_cast<long long>(c.run.seed),
+              s.interrupted ? " (stopped by a signal)" : "");
+  std::printf("  %lld evaluations in %.1f s (%.1f samples/s)", static_cast<long long>(s.evaluations - s.start_evaluations),
+              s.wall_s, s.samples_per_s);
+  if (s.start_evaluations > 0) std::printf(", %lld before the resume", static_cast<long long>(s.start_evaluations));
+  if (s.strategy == "rl") {
+    std::printf(", %lld PPO updates, %lld stale records dropped (lag mean %.2f, max %.0f)",
+                static_cast<long long>(s.updates), static_cast<long long>(s.dropped_stale), s.lag_mean, s.lag_max);
+  }
+  std::printf("\n");
+  auto pct = [&](double v) { return total > 0 ? 100.0 * v / total : 0.0; };
+  std::printf("  actor time per sample: inference %.2f ms (%.0f%%), repair %.2f ms (%.0f%%), evaluation %.2f ms "
+              "(%.0f%%), messaging %.2f ms (%.0f%%), waiting %.2f ms (%.0f%%)\n",
+              s.actor.inference_ms, pct(s.actor.inference_ms), s.actor.repair_ms, pct(s.actor.repair_ms),
+              s.actor.eval_ms, pct(s.actor.eval_ms), s.actor.message_ms, pct(s.actor.message_ms), s.actor.wait_ms,
+              pct(s.actor.wait_ms));
+  if (s.ranks > 1) {
+    std::printf("  learner time: update %.1f s, broadcast %.2f s (%.2f ms each), logging %.1f s, idle %.1f s\n",
+                s.learner_update_s, s.learner_broadcast_s, s.broadcast_ms_mean, s.learner_log_s, s.learner_idle_s);
+  }
+  std::printf("  valid %.1f%%, proposals already valid %.1f%%\n", 100 * s.valid_fraction,
+              100 * s.proposal_valid_fraction);
+  std::printf("  first batch best throughput: %.1f samples/s\n", s.first_batch_best_throughput);
+  std::printf("  run best throughput:         %.1f samples/s (%+.1f%%, step %lld, reward %.3f)\n",
+              s.best_throughput, gain, static_cast<long long>(s.best_step), s.best_reward);
+  if (!c.run.out.empty()) std::printf("  run file: %s\n", c.run.out.c_str());
+  if (!s.checkpoint.empty()) std::printf("  checkpoint: %s\n", s.checkpoint.c_str());
+}
+
+}  // namespace mcmpart::cli

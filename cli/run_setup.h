@@ -1,0 +1,41 @@
+// Shared set-up of `train` and `search`: every input validated before MPI starts.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/cli_util.h"
+#include "common/graph.h"
+#include "learner/train.h"
+
+namespace mcmpart::cli {
+
+/// Loaded inputs of a run; owns the graphs TrainInputs points at.
+struct RunSetup {
+  std::vector<std::unique_ptr<common::Graph>> graphs;
+  learner::TrainInputs inputs;
+};
+
+/// Adds --force and --resume to `options`.
+void AddRunOptions(cxxopts::Options& options);
+
+/// Loads the graphs (`--graph a+b+c` is a corpus), the hardware, checks K against the policy,
+/// feasibility of every graph (with the cause), the --out path (refusing to overwrite without
+/// --force) and, for --resume RUN.h5, takes the run's config from its checkpoint with the flags
+/// given here on top. Errors name what and where.
+common::StatusOr<std::unique_ptr<RunSetup>> PrepareRun(const ParsedCommand& parsed,
+                                                       const common::Config& config, int argc,
+                                                       char** argv, bool check_out_path);
+
+/// Installs SIGTERM/SIGUSR1/SIGINT handlers that request a clean stop; returns the flag.
+const std::atomic<bool>* InstallStopHandlers();
+
+/// Rank 0 as the launcher announces it before MPI starts (true without a launcher).
+bool IsLauncherRankZero();
+
+/// Prints the run summary: human text, or one JSON object with --json.
+void PrintRunSummary(const learner::TrainSummary& s, const learner::TrainInputs& in, bool json);
+
+}  // namespace mcmpart::cli

@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""E2 transfer (SPEC §10): pre-train on a corpus without BERT-base, fine-tune on BERT-base.
+
+Runs, all with `mpirun -np 3 mcmpart train`:
+  1. from scratch on BERT-base for --budget evaluations;
+  2. pre-training on the corpus (smaller BERTs and synthetic families, BERT-base held out);
+  3. zero-shot: `mcmpart eval` of the pre-trained checkpoint on BERT-base;
+  4. fine-tuning on BERT-base from the pre-trained checkpoint (--init-from).
+Reports the samples each run needed to reach the from-scratch run's best throughput, the
+zero-shot quality relative to it, and writes a markdown table and a PNG plot.
+
+Usage: experiments/e2_transfer.py [--quick] [--out DIR] [--budget N] [--pretrain-budget N]
+Full mode (defaults) takes about 25 minutes on 2 cores; --quick about 4 minutes.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+import h5py
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BINARY = os.path.join(ROOT, "build", "cli", "mcmpart")
+CORPUS = "+".join([
+    "bert-mini", "bert-small", "bert-medium", "bert:layers=6,hidden=512,heads=8,seq=128",
+    "synth:chain:seed=1,nodes=150", "synth:residual:seed=2,nodes=200",
+    "synth:inception:seed=3,nodes=200", "synth:encdec:seed=4,nodes=200",
+])
+ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+           OMPI_MCA_rmaps_base_oversubscribe="1")
+
+
+def train(out, graph, budget, seed, extra=()):
+    cmd = ["mpirun", "-np", "3", "--oversubscribe", BINARY, "train", "--graph", graph,
+           "--budget", str(budget), "--seed", str(seed), "--out", out, "--force", "--json",
+           *extra]
+    print("+", " ".join(cmd), flush=True)
+    proc = subprocess.run(cmd, env=ENV, capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit(f"train failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def best_curve(path):
+    with h5py.File(path, "r") as f:
+        thr = np.asarray(f["rollouts"]["throughput"][:], dtype=float)
+    return np.maximum.accumulate(thr)
+
+
+def samples_to_reach(curve, target):
+    hit = np.nonzero(curve >= target * (1 - 1e-9))[0]
+    return int(hit[0]) + 1 if len(hit) else None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="small budgets (CI smoke run)")
+    ap.add_argument("--out", default=os.path.join(ROOT, "out", "e2"))
+    ap.add_argument("--budget", type=int, default=None, help="BERT-base evaluations per run")
+    ap.add_argument("--pretrain-budget", type=int, default=None)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    budget = args.budget or (256 if args.quick else 4096)
+    pre_budget = args.pretrain_budget or (256 if args.quick else 8192)
+    os.makedirs(args.out, exist_ok=True)
+    scratch_h5 = os.path.join(args.out, "scratch.h5")
+    pre_h5 = os.path.join(args.out, "pretrain.h5")
+    fine_h5 = os.path.join(args.out, "finetune.h5")
+
+    scratch = train(scratch_h5, "bert-base", budget, args.seed)
+    pre = train(pre_h5, CORPUS, pre_budget, args.seed)
+    ckpt = pre["checkpoint"]
+    ev = subprocess.run([BINARY, "eval", "--checkpoint", ckpt, "--graph", "bert-base", "--json",
+                         "--samples", "64"], env=ENV, capture_output=True, text=True)
+    if ev.returncode != 0:
+        sys.exit(f"eval failed: {ev.stderr}")
+    zero = json.loads(ev.stdout.strip().splitlines()[-1])
+    fine = train(fine_h5, "bert-base", budget, args.seed, ("--init-from", ckpt))
+
+    target = scratch["best_throughput"]
+    c_scratch, c_fine = best_curve(scratch_h5), best_curve(fine_h5)
+    n_scratch = samples_to_reach(c_scratch, target)
+    n_fine = samples_to_reach(c_fine, target)
+    speedup = (n_scratch / n_fine) if n_fine else None
+    zero_ratio = zero["best_throughput"] / target if target else 0.0
+    rows = [
+        ("from scratch", scratch["best_throughput"], n_scratch, scratch["wall_s"]),
+        ("fine-tuned", fine["best_throughput"], n_fine, fine["wall_s"]),
+        ("zero-shot (pre-trained, best of 64 + greedy)", zero["best_throughput"], None, zero["ms"] / 1e3),
+    ]
+    md = [f"# E2 transfer: BERT-base on the 8-chiplet ring ({'quick' if args.quick else 'full'} mode)", "",
+          f"Budgets: {budget} evaluations per BERT-base run, {pre_budget} for pre-training on "
+          f"`{CORPUS}`; seed {args.seed}; 3 MPI ranks; evaluator {scratch.get('evaluator')}.", "",
+          "| run | best throughput (samples/s) | samples to reach the from-scratch best | wall s |",
+          "| --- | --- | --- | --- |"]
+    for name, thr, n, wall in rows:
+        md.append(f"| {name} | {thr:.1f} | {n if n is not None else 'not reached'} | {wall:.1f} |")
+    md += ["", f"- Fine-tuning needs {'%.1fx fewer' % speedup if speedup else 'n/a'} samples than from scratch "
+               "to reach the from-scratch best (goal: at least 5x).",
+           f"- Zero-shot reaches {100 * zero_ratio:.1f}% of the from-scratch best (goal: within 10%)."]
+    with open(os.path.join(args.out, "e2.md"), "w") as f:
+        f.write("\n".join(md) + "\n")
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        fig, ax = plt.subplots(figsize=(7, 4))
+        ax.plot(np.arange(1, len(c_scratch) + 1), c_scratch, label="from scratch")
+        ax.plot(np.arange(1, len(c_fine) + 1), c_fine, label="fine-tuned from pre-trained")
+        ax.axhline(zero["best_throughput"], color="gray", ls="--", label="zero-shot")
+        ax.set_xlabel("BERT-base evaluations")
+        ax.set_ylabel("best throughput (samples/s)")
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(os.path.join(args.out, "e2.png"), dpi=120)
+    except ImportError:
+        pass
+    print("\n".join(md))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+// Zero-shot evaluation of a trained policy on a graph (SPEC §6): greedy and sampled decoding.
+#pragma once
+
+#include <string>
+
+#include "common/config.h"
+#include "common/graph.h"
+#include "common/partition.h"
+#include "common/status.h"
+#include "hw/evaluator.h"
+#include "hw/hardware.h"
+
+namespace mcmpart::learner {
+
+/// The repaired partition of one decoding and its metrics.
+struct DecodeResult {
+  bool valid = false;
+  common::Partition proposal, partition;
+  int changed_nodes = 0;
+  double reward = 0;
+  hw::Metrics metrics;
+};
+
+struct PolicyEvaluation {
+  DecodeResult greedy;   ///< argmax chip per node, repaired
+  DecodeResult sampled;  ///< best of `samples` sampled partitions, repaired
+  int samples = 0;
+  double valid_fraction = 0;  ///< of the sampled partitions after repair
+  double ms = 0;
+};
+
+/// Loads the policy weights of `checkpoint` (shape from config.policy), decodes `graph` on
+/// `hw` greedily and by sampling, repairs and evaluates with config.run.evaluator.
+common::StatusOr<PolicyEvaluation> EvaluatePolicy(const common::Config& config,
+                                                  const std::string& checkpoint,
+                                                  const common::Graph& graph,
+                                                  const hw::Hardware& hw, int samples);
+
+}  // namespace mcmpart::learner
