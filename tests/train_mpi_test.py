@@ -11,6 +11,8 @@ import h5py
 
 def main():
     binary, ranks = sys.argv[1], int(sys.argv[2])
+    lag = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+    envs = int(sys.argv[4]) if len(sys.argv) > 4 else 1
     env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
                OMPI_MCA_rmaps_base_oversubscribe="1")
     budget, batch = 48, 16
@@ -19,7 +21,8 @@ def main():
         cmd = ["mpiexec", "-n", str(ranks), "--oversubscribe", binary, "train",
                "--graph", "bert:layers=2,hidden=128,heads=2,seq=32", "--budget", str(budget),
                "--batch-size", str(batch), "--minibatch", "8", "--samples-per-message", "4",
-               "--seed", "3", "--out", out, "--json"]
+               "--seed", "3", "--out", out, "--json", "--max-policy-lag", str(lag),
+               "--max-inflight", "3", "--envs-per-actor", str(envs)]
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
         assert proc.returncode == 0, f"exit {proc.returncode}\nstdout:{proc.stdout}\nstderr:{proc.stderr}"
         summary = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -40,10 +43,20 @@ def main():
             assert n_updates >= 1
             best = max(float(t) for t in rollouts["throughput"][:])
             assert abs(best - summary["best_throughput"]) <= 1e-9 * best, (best, summary)
+            # Policy-lag modes: the learner trains only on records within the lag bound and
+            # counts every record beyond it as dropped.
+            lags = [int(x) for x in rollouts["policy_lag"][:]]
+            assert min(lags) >= 0, lags
+            learner = f["learner"]
+            assert max(float(x) for x in learner["lag_max"][:]) <= lag, list(learner["lag_max"][:])
+            assert summary["dropped_stale"] == sum(1 for x in lags if x > lag), (summary, lags)
+            versions = [int(v) for v in rollouts["policy_version"][:]]
+            assert max(versions) <= summary["policy_version"], (max(versions), summary)
             meta = f["meta"]
             text = " ".join(str(meta.attrs[k]) for k in meta.attrs) + " ".join(meta.keys())
             assert summary["git_revision"] in text or "git" in text, text
-    print(f"train with {ranks} ranks: {budget} rollout rows, {n_updates} learner rows: ok")
+    print(f"train with {ranks} ranks, max lag {lag}, {envs} envs/actor: {budget} rollout rows, "
+          f"{n_updates} learner rows, {summary['dropped_stale']} stale records dropped: ok")
 
 
 if __name__ == "__main__":
