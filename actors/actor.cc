@@ -66,9 +66,12 @@ common::Status RunActor(const common::Config& config, SearchStrategy& strategy,
     }
     MCMPART_RETURN_IF_ERROR(apply_weights());  // only between batches
     std::vector<Candidate> candidates = strategy.Ask(config.actor.samples_per_message);
-    if (candidates.empty()) {  // an exhaustive strategy has nothing new: idle until stopped
-      receive_blocking();
-      continue;
+    if (candidates.empty()) {
+      // An exhaustive strategy has nothing new: say so once (kDone), then wait for kStop.
+      transport.Send(0, MessageType::kDone, nullptr);
+      while (!stop) receive_blocking();
+      transport.Flush();
+      return common::Status::Ok();
     }
     std::vector<EpisodeRecord> records;
     records.reserve(candidates.size());

@@ -22,6 +22,8 @@
 // H5F_ACC_SWMR_WRITE; the reopen path is the same one OpenForAppend uses.
 #include "learner/run_log.h"
 
+#include "learner/hdf5_util.h"
+
 #include <hdf5.h>
 #include <unistd.h>
 
@@ -40,58 +42,16 @@
 namespace mcmpart::learner {
 namespace {
 
+using hdf5::Handle;
+using hdf5::kStrategyBytes;
+using hdf5::QuietHdf5;
+using hdf5::VarStringType;
+
 using common::Status;
 using common::StatusOr;
 
-constexpr size_t kStrategyBytes = 16;
 constexpr size_t kTargetChunkBytes = 1 << 20;
 constexpr size_t kChunkCacheBytes = 8 << 20;
-
-// Silences HDF5's own error printing while alive: failures come back as Status messages.
-class QuietHdf5 {
- public:
-  QuietHdf5() {
-    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  }
-  ~QuietHdf5() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
-  QuietHdf5(const QuietHdf5&) = delete;
-  QuietHdf5& operator=(const QuietHdf5&) = delete;
-
- private:
-  H5E_auto2_t func_ = nullptr;
-  void* data_ = nullptr;
-};
-
-// Owns one HDF5 identifier of any kind.
-class Handle {
- public:
-  Handle() = default;
-  explicit Handle(hid_t id) : id_(id) {}
-  Handle(Handle&& other) noexcept : id_(other.Release()) {}
-  Handle& operator=(Handle&& other) noexcept {
-    Reset(other.Release());
-    return *this;
-  }
-  Handle(const Handle&) = delete;
-  Handle& operator=(const Handle&) = delete;
-  ~Handle() { Reset(); }
-
-  hid_t get() const { return id_; }
-  bool valid() const { return id_ >= 0; }
-  hid_t Release() {
-    hid_t id = id_;
-    id_ = -1;
-    return id;
-  }
-  void Reset(hid_t id = -1) {
-    if (id_ >= 0) H5Idec_ref(id_);
-    id_ = id;
-  }
-
- private:
-  hid_t id_ = -1;
-};
 
 enum class Kind { kU8, kI8, kI16, kI32, kI64, kU64, kF64, kStrategy };
 
@@ -127,13 +87,6 @@ Handle MakeType(Kind kind) {
     }
   }
   return Handle();
-}
-
-Handle VarStringType() {
-  Handle t(H5Tcopy(H5T_C_S1));
-  H5Tset_size(t.get(), H5T_VARIABLE);
-  H5Tset_cset(t.get(), H5T_CSET_UTF8);
-  return t;
 }
 
 struct ColumnSpec {

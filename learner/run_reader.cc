@@ -1,6 +1,8 @@
 // Run file reader: SWMR read of the layout documented in run_log.cc into plain types.
 #include "learner/run_reader.h"
 
+#include "learner/hdf5_util.h"
+
 #include <hdf5.h>
 #include <unistd.h>
 
@@ -10,55 +12,14 @@
 namespace mcmpart::learner {
 namespace {
 
+using hdf5::Handle;
+using hdf5::kStrategyBytes;
+using hdf5::QuietHdf5;
+using hdf5::VarStringType;
+
 using common::Status;
 using common::StatusOr;
 
-constexpr size_t kStrategyBytes = 16;
-
-// Silences HDF5's own error printing while alive: failures come back as Status messages.
-class QuietHdf5 {
- public:
-  QuietHdf5() {
-    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  }
-  ~QuietHdf5() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
-  QuietHdf5(const QuietHdf5&) = delete;
-  QuietHdf5& operator=(const QuietHdf5&) = delete;
-
- private:
-  H5E_auto2_t func_ = nullptr;
-  void* data_ = nullptr;
-};
-
-// Owns one HDF5 identifier of any kind.
-class Handle {
- public:
-  Handle() = default;
-  explicit Handle(hid_t id) : id_(id) {}
-  Handle(Handle&& other) noexcept : id_(other.id_) { other.id_ = -1; }
-  Handle& operator=(Handle&& other) noexcept {
-    std::swap(id_, other.id_);
-    return *this;
-  }
-  Handle(const Handle&) = delete;
-  Handle& operator=(const Handle&) = delete;
-  ~Handle() {
-    if (id_ >= 0) H5Idec_ref(id_);
-  }
-  hid_t get() const { return id_; }
-  bool valid() const { return id_ >= 0; }
-
- private:
-  hid_t id_ = -1;
-};
-
-Handle VarStringType() {
-  Handle t(H5Tcopy(H5T_C_S1));
-  H5Tset_size(t.get(), H5T_VARIABLE);
-  H5Tset_cset(t.get(), H5T_CSET_UTF8);
-  return t;
-}
 
 Handle StrategyType() {
   Handle t(H5Tcopy(H5T_C_S1));

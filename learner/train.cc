@@ -224,9 +224,8 @@ void StopActors(actors::Transport& t) {
   for (int a = 1; a < t.size(); ++a) t.Send(a, MessageType::kStop, nullptr);
 }
 
-// Waits for kDone from every actor, discarding records still in flight.
-void DrainActors(actors::Transport& t) {
-  int done = 0;
+// Waits for kDone from every actor not already done, discarding records still in flight.
+void DrainActors(actors::Transport& t, int done = 0) {
   while (done < t.size() - 1) {
     Message m = t.Receive(-1);
     if (m.type == MessageType::kDone) ++done;
@@ -376,7 +375,9 @@ common::StatusOr<TrainSummary> RunLearner(const TrainInputs& in, actors::Transpo
   double lag_sum = 0, lag_max = 0, lag_total = 0, lag_total_max = 0;
   int64_t lag_count = 0, lag_total_count = 0;
   const bool sync = c.actor.max_policy_lag == 0;
-  while (!sink.budget_reached() && !sink.time_up() && status.ok() && sink.status().ok()) {
+  int actors_done = 0;  // actors whose strategy ran out of candidates (exhaustive searches)
+  while (!sink.budget_reached() && !sink.time_up() && status.ok() && sink.status().ok() &&
+         actors_done < t.size() - 1) {
     take_result();
     if (trainer && !busy && static_cast<int>(batch.size()) >= c.ppo.batch_size) {
       Job job;
@@ -401,6 +402,7 @@ common::StatusOr<TrainSummary> RunLearner(const TrainInputs& in, actors::Transpo
       idle_s += Seconds(idle_start);
       continue;
     }
+    if (m.type == MessageType::kDone) ++actors_done;
     if (m.type != MessageType::kRecords) continue;
     t.Send(m.source, MessageType::kAck, nullptr);
     auto decoded = actors::DecodeRecords(m.payload.data(), m.payload.size());
@@ -432,7 +434,7 @@ common::StatusOr<TrainSummary> RunLearner(const TrainInputs& in, actors::Transpo
   if (status.ok()) take_result();  // an update that finished while stopping still counts
   if (StopRequested(in)) s.interrupted = true;
   StopActors(t);
-  DrainActors(t);
+  DrainActors(t, actors_done);
   if (status.ok() && sink.status().ok()) status = save_checkpoint();
   s.policy_version = version;
   s.lag_mean = lag_total_count ? lag_total / lag_total_count : 0;

@@ -1,0 +1,71 @@
+"""Shared helpers of the experiment drivers: run mcmpart, read run files, write tables/plots."""
+import json
+import os
+import subprocess
+import sys
+
+import h5py
+import numpy as np
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.environ.get("MCMPART_BENCHMARK_DIR",
+                       os.path.join(os.path.dirname(REPO), "shared", "benchmarks", "dnn-partitioning"))
+
+
+def binary(path=None):
+    """The mcmpart executable: --mcmpart, $MCMPART, or build*/cli/mcmpart."""
+    for cand in [path, os.environ.get("MCMPART"), os.path.join(REPO, "build", "cli", "mcmpart")]:
+        if cand and os.path.exists(cand):
+            return cand
+    sys.exit("mcmpart executable not found: pass --mcmpart PATH or set $MCMPART")
+
+
+def run_json(cmd, log):
+    """Runs a command that prints one JSON object last on stdout; returns it."""
+    print("+", " ".join(cmd), file=log, flush=True)
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if p.returncode != 0:
+        raise RuntimeError("command failed (%d): %s\n%s" % (p.returncode, " ".join(cmd), p.stderr[-2000:]))
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def search(mcmpart, strategy, args, out, log):
+    return run_json([mcmpart, "search", "--strategy", strategy, "--json", "--force", "--out", out] + args, log)
+
+
+def train(mcmpart, args, out, log, ranks=3):
+    return run_json(["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", str(ranks), mcmpart, "train",
+                     "--json", "--force", "--out", out] + args, log)
+
+
+def rollouts(path, *fields):
+    """Columns of /rollouts in step order."""
+    with h5py.File(path, "r", swmr=True) as f:
+        g = f["rollouts"]
+        order = np.argsort(g["step"][:], kind="stable")
+        return [g[name][:][order] for name in fields]
+
+
+def best_so_far(values):
+    return np.maximum.accumulate(np.where(np.isfinite(values), values, 0.0))
+
+
+def markdown_table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for r in rows:
+        lines.append("| " + " | ".join(str(c) for c in r) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def write_summary_h5(path, datasets, attrs):
+    """One summary file per experiment: 1-D datasets and string attributes."""
+    tmp = path + ".tmp"
+    with h5py.File(tmp, "w") as f:
+        for k, v in attrs.items():
+            f.attrs[k] = v
+        for k, v in datasets.items():
+            arr = np.asarray(v)
+            if arr.dtype.kind in "UO":
+                arr = arr.astype(h5py.string_dtype())
+            f.create_dataset(k, data=arr)
+    os.replace(tmp, path)

@@ -1,0 +1,114 @@
+#!/usr/bin/python3
+"""E4 (SPEC §10): dnn-partitioning graphs under `maxload` (maxCPUs = 0) — best max-load per
+strategy against the proven optimum of the benchmark README (Tarnawski et al., NeurIPS 2020).
+
+Writes OUT/e4.h5 (summary; every run's own run file lies next to it), OUT/e4.md, OUT/e4.png.
+  quick (CI, ~1 min on 2 cores): 2 layer graphs, budget 300, 1 seed, no RL.
+  full (about 1.5 h on 2 cores): the 7 README graphs, budget 20000, seeds 1-3, RL with
+  `mpirun -np 3 mcmpart train` at the same budget, exact search with a 60 s limit.
+--check exits 1 unless the DP matches every optimum to 1e-3 relative (and, in full mode,
+anneal and RL each get within 2% of it).
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+
+import common
+
+OPTIMA = [  # README "Reference optima, accelerators only (maxCPUs = 0), contiguous splits"
+    ("OperatorGraphs/bert_l-3_inference.json", 27.9186),
+    ("OperatorGraphs/bert_l-6_inference.json", 33.9891),
+    ("OperatorGraphs/bert_l-12_inference.json", 147.478),
+    ("OperatorGraphs/resnet50_inference.json", 128.074),
+    ("LayerGraphs/bert24_inference.json", 17.7899),
+    ("LayerGraphs/gnmt_inference.json", 32.9107),
+    ("LayerGraphs/resnet50_inference.json", 34.2229),
+]
+QUICK = ["LayerGraphs/bert24_inference.json", "LayerGraphs/resnet50_inference.json"]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default="e4-out", help="output folder")
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--check", action="store_true")
+    ap.add_argument("--mcmpart", help="path of the mcmpart executable")
+    ap.add_argument("--budget", type=int, help="evaluations per run (default 300 quick, 20000 full)")
+    ap.add_argument("--seeds", type=int, help="seeds of stochastic strategies (1 quick, 3 full)")
+    ap.add_argument("--rl", choices=["yes", "no"], help="run RL (default: full mode only)")
+    args = ap.parse_args()
+    mcmpart = common.binary(args.mcmpart)
+    budget = args.budget or (300 if args.quick else 20000)
+    seeds = args.seeds or (1 if args.quick else 3)
+    with_rl = (args.rl or ("no" if args.quick else "yes")) == "yes"
+    os.makedirs(args.out, exist_ok=True)
+    log = open(os.path.join(args.out, "e4.log"), "w")
+    graphs = [(f, o) for f, o in OPTIMA if not args.quick or f in QUICK]
+    strategies = ["dp", "greedy", "random", "anneal"] + (["exact"] if not args.quick else []) + (["rl"] if with_rl else [])
+    best = {}  # (graph, strategy) -> best max-load over seeds (ms)
+    for f, _ in graphs:
+        path = os.path.join(common.BENCH, "throughput-inputs", f)
+        tag = f.replace("/", "_").replace(".json", "")
+        base = ["--graph", path, "--hw", "from-graph", "--evaluator", "maxload", "--budget", str(budget)]
+        for s in strategies:
+            runs = seeds if s in ("random", "anneal", "rl") else 1
+            loads = []
+            for seed in range(1, runs + 1):
+                out = os.path.join(args.out, "%s_%s_s%d.h5" % (tag, s, seed))
+                extra = base + ["--seed", str(seed)]
+                if s == "rl":
+                    r = common.train(mcmpart, extra, out, log)
+                else:
+                    if s == "exact":
+                        extra += ["--time-limit-s", "60"]
+                    r = common.search(mcmpart, s, extra, out, log)
+                loads.append(1e3 / r["best_throughput"] if r["best_throughput"] > 0 else float("inf"))
+                print("%s %s seed %d: max-load %.4f" % (tag, s, seed, loads[-1]), file=log, flush=True)
+            best[(f, s)] = min(loads)
+    rows, ok = [], True
+    for f, opt in graphs:
+        row = [f, "%.4f" % opt]
+        for s in strategies:
+            gap = best[(f, s)] / opt - 1
+            row.append("%.4f (%+.2f%%)" % (best[(f, s)], 100 * gap))
+            limit = 1e-3 if s == "dp" else (0.02 if s in ("anneal", "rl") and not args.quick else None)
+            if limit is not None and gap > limit:
+                ok = False
+                print("CHECK FAILED: %s %s is %.3f%% above the optimum" % (f, s, 100 * gap), file=sys.stderr)
+        rows.append(row)
+    md = ("# E4: dnn-partitioning under maxload vs proven optima\n\n"
+          "Best max-load (ms, lower is better; gap to the README optimum) per strategy; budget %d "
+          "evaluations per run, best of seeds 1..%d for random/anneal/rl; dp/greedy/exact are "
+          "deterministic. Hardware `from-graph` (K = maxFPGAs, S = maxSizePerFPGA; acyclic + sram "
+          "weights only), maxCPUs = 0.\n\n" % (budget, seeds))
+    md += common.markdown_table(["graph", "optimum"] + strategies, rows)
+    with open(os.path.join(args.out, "e4.md"), "w") as fh:
+        fh.write(md)
+    common.write_summary_h5(
+        os.path.join(args.out, "e4.h5"),
+        {"graph": [f for f, _ in graphs], "optimum_ms": [o for _, o in graphs],
+         **{"best_ms/" + s: [best[(f, s)] for f, _ in graphs] for s in strategies}},
+        {"experiment": "E4", "budget": budget, "seeds": seeds, "strategies": ",".join(strategies)})
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(10, 4))
+    x = np.arange(len(graphs))
+    w = 0.8 / len(strategies)
+    for i, s in enumerate(strategies):
+        ax.bar(x + i * w, [100 * (best[(f, s)] / o - 1) for f, o in graphs], w, label=s)
+    ax.set_xticks(x + 0.4 - w / 2)
+    ax.set_xticklabels([os.path.basename(f).replace("_inference.json", "") for f, _ in graphs], rotation=20)
+    ax.set_ylabel("max-load above optimum (%)")
+    ax.set_title("E4: budget %d" % budget)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(os.path.join(args.out, "e4.png"), dpi=120)
+    print(md)
+    return 1 if args.check and not ok else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
