@@ -28,6 +28,7 @@ GraphFeatures BuildFeatures(const common::Graph& graph, const hw::Hardware& hw) 
   f.num_nodes = n;
   f.num_chips = hw.num_chips;
   f.node.assign(static_cast<size_t>(n) * GraphFeatures::kNodeFeatures, 0.f);
+  f.prior_chip.assign(n, 0);
   std::vector<double> secs(n);
   double total_s = 0, total_w = 0;
   for (int v = 0; v < n; ++v) {
@@ -53,6 +54,8 @@ GraphFeatures BuildFeatures(const common::Graph& graph, const hw::Hardware& hw) 
     x[13] = static_cast<float>(i) / static_cast<float>(std::max(1, n - 1));  // topo position
     x[14] = static_cast<float>(std::log1p(graph.preds()[v].size()));
     x[15] = static_cast<float>(std::log1p(graph.succs()[v].size()));
+    f.prior_chip[v] = std::min<int64_t>(hw.num_chips - 1,
+                                        static_cast<int64_t>(x[11] * static_cast<float>(hw.num_chips)));
     cum_s += secs[v];
     cum_w += static_cast<double>(node.weight_bytes);
   }

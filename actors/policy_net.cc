@@ -22,6 +22,7 @@ FeatureTensors ToTensors(const GraphFeatures& f) {
   t.order = torch::from_blob(const_cast<int64_t*>(f.topo_order.data()),
                              {static_cast<int64_t>(f.topo_order.size())}, torch::kInt64).clone();
   t.node_graph = torch::zeros({n}, torch::kInt64);
+  t.prior = torch::from_blob(const_cast<int64_t*>(f.prior_chip.data()), {n}, torch::kInt64).clone();
   t.offsets = {0, n};
   t.num_chips = {f.num_chips};
   return t;
@@ -30,7 +31,7 @@ FeatureTensors ToTensors(const GraphFeatures& f) {
 FeatureTensors BatchTensors(const std::vector<const FeatureTensors*>& graphs) {
   if (graphs.size() == 1) return *graphs[0];
   FeatureTensors b;
-  std::vector<torch::Tensor> x, src, dst, inv_in, inv_out, hw, order, node_graph;
+  std::vector<torch::Tensor> x, src, dst, inv_in, inv_out, hw, order, node_graph, prior;
   int64_t offset = 0;
   b.offsets.push_back(0);
   for (size_t i = 0; i < graphs.size(); ++i) {
@@ -43,6 +44,7 @@ FeatureTensors BatchTensors(const std::vector<const FeatureTensors*>& graphs) {
     inv_out.push_back(g.inv_out);
     hw.push_back(g.hw);
     order.push_back(g.order + offset);
+    prior.push_back(g.prior);
     node_graph.push_back(torch::full({n}, static_cast<int64_t>(i), torch::kInt64));
     offset += n;
     b.offsets.push_back(offset);
@@ -56,6 +58,7 @@ FeatureTensors BatchTensors(const std::vector<const FeatureTensors*>& graphs) {
   b.hw = torch::cat(hw);
   b.order = torch::cat(order);
   b.node_graph = torch::cat(node_graph);
+  b.prior = torch::cat(prior);
   return b;
 }
 
@@ -116,6 +119,7 @@ PolicyNetImpl::PolicyNetImpl(const common::PolicyConfig& c) : max_chips_(c.max_c
                                                         torch::nn::Linear(h, c.max_chips)));
   value_ = register_module("value", torch::nn::Sequential(torch::nn::Linear(2 * h, h), torch::nn::ReLU(),
                                                           torch::nn::Linear(h, 1)));
+  prior_scale_ = register_parameter("prior_scale", torch::full({1}, c.prior_init));
   // Start near the uniform policy: small final-layer weights.
   torch::NoGradGuard no_grad;
   auto* last = head_[2]->as<torch::nn::Linear>();
@@ -129,7 +133,8 @@ PolicyOutput PolicyNetImpl::forward(const FeatureTensors& g) {
   for (auto& layer : layers_) h = layer(h, g);
   for (auto& layer : attention_) h = layer(h, g);
   auto cond = torch::cat({h, hw.index_select(0, g.node_graph)}, 1);
-  auto logits = head_->forward(cond);
+  auto logits = head_->forward(cond) +
+                prior_scale_ * torch::one_hot(g.prior, max_chips_).to(torch::kFloat32);
   // Chips at or above each graph's K get -1e9: probability exactly 0 after the softmax.
   auto mask = torch::zeros({g.num_graphs(), max_chips_});
   for (int gi = 0; gi < g.num_graphs(); ++gi) {

@@ -24,6 +24,7 @@ struct FeatureTensors {
   torch::Tensor hw;          ///< [G, H]
   torch::Tensor order;       ///< [N] int64: each graph's topological order, graph after graph
   torch::Tensor node_graph;  ///< [N] int64: graph of each node
+  torch::Tensor prior;       ///< [N] int64: balanced-split chip of each node
   std::vector<int64_t> offsets;  ///< G + 1 node offsets
   std::vector<int> num_chips;    ///< K per graph
   int num_graphs() const { return static_cast<int>(num_chips.size()); }
@@ -70,7 +71,8 @@ struct PolicyOutput {
 
 /// GNN policy in the style of GDP (Zhou et al., 2019) as used by Xie et al. (MLSys 2022):
 /// node embedding → GraphSAGE × L → segment-recurrent attention in topological order →
-/// per-node logits conditioned on hardware features; value head on the pooled embedding.
+/// per-node logits conditioned on hardware features, plus a learned multiple (initially 0) of
+/// a one-hot "balanced contiguous split" prior; value head on the pooled embedding.
 class PolicyNetImpl : public torch::nn::Module {
  public:
   explicit PolicyNetImpl(const common::PolicyConfig& config);
@@ -83,6 +85,7 @@ class PolicyNetImpl : public torch::nn::Module {
   std::vector<SageLayer> layers_;
   std::vector<SegmentAttention> attention_;
   torch::nn::Sequential head_{nullptr}, value_{nullptr};
+  torch::Tensor prior_scale_;  ///< learned weight of the balanced-split prior logit, starts at 0
 };
 TORCH_MODULE(PolicyNet);
 

@@ -10,6 +10,8 @@
 namespace mcmpart::cli {
 
 int RunTrain(int argc, char** argv) {
+  // First, so that a stop request during start-up is not lost (the run stops at its first check).
+  const std::atomic<bool>* stop_requested = InstallStopHandlers();
   const bool report = IsLauncherRankZero();
   auto fail = [&](const common::Status& st) { return report ? ReportBadInput("train", st) : kExitBadInput; };
   common::Config config;
@@ -26,7 +28,7 @@ int RunTrain(int argc, char** argv) {
   learner::TrainInputs& in = (*setup)->inputs;
 
   std::unique_ptr<actors::Transport> transport = learner::InitMpiTransport(&argc, &argv);
-  in.stop_requested = InstallStopHandlers();
+  in.stop_requested = stop_requested;
   auto summary = learner::RunTraining(in, *transport);
   const int rank = transport->rank();
   transport.reset();  // MPI_Finalize on every rank

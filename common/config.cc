@@ -30,6 +30,7 @@ std::vector<ConfigField> ConfigFields(Config* c) {
       {"policy", "attention_layers", "segment-recurrent attention layers (0 = none)", &c->policy.attention_layers},
       {"policy", "attention_heads", "attention heads (must divide hidden)", &c->policy.attention_heads},
       {"policy", "segment", "nodes per attention segment", &c->policy.segment},
+      {"policy", "prior_init", "initial weight of the balanced-split prior logit (0 = uniform start)", &c->policy.prior_init},
       {"ppo", "lr", "Adam learning rate", &c->ppo.lr},
       {"ppo", "clip", "PPO clip range", &c->ppo.clip},
       {"ppo", "value_coef", "value-loss weight", &c->ppo.value_coef},
@@ -183,6 +184,7 @@ Status ValidateConfig(const Config& c) {
     return bad("policy.attention_heads must be >= 1 and divide policy.hidden");
   }
   if (c.policy.segment < 1 || c.policy.segment > 65536) return bad("policy.segment must be in 1..65536");
+  if (c.policy.prior_init < -100 || c.policy.prior_init > 100) return bad("policy.prior_init must be in [-100, 100]");
   if (!(c.ppo.lr > 0 && c.ppo.lr < 10)) return bad("ppo.lr must be in (0, 10)");
   if (!(c.ppo.clip > 0 && c.ppo.clip < 1)) return bad("ppo.clip must be in (0, 1)");
   if (c.ppo.value_coef < 0 || c.ppo.entropy_coef < 0) return bad("ppo loss weights must be >= 0");

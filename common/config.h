@@ -34,6 +34,9 @@ struct PolicyConfig {
   int attention_layers = 1;  ///< segment-recurrent attention layers over the topological order
   int attention_heads = 4;
   int segment = 64;  ///< nodes per attention segment (memory = the previous segment)
+  /// Initial weight of the balanced-split prior logit: 2 gives the prior chip ~half the
+  /// probability at the start; 0 starts from a uniform policy (learning is then much slower).
+  double prior_init = 2.0;
 };
 
 /// PPO hyper-parameters (SPEC §6).

@@ -82,7 +82,7 @@ StatusOr<Graph> ParseDnnPartitioning(const std::string& text, const std::string&
   json doc;
   try {
     doc = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e400
     return Status::Error(source + ": not valid JSON (" + e.what() + ")");
   }
   if (!doc.is_object()) return Status::Error(source + ": expected a JSON object at the top level");
@@ -209,7 +209,7 @@ StatusOr<Partition> ParseDnnSplit(const std::string& text, const Graph& graph,
   json doc;
   try {
     doc = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e400
     return Status::Error(source + ": not valid JSON (" + e.what() + ")");
   }
   if (!doc.is_object() || !doc.contains("fpgas") || !doc["fpgas"].is_array()) {

@@ -91,7 +91,7 @@ StatusOr<Graph> ParseGraphJson(const std::string& text, const std::string& sourc
   json doc;
   try {
     doc = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e400
     return Status::Error(source + ": not valid JSON (" + e.what() + ")");
   }
   if (!doc.is_object()) return Status::Error(source + ": expected a JSON object at the top level");

@@ -287,8 +287,8 @@ StatusOr<Hardware> ParseHardwareToml(const std::string& text, const std::string&
     MCMPART_RETURN_IF_ERROR(Read(*t, "sram_bytes", w, &hw.chip.sram_bytes));
     double mib = -1;
     MCMPART_RETURN_IF_ERROR(Read(*t, "sram_mib", w, &mib));
-    if (mib >= 0) {
-      if (mib > 1e9) return Status::Error(w + "sram_mib is out of range");
+    if (t->contains("sram_mib")) {
+      if (!(mib > 0 && mib <= 1e9)) return Status::Error(w + "sram_mib must be in (0, 1e9]");
       hw.chip.sram_bytes = static_cast<int64_t>(mib * (1 << 20));
     }
     MCMPART_RETURN_IF_ERROR(Read(*t, "sram_bytes_per_cycle", w, &hw.chip.sram_bytes_per_cycle));
@@ -329,6 +329,8 @@ StatusOr<Hardware> LoadHardware(const std::string& spec, const common::Graph* gr
     hw.constraints.no_skip = false;
     hw.constraints.max_hop = false;
     hw.constraints.sram_buffers = false;
+    Status st = ValidateHardware(hw);
+    if (!st.ok()) return st.WithContext("--hw from-graph (graph '" + graph->name + "')");
     return hw;
   }
   if (spec.size() > 5 && spec.compare(spec.size() - 5, 5, ".toml") == 0) {

@@ -377,7 +377,7 @@ common::StatusOr<TrainSummary> RunLearner(const TrainInputs& in, actors::Transpo
   const bool sync = c.actor.max_policy_lag == 0;
   int actors_done = 0;  // actors whose strategy ran out of candidates (exhaustive searches)
   while (!sink.budget_reached() && !sink.time_up() && status.ok() && sink.status().ok() &&
-         actors_done < t.size() - 1) {
+         actors_done < t.size() - 1 && !StopRequested(in)) {
     take_result();
     if (trainer && !busy && static_cast<int>(batch.size()) >= c.ppo.batch_size) {
       Job job;

@@ -5,9 +5,10 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git
   libtorch-dev libgecode-dev libhdf5-dev hdf5-tools
-  libopenmpi-dev openmpi-bin
+  libopenmpi-dev openmpi-bin slurm-wlm munge
   libcxxopts-dev nlohmann-json3-dev libtomlplusplus-dev
   libgtest-dev googletest
+  clang libclang-rt-14-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
   python3 python3-numpy python3-h5py python3-matplotlib
   python3-torch python3-torchvision python3-onnx

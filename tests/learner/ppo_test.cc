@@ -45,6 +45,7 @@ TEST(Ppo, UpdatesRaiseTheProbabilityOfRewardedActions) {
   c.ppo.batch_size = 32;
   c.ppo.minibatch = 8;
   c.ppo.target_kl = 10;  // no early stop: we want to see the update act
+  c.policy.prior_init = 0;  // start uniform so the shift toward chip 0 is the update's alone
   PpoTrainer trainer(c, 1);
   trainer.AddGraph(f.features);
   actors::Policy policy(c.policy, 1);
