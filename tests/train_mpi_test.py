@@ -55,6 +55,18 @@ def main():
             meta = f["meta"]
             text = " ".join(str(meta.attrs[k]) for k in meta.attrs) + " ".join(meta.keys())
             assert summary["git_revision"] in text or "git" in text, text
+        # The analysis script on this real run: plots and a summary that names the run's best.
+        analysis = os.path.join(tmp, "analysis")
+        script = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                              "scripts", "analyze.py")
+        res = subprocess.run([sys.executable, script, out, "--out", analysis], capture_output=True,
+                             text=True, timeout=300)
+        assert res.returncode == 0, res.stderr
+        pngs = [p for p in os.listdir(analysis) if p.endswith(".png")]
+        assert pngs, os.listdir(analysis)
+        md = open(os.path.join(analysis, "summary.md")).read()
+        assert f"{summary['best_throughput']:.2f}" in md, md[:2000]
+        assert f"| {budget} |" in md, md[:2000]
     print(f"train with {ranks} ranks, max lag {lag}, {envs} envs/actor: {budget} rollout rows, "
           f"{n_updates} learner rows, {summary['dropped_stale']} stale records dropped: ok")
 
