@@ -376,24 +376,28 @@ common::StatusOr<TrainSummary> RunLearner(const TrainInputs& in, actors::Transpo
   int64_t lag_count = 0, lag_total_count = 0;
   const bool sync = c.actor.max_policy_lag == 0;
   int actors_done = 0;  // actors whose strategy ran out of candidates (exhaustive searches)
+  auto maybe_start_update = [&]() {
+    if (!trainer || busy || static_cast<int>(batch.size()) < c.ppo.batch_size) return;
+    Job job;
+    job.batch = std::move(batch);
+    job.lag_mean = lag_count ? lag_sum / lag_count : 0;
+    job.lag_max = lag_max;
+    batch.clear();
+    lag_sum = lag_max = 0;
+    lag_count = 0;
+    busy = true;
+    jobs.Push(std::move(job));
+    // Synchronous mode: every actor waits for the weights this batch produces. The hold goes
+    // out before the ack of the message that filled the batch, so an actor with one message
+    // in flight never samples with stale weights.
+    if (sync) {
+      for (int a = 1; a < t.size(); ++a) t.Send(a, MessageType::kHold, nullptr);
+    }
+  };
   while (!sink.budget_reached() && !sink.time_up() && status.ok() && sink.status().ok() &&
          actors_done < t.size() - 1 && !StopRequested(in)) {
     take_result();
-    if (trainer && !busy && static_cast<int>(batch.size()) >= c.ppo.batch_size) {
-      Job job;
-      job.batch = std::move(batch);
-      job.lag_mean = lag_count ? lag_sum / lag_count : 0;
-      job.lag_max = lag_max;
-      batch.clear();
-      lag_sum = lag_max = 0;
-      lag_count = 0;
-      busy = true;
-      jobs.Push(std::move(job));
-      // Synchronous mode: every actor waits for the weights this batch produces.
-      if (sync) {
-        for (int a = 1; a < t.size(); ++a) t.Send(a, MessageType::kHold, nullptr);
-      }
-    }
+    maybe_start_update();
     Message m;
     if (!t.TryReceive(&m, -1)) {
       if (StopRequested(in)) break;
@@ -404,7 +408,6 @@ common::StatusOr<TrainSummary> RunLearner(const TrainInputs& in, actors::Transpo
     }
     if (m.type == MessageType::kDone) ++actors_done;
     if (m.type != MessageType::kRecords) continue;
-    t.Send(m.source, MessageType::kAck, nullptr);
     auto decoded = actors::DecodeRecords(m.payload.data(), m.payload.size());
     if (!decoded.ok()) {
       status = decoded.status().WithContext("message from rank " + std::to_string(m.source));
@@ -427,6 +430,8 @@ common::StatusOr<TrainSummary> RunLearner(const TrainInputs& in, actors::Transpo
       ++lag_count;
       batch.push_back(std::move(r));
     }
+    maybe_start_update();
+    t.Send(m.source, MessageType::kAck, nullptr);
     sink.Progress();
   }
   jobs.Close();

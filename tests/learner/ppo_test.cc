@@ -183,3 +183,68 @@ TEST(Checkpoint, BadFilesAreErrorsThatLeaveTheTrainerUnchanged) {
 
 }  // namespace
 }  // namespace mcmpart::learner
+
+namespace mcmpart::learner {
+namespace {
+
+// Records whose ratios already lie outside [1 - clip, 1 + clip] on the side their advantage
+// favours contribute no policy gradient: with value and entropy terms off, weights stay put.
+TEST(Ppo, ClippedRatiosGiveNoGradient) {
+  Fixture f;
+  common::Config c;
+  c.ppo.batch_size = 16;
+  c.ppo.minibatch = 16;
+  c.ppo.epochs = 1;
+  c.ppo.value_coef = 0;
+  c.ppo.entropy_coef = 0;
+  c.ppo.target_kl = 100;
+  actors::Policy policy(c.policy, 4);
+  policy.AddGraph(f.features);
+  common::Rng rng(9);
+  actors::PolicySample s = policy.Sample(0, 16, rng);
+  auto make_batch = [&](bool offset) {
+    std::vector<actors::EpisodeRecord> batch(16);
+    for (int i = 0; i < 16; ++i) {
+      batch[i].proposal = s.proposals[i];
+      batch[i].value = s.value;
+      batch[i].reward = i % 2;  // advantage > 0 for odd records, < 0 for even ones
+      batch[i].logp_proposal = s.logp[i];
+      if (offset) {  // ratio e for favoured actions, 1/e for disfavoured ones
+        for (float& lp : batch[i].logp_proposal) lp += (i % 2) ? -1.f : 1.f;
+      }
+    }
+    return batch;
+  };
+  PpoTrainer clipped(c, 4);
+  clipped.AddGraph(f.features);
+  const auto before = clipped.FlatWeights();
+  PpoStats st = clipped.Update(make_batch(true));
+  EXPECT_DOUBLE_EQ(st.clip_fraction, 1.0);
+  EXPECT_EQ(clipped.FlatWeights(), before);
+
+  PpoTrainer unclipped(c, 4);  // control: the same batch at ratio 1 does move the weights
+  unclipped.AddGraph(f.features);
+  PpoStats st2 = unclipped.Update(make_batch(false));
+  EXPECT_DOUBLE_EQ(st2.clip_fraction, 0.0);
+  EXPECT_NE(unclipped.FlatWeights(), before);
+}
+
+// The policy runs a graph of more than 5,000 nodes on the CPU (segment-recurrent attention).
+TEST(Policy, RunsAGraphOfFiveThousandNodes) {
+  auto g = common::MakeBuiltinGraph("bert:layers=360,hidden=64,heads=2,seq=16");
+  ASSERT_TRUE(g.ok());
+  ASSERT_GT(g->num_nodes(), 5000);
+  hw::Hardware hw = *hw::MakePreset("mcm16-ring");
+  common::Config c;
+  actors::Policy policy(c.policy, 1);
+  policy.AddGraph(actors::BuildFeatures(*g, hw));
+  common::Rng rng(1);
+  actors::PolicySample s = policy.Sample(0, 2, rng);
+  ASSERT_EQ(s.proposals.size(), 2u);
+  ASSERT_EQ(static_cast<int>(s.proposals[0].size()), g->num_nodes());
+  ASSERT_EQ(static_cast<int>(s.log_prob_table.size()), g->num_nodes() * s.max_chips);
+  for (int chip : s.proposals[1]) ASSERT_LT(chip, 16);
+}
+
+}  // namespace
+}  // namespace mcmpart::learner
