@@ -106,6 +106,14 @@ common::StatusOr<std::unique_ptr<RunSetup>> PrepareRun(const ParsedCommand& pars
     if (!graph.ok()) return graph.status().WithContext("--graph");
     setup->graphs.push_back(std::make_unique<common::Graph>(std::move(graph).value()));
   }
+  const size_t num_train = setup->graphs.size();
+  if (!config.run.heldout.empty()) {
+    for (const std::string& spec : SplitGraphs(config.run.heldout)) {
+      auto graph = common::LoadGraph(spec);
+      if (!graph.ok()) return graph.status().WithContext("--heldout");
+      setup->graphs.push_back(std::make_unique<common::Graph>(std::move(graph).value()));
+    }
+  }
   auto hardware = hw::LoadHardware(config.run.hw, setup->graphs.front().get());
   if (!hardware.ok()) return hardware.status().WithContext("--hw");
   if (hardware->num_chips > config.policy.max_chips) {
@@ -127,7 +135,9 @@ common::StatusOr<std::unique_ptr<RunSetup>> PrepareRun(const ParsedCommand& pars
   }
   learner::TrainInputs& in = setup->inputs;
   in.config = config;
-  for (const auto& g : setup->graphs) in.graphs.push_back(g.get());
+  for (size_t i = 0; i < setup->graphs.size(); ++i) {
+    (i < num_train ? in.graphs : in.heldout).push_back(setup->graphs[i].get());
+  }
   in.hw = *hardware;
   in.command_line = JoinArgs(argc, argv);
   in.git_revision = GitRevision();
@@ -165,6 +175,7 @@ void PrintRunSummary(const learner::TrainSummary& s, const learner::TrainInputs&
         {"learner_s", {{"update", s.learner_update_s}, {"broadcast", s.learner_broadcast_s},
                        {"logging", s.learner_log_s}, {"idle", s.learner_idle_s}}},
         {"broadcast_ms_mean", s.broadcast_ms_mean}, {"interrupted", s.interrupted},
+        {"heldout_reward", s.heldout_reward},
         {"checkpoint", s.checkpoint}, {"out", c.run.out}, {"git_revision", in.git_revision}};
     std::cout << j.dump() << std::endl;
     return;
@@ -193,6 +204,7 @@ void PrintRunSummary(const learner::TrainSummary& s, const learner::TrainInputs&
   }
   std::printf("  valid %.1f%%, proposals already valid %.1f%%\n", 100 * s.valid_fraction,
               100 * s.proposal_valid_fraction);
+  if (s.heldout_reward >= 0) std::printf("  held-out graphs, greedy: mean reward %.3f\n", s.heldout_reward);
   std::printf("  first batch best throughput: %.1f samples/s\n", s.first_batch_best_throughput);
   std::printf("  run best throughput:         %.1f samples/s (%+.1f%%, step %lld, reward %.3f)\n",
               s.best_throughput, gain, static_cast<long long>(s.best_step), s.best_reward);

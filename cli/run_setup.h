@@ -14,7 +14,7 @@ namespace mcmpart::cli {
 
 /// Loaded inputs of a run; owns the graphs TrainInputs points at.
 struct RunSetup {
-  std::vector<std::unique_ptr<common::Graph>> graphs;
+  std::vector<std::unique_ptr<common::Graph>> graphs;  ///< training graphs, then held-out ones
   learner::TrainInputs inputs;
 };
 

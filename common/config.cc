@@ -24,6 +24,8 @@ std::vector<ConfigField> ConfigFields(Config* c) {
       {"run", "checkpoint", "checkpoint file (default <out>.ckpt)", &c->run.checkpoint},
       {"run", "checkpoint_every", "PPO updates between checkpoints (0 = only at the end)", &c->run.checkpoint_every},
       {"run", "init_from", "initialise the policy from this checkpoint (fine-tuning)", &c->run.init_from},
+      {"run", "heldout", "'+'-separated held-out graphs, evaluated greedily every --eval-every updates", &c->run.heldout},
+      {"run", "eval_every", "PPO updates between held-out evaluations", &c->run.eval_every},
       {"policy", "hidden", "hidden width of the policy network", &c->policy.hidden},
       {"policy", "sage_layers", "GraphSAGE message-passing layers", &c->policy.sage_layers},
       {"policy", "max_chips", "K_max: chips the policy can address", &c->policy.max_chips},
@@ -204,6 +206,7 @@ Status ValidateConfig(const Config& c) {
   }
   if (c.actor.envs_per_actor < 1 || c.actor.envs_per_actor > 256) return bad("actor.envs_per_actor must be in 1..256");
   if (c.run.checkpoint_every < 0) return bad("run.checkpoint_every must be >= 0");
+  if (c.run.eval_every < 1) return bad("run.eval_every must be at least 1");
   return Status::Ok();
 }
 

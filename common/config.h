@@ -24,6 +24,8 @@ struct RunConfig {
   std::string checkpoint;     ///< checkpoint file; empty = <out>.ckpt when --out is set
   int checkpoint_every = 50;  ///< PPO updates between checkpoints (0 = only at the end)
   std::string init_from;      ///< start from this checkpoint's weights (fine-tuning)
+  std::string heldout;        ///< '+'-separated graphs evaluated zero-shot during training
+  int eval_every = 10;        ///< PPO updates between held-out evaluations
 };
 
 /// Policy network sizes (SPEC §6).

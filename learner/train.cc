@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <cstdio>
 #include <mutex>
@@ -314,6 +315,32 @@ common::StatusOr<TrainSummary> RunLearner(const TrainInputs& in, actors::Transpo
     std::vector<float> weights;
     double reward_mean = 0, lag_mean = 0, lag_max = 0;
   };
+  // Held-out graphs: greedy decoding with the newest weights, repaired and scored.
+  std::vector<std::unique_ptr<actors::Environment>> heldout;
+  std::unique_ptr<actors::Policy> eval_policy;
+  if (trainer && !in.heldout.empty()) {
+    eval_policy = std::make_unique<actors::Policy>(c.policy, static_cast<uint64_t>(c.run.seed));
+    for (const common::Graph* g : in.heldout) {
+      auto env = actors::Environment::Create(*g, in.hw, c);
+      if (!env.ok()) return env.status();
+      eval_policy->AddGraph((*env)->features());
+      heldout.push_back(std::move(env).value());
+    }
+  }
+  common::Rng eval_rng(static_cast<uint64_t>(c.run.seed));
+  auto evaluate_heldout = [&](const std::vector<float>& weights) {
+    if (heldout.empty() || !eval_policy->SetFlatWeights(weights).ok()) return -1.0;
+    double sum = 0;
+    for (size_t i = 0; i < heldout.size(); ++i) {
+      actors::PolicySample greedy = eval_policy->Sample(static_cast<int>(i), 1, eval_rng, /*greedy=*/true);
+      actors::EpisodeRecord r;
+      std::vector<double> w(greedy.logp[0].size());
+      for (size_t v = 0; v < w.size(); ++v) w[v] = std::exp(greedy.logp[0][v]);
+      heldout[i]->Score(greedy.proposals[0], w, &r);
+      sum += r.reward;
+    }
+    return sum / static_cast<double>(heldout.size());
+  };
   common::BoundedQueue<Job> jobs(1);
   std::mutex result_mu;
   std::optional<Result> result;
@@ -367,6 +394,9 @@ common::StatusOr<TrainSummary> RunLearner(const TrainInputs& in, actors::Transpo
     row.idle_ms = idle_s * 1e3;
     row.dropped_stale = s.dropped_stale;
     row.epochs_run = r->stats.epochs_run;
+    if (!heldout.empty() && s.updates % c.run.eval_every == 0) {
+      row.heldout_reward = s.heldout_reward = evaluate_heldout(r->weights);
+    }
     sink.LogLearner(row);
     if (c.run.checkpoint_every > 0 && s.updates % c.run.checkpoint_every == 0) status = save_checkpoint();
   };

@@ -19,6 +19,7 @@ namespace mcmpart::learner {
 struct TrainInputs {
   common::Config config;
   std::vector<const common::Graph*> graphs;  ///< one environment per graph (a corpus)
+  std::vector<const common::Graph*> heldout;  ///< evaluated zero-shot, never trained on
   hw::Hardware hw;
   std::string command_line;
   std::string git_revision;
@@ -58,6 +59,7 @@ struct TrainSummary {
   ActorTimes actor;                    ///< per-sample actor times
   double learner_update_s = 0, learner_broadcast_s = 0, learner_log_s = 0, learner_idle_s = 0;
   double broadcast_ms_mean = 0;
+  double heldout_reward = -1;  ///< last mean greedy reward on the held-out graphs (-1 = none)
   bool interrupted = false;  ///< stopped by a signal
   std::string checkpoint;    ///< last checkpoint written, empty if none
 };

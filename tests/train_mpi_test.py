@@ -23,6 +23,9 @@ def main():
                "--batch-size", str(batch), "--minibatch", "8", "--samples-per-message", "4",
                "--seed", "3", "--out", out, "--json", "--max-policy-lag", str(lag),
                "--max-inflight", "3", "--envs-per-actor", str(envs)]
+        if envs > 1:  # also a corpus of two graphs and a held-out graph evaluated every update
+            cmd[cmd.index("--graph") + 1] += "+bert-tiny"
+            cmd += ["--heldout", "bert-mini", "--eval-every", "1"]
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
         assert proc.returncode == 0, f"exit {proc.returncode}\nstdout:{proc.stdout}\nstderr:{proc.stderr}"
         summary = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -50,6 +53,12 @@ def main():
             learner = f["learner"]
             assert max(float(x) for x in learner["lag_max"][:]) <= lag, list(learner["lag_max"][:])
             assert summary["dropped_stale"] == sum(1 for x in lags if x > lag), (summary, lags)
+            if envs > 1:
+                held = [float(x) for x in learner["heldout_reward"][:]]
+                assert all(0 < h <= 1.0 for h in held), held
+                assert abs(held[-1] - summary["heldout_reward"]) < 1e-12, (held, summary)
+                graphs = set(int(g) for g in rollouts["graph"][:])
+                assert graphs == {0, 1}, graphs
             versions = [int(v) for v in rollouts["policy_version"][:]]
             assert max(versions) <= summary["policy_version"], (max(versions), summary)
             meta = f["meta"]
