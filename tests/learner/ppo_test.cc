@@ -33,9 +33,21 @@ TEST(Ppo, ActorAndLearnerLogProbsAgreeAfterWeightTransfer) {
   Fixture f;
   common::Config c;
   PpoTrainer trainer(c, 3);
+  trainer.AddGraph(f.features);
+  actors::Policy reference(c.policy, 3);  // the learner's initial network, as an actor sees it
+  reference.AddGraph(f.features);
   actors::Policy policy(c.policy, 99);
+  policy.AddGraph(f.features);
+  common::Rng rng(1);
+  const auto before = policy.Sample(0, 1, rng).log_prob_table;
   ASSERT_TRUE(policy.SetFlatWeights(trainer.FlatWeights()).ok());
   EXPECT_EQ(policy.FlatWeights(), trainer.FlatWeights());
+  const auto after = policy.Sample(0, 1, rng).log_prob_table;
+  EXPECT_NE(before, after);
+  EXPECT_EQ(after, reference.Sample(0, 1, rng).log_prob_table);
+  // The record the learner trains on carries exactly these per-node log-probabilities.
+  actors::PolicySample s = policy.Sample(0, 3, rng);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(s.NodeLogProbs(s.proposals[i]), s.logp[i]);
   EXPECT_FALSE(policy.SetFlatWeights(std::vector<float>(3)).ok());
 }
 
