@@ -53,6 +53,19 @@ using common::StatusOr;
 constexpr size_t kTargetChunkBytes = 1 << 20;
 constexpr size_t kChunkCacheBytes = 8 << 20;
 
+// Caps HDF5's metadata cache (its default may grow to 32 MiB as the chunk indexes of the
+// ever-growing datasets are touched), so a long run's memory stays flat.
+void BoundMetadataCache(hid_t fapl) {
+  H5AC_cache_config_t config;
+  config.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+  if (H5Pget_mdc_config(fapl, &config) < 0) return;
+  config.set_initial_size = true;
+  config.initial_size = 1 << 20;
+  config.max_size = 2 << 20;
+  config.min_size = 512 << 10;
+  H5Pset_mdc_config(fapl, &config);
+}
+
 enum class Kind { kU8, kI8, kI16, kI32, kI64, kU64, kF64, kStrategy };
 
 size_t KindSize(Kind kind) {
@@ -439,6 +452,7 @@ class Hdf5RunLog : public RunLog {
     QuietHdf5 quiet;
     Handle fapl(H5Pcreate(H5P_FILE_ACCESS));
     H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_LATEST, H5F_LIBVER_LATEST);
+    BoundMetadataCache(fapl.get());
     file_.Reset(H5Fopen(path_.c_str(), H5F_ACC_RDWR | H5F_ACC_SWMR_WRITE, fapl.get()));
     if (!file_.valid() && recover) {
       hbool_t clear = true;
