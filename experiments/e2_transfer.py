@@ -13,41 +13,32 @@ Usage: experiments/e2_transfer.py [--quick] [--out DIR] [--budget N] [--pretrain
 Full mode (defaults) takes about 25 minutes on 2 cores; --quick about 4 minutes.
 """
 import argparse
-import json
 import os
-import subprocess
 import sys
 
-import h5py
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BINARY = os.path.join(ROOT, "build", "cli", "mcmpart")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402  (experiments/common.py: shared runners and readers)
+
+ROOT = common.REPO
 CORPUS = "+".join([
     "bert-mini", "bert-small", "bert-medium", "bert:layers=6,hidden=512,heads=8,seq=128",
     # Synthetic seeds whose activations fit the preset's 32 MiB chiplets.
     "synth:chain:seed=2,nodes=150", "synth:residual:seed=1,nodes=150",
     "synth:inception:seed=3,nodes=150", "synth:encdec:seed=4,nodes=150",
 ])
-ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-           OMPI_MCA_rmaps_base_oversubscribe="1")
+BINARY = None  # set in main()
 
 
 def train(out, graph, budget, seed, extra=()):
-    cmd = ["mpirun", "-np", "3", "--oversubscribe", BINARY, "train", "--graph", graph,
-           "--budget", str(budget), "--seed", str(seed), "--out", out, "--force", "--json",
-           *extra]
-    print("+", " ".join(cmd), flush=True)
-    proc = subprocess.run(cmd, env=ENV, capture_output=True, text=True)
-    if proc.returncode != 0:
-        sys.exit(f"train failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    args = ["--graph", graph, "--budget", str(budget), "--seed", str(seed), *extra]
+    return common.train(BINARY, args, out, sys.stdout)
 
 
 def best_curve(path):
-    with h5py.File(path, "r") as f:
-        thr = np.asarray(f["rollouts"]["throughput"][:], dtype=float)
-    return np.maximum.accumulate(thr)
+    (thr,) = common.rollouts(path, "throughput")
+    return common.best_so_far(np.asarray(thr, dtype=float))
 
 
 def samples_to_reach(curve, target):
@@ -62,7 +53,10 @@ def main():
     ap.add_argument("--budget", type=int, default=None, help="BERT-base evaluations per run")
     ap.add_argument("--pretrain-budget", type=int, default=None)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--mcmpart", default=None, help="mcmpart executable (default build/cli/mcmpart)")
     args = ap.parse_args()
+    global BINARY
+    BINARY = common.binary(args.mcmpart)
     budget = args.budget or (256 if args.quick else 4096)
     pre_budget = args.pretrain_budget or (256 if args.quick else 8192)
     os.makedirs(args.out, exist_ok=True)
@@ -73,11 +67,8 @@ def main():
     scratch = train(scratch_h5, "bert-base", budget, args.seed)
     pre = train(pre_h5, CORPUS, pre_budget, args.seed)
     ckpt = pre["checkpoint"]
-    ev = subprocess.run([BINARY, "eval", "--checkpoint", ckpt, "--graph", "bert-base", "--json",
-                         "--samples", "64"], env=ENV, capture_output=True, text=True)
-    if ev.returncode != 0:
-        sys.exit(f"eval failed: {ev.stderr}")
-    zero = json.loads(ev.stdout.strip().splitlines()[-1])
+    zero = common.run_json([BINARY, "eval", "--checkpoint", ckpt, "--graph", "bert-base", "--json",
+                            "--samples", "64"], sys.stdout)
     fine = train(fine_h5, "bert-base", budget, args.seed, ("--init-from", ckpt))
 
     target = scratch["best_throughput"]

@@ -11,27 +11,20 @@ Usage: experiments/e5_scaling.py [--quick] [--seconds S] [--max-actors N] [--out
 Full mode takes about (max actors + 3) × 60 s; --quick uses 15 s per point.
 """
 import argparse
-import json
 import os
-import subprocess
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BINARY = os.path.join(ROOT, "build", "cli", "mcmpart")
-ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-           OMPI_MCA_rmaps_base_oversubscribe="1")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402  (experiments/common.py: shared runners and readers)
+
+ROOT = common.REPO
 
 
-def run(actors, envs, seconds, out_dir, graph, lag):
+def run(binary, actors, envs, seconds, out_dir, graph, lag):
     out = os.path.join(out_dir, f"a{actors}_e{envs}.h5")
-    cmd = ["mpirun", "-np", str(actors + 1), "--oversubscribe", BINARY, "train", "--graph", graph,
-           "--budget", "10000000", "--time-limit-s", str(seconds), "--envs-per-actor", str(envs),
-           "--max-policy-lag", str(lag), "--max-inflight", "4", "--out", out, "--force", "--json"]
-    print("+", " ".join(cmd), flush=True)
-    proc = subprocess.run(cmd, env=ENV, capture_output=True, text=True)
-    if proc.returncode != 0:
-        sys.exit(f"train failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    args = ["--graph", graph, "--budget", "10000000", "--time-limit-s", str(seconds),
+            "--envs-per-actor", str(envs), "--max-policy-lag", str(lag), "--max-inflight", "4"]
+    return common.train(binary, args, out, sys.stdout, ranks=actors + 1)
 
 
 def main():
@@ -42,11 +35,13 @@ def main():
     ap.add_argument("--graph", default="bert-base")
     ap.add_argument("--max-policy-lag", type=int, default=4, help="asynchronous mode by default")
     ap.add_argument("--out", default=os.path.join(ROOT, "out", "e5"))
+    ap.add_argument("--mcmpart", default=None, help="mcmpart executable (default build/cli/mcmpart)")
     args = ap.parse_args()
+    binary = common.binary(args.mcmpart)
     seconds = args.seconds or (15 if args.quick else 60)
     os.makedirs(args.out, exist_ok=True)
     points = [(a, 1) for a in range(1, args.max_actors + 1)] + [(1, 2), (1, 4)]
-    results = {p: run(p[0], p[1], seconds, args.out, args.graph, args.max_policy_lag) for p in points}
+    results = {p: run(binary, p[0], p[1], seconds, args.out, args.graph, args.max_policy_lag) for p in points}
     base = results[(1, 1)]["samples_per_s"]
     md = [f"# E5 scaling: {args.graph} on the 8-chiplet ring, {seconds:.0f} s per point, "
           f"{os.cpu_count()} cores, max policy lag {args.max_policy_lag}", "",
