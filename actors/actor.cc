@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <memory>
+#include <thread>
 
 namespace mcmpart::actors {
 
@@ -82,6 +83,9 @@ common::Status RunActor(const common::Config& config, SearchStrategy& strategy,
       records.push_back(std::move(r));
     }
     strategy.Tell(records);
+    if (config.actor.last_rank_delay_ms > 0 && transport.rank() == transport.size() - 1) {
+      std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(config.actor.last_rank_delay_ms));
+    }
     const auto t = Clock::now();
     for (EpisodeRecord& r : records) {
       r.wait_ms = wait_ms / static_cast<double>(records.size());

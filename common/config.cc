@@ -50,6 +50,7 @@ std::vector<ConfigField> ConfigFields(Config* c) {
       {"actor", "repair_time_limit_ms", "time limit per repair in ms", &c->actor.repair_time_limit_ms},
       {"actor", "repair_mode", "repair (fix invalid proposals) or penalty (invalid => penalty)", &c->actor.repair_mode},
       {"actor", "envs_per_actor", "environments per actor, one batched policy forward", &c->actor.envs_per_actor},
+      {"actor", "last_rank_delay_ms", "extra ms per message on the last actor rank (heterogeneous actors)", &c->actor.last_rank_delay_ms},
   };
 }
 
@@ -205,6 +206,9 @@ Status ValidateConfig(const Config& c) {
     return bad("actor.repair_mode must be repair or penalty, got '" + c.actor.repair_mode + "'");
   }
   if (c.actor.envs_per_actor < 1 || c.actor.envs_per_actor > 256) return bad("actor.envs_per_actor must be in 1..256");
+  if (c.actor.last_rank_delay_ms < 0 || c.actor.last_rank_delay_ms > 60000) {
+    return bad("actor.last_rank_delay_ms must be in 0..60000");
+  }
   if (c.run.checkpoint_every < 0) return bad("run.checkpoint_every must be >= 0");
   if (c.run.eval_every < 1) return bad("run.eval_every must be at least 1");
   return Status::Ok();

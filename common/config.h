@@ -64,6 +64,7 @@ struct ActorConfig {
   double repair_time_limit_ms = 100.0;
   std::string repair_mode = "repair";  ///< repair: fix proposals; penalty: invalid ⇒ penalty
   int envs_per_actor = 1;  ///< environments per actor rank, one batched policy forward for all
+  double last_rank_delay_ms = 0;  ///< extra delay per message on the last actor rank (a slow actor)
 };
 
 struct Config {

@@ -13,6 +13,7 @@ def main():
     binary, ranks = sys.argv[1], int(sys.argv[2])
     lag = int(sys.argv[3]) if len(sys.argv) > 3 else 1
     envs = int(sys.argv[4]) if len(sys.argv) > 4 else 1
+    slow_ms = float(sys.argv[5]) if len(sys.argv) > 5 else 0.0  # delay of the last actor rank
     env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
                OMPI_MCA_rmaps_base_oversubscribe="1")
     budget, batch = 48, 16
@@ -23,6 +24,8 @@ def main():
                "--batch-size", str(batch), "--minibatch", "8", "--samples-per-message", "4",
                "--seed", "3", "--out", out, "--json", "--max-policy-lag", str(lag),
                "--max-inflight", "3", "--envs-per-actor", str(envs)]
+        if slow_ms > 0:
+            cmd += ["--last-rank-delay-ms", str(slow_ms)]
         if envs > 1:  # also a corpus of two graphs and a held-out graph evaluated every update
             cmd[cmd.index("--graph") + 1] += "+bert-tiny"
             cmd += ["--heldout", "bert-mini", "--eval-every", "1"]
@@ -39,7 +42,8 @@ def main():
             assert n_rows == budget, f"{n_rows} rollout rows, expected {budget}"
             steps = sorted(int(s) for s in rollouts["step"][:])
             assert steps == list(range(budget)), steps
-            ranks_seen = set(int(r) for r in rollouts["rank"][:])
+            ranks_list = [int(r) for r in rollouts["rank"][:]]
+            ranks_seen = set(ranks_list)
             assert ranks_seen <= set(range(1, ranks)) and ranks_seen, ranks_seen
             n_updates = len(f["learner"]["policy_loss"])
             assert n_updates == summary["updates"], (n_updates, summary["updates"])
@@ -59,6 +63,9 @@ def main():
                 assert abs(held[-1] - summary["heldout_reward"]) < 1e-12, (held, summary)
                 graphs = set(int(g) for g in rollouts["graph"][:])
                 assert graphs == {0, 1}, graphs
+            if slow_ms > 0:  # the fast actors are not held back by the slow one
+                per_rank = {r: ranks_list.count(r) for r in set(ranks_list)}
+                assert per_rank.get(ranks - 1, 0) < max(per_rank.values()), per_rank
             versions = [int(v) for v in rollouts["policy_version"][:]]
             assert max(versions) <= summary["policy_version"], (max(versions), summary)
             meta = f["meta"]
