@@ -87,7 +87,22 @@ Status WriteFileAtomic(const std::string& path, const std::string& content) {
   return Status::Ok();
 }
 
+namespace {
+StatusOr<Graph> ParseGraphJsonUnchecked(const std::string& text, const std::string& source);
+}  // namespace
+
 StatusOr<Graph> ParseGraphJson(const std::string& text, const std::string& source) {
+  // A field of the wrong JSON type (e.g. a number where a string belongs) throws inside
+  // nlohmann's accessors: answer it as bad input, never as a crash.
+  try {
+    return ParseGraphJsonUnchecked(text, source);
+  } catch (const nlohmann::json::exception& e) {
+    return Status::Error(source + ": a field has the wrong type (" + e.what() + ")");
+  }
+}
+
+namespace {
+StatusOr<Graph> ParseGraphJsonUnchecked(const std::string& text, const std::string& source) {
   json doc;
   try {
     doc = json::parse(text);
@@ -198,6 +213,8 @@ StatusOr<Graph> ParseGraphJson(const std::string& text, const std::string& sourc
   if (!st.ok()) return st.WithContext(source);
   return g;
 }
+
+}  // namespace
 
 StatusOr<Graph> ReadGraphJson(const std::string& path) {
   MCMPART_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
