@@ -1,10 +1,13 @@
 // Dynamic program over ideals for contiguous max-load splits (Tarnawski et al., NeurIPS 2020).
 #include <algorithm>
+#include <cassert>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <limits>
 #include <numeric>
 #include <queue>
+#include <set>
 #include <unordered_map>
 
 #include "actors/baselines.h"
@@ -42,6 +45,11 @@ struct Contracted {
   std::vector<double> compute_s;
   std::vector<int64_t> weights, max_ws;
   std::vector<int> pin;                     // -1 = free
+  // Super nodes the reductions set aside (original members each), in the order they were set
+  // aside; ToPartition places them last to first. super_of is −1 for their members.
+  std::vector<std::vector<int>> set_aside;
+  std::vector<bool> set_aside_sink;  // set aside as a sink (else as a source)
+  int merged = 0;                    // super nodes the reductions merged into a neighbour
 };
 
 int Find(std::vector<int>& uf, int x) {
@@ -49,8 +57,164 @@ int Find(std::vector<int>& uf, int x) {
   return x;
 }
 
+// Whether the SRAM limit can never bind: the whole graph fits on one chip, with every node's
+// output buffered there too when buffers count (a chip holds each node's bytes at most once,
+// as sender or as receiver) and the largest working set.
+bool SramSlack(const Graph& g, const hw::Hardware& hw) {
+  if (!hw.constraints.sram) return true;
+  int64_t total = g.TotalWeightBytes();
+  if (hw.constraints.sram_buffers) {
+    int64_t ws = 0;
+    for (int v = 0; v < g.num_nodes(); ++v) {
+      total += g.SendBytes(v);
+      ws = std::max(ws, hw::OpWorkingSetBytes(g, v));
+    }
+    total += ws;
+  }
+  return total <= hw.chip.sram_bytes;
+}
+
+struct Reduction {
+  std::vector<std::vector<int>> set_aside;  // original nodes of each super node set aside
+  std::vector<bool> set_aside_sink;
+  std::vector<bool> aside;  // per original node
+  int merged = 0;
+};
+
+// Exact reductions of the contracted DAG (union-find `uf`, roots = super nodes), our addition
+// to the DP over ideals of Tarnawski et al. (NeurIPS 2020), which enumerates every ideal. A
+// super node r with zero compute, no pin and no effect on SRAM (the limit cannot bind, or r
+// weighs nothing and buffers do not count) can sit next to a neighbour without raising any
+// chip's load, so the DP need not enumerate where it goes:
+//   (a) a sink with one predecessor super node p joins p: then p sends nothing on r's account
+//       and no chip receives anything for r;
+//   (b) a source with one successor super node s joins s, likewise;
+//   (c) a sink whose incoming edges all leave nodes of zero send cost is set aside, and placed
+//       on the latest chip of its predecessors after the DP: it changes no load anywhere;
+//   (d) a source whose outgoing edges all leave nodes of zero send cost is set aside, and placed
+//       on the earliest chip of its successors.
+// Applied one at a time to a fixpoint. Each rule keeps the optimum over contiguous splits: a
+// split of the reduced graph is one of the original graph with the same loads, and any split of
+// the original becomes one of the reduced graph by moving r next to its neighbour (loads only
+// lose terms); a chip this empties is closed up by shifting the later stages down a chip (loads
+// unchanged), which pins and a binding max_hop forbid, so the reductions are off under
+// no_skip with pinned nodes and under a binding max_hop. Free sinks and sources are what make
+// the ideals explode: 3.3 million on dnn-partitioning's LayerGraphs/gnmt_inference.json (zero-
+// latency state outputs and constant inputs of the LSTM layers), 100 after the reductions.
+Reduction Reduce(const Graph& g, const hw::Hardware& hw, const std::vector<double>& compute,
+                 const std::vector<double>& send, std::vector<int>& uf) {
+  const int n = g.num_nodes();
+  const hw::ConstraintConfig& cc = hw.constraints;
+  Reduction red;
+  red.aside.assign(n, false);
+  bool pinned_any = false;
+  for (const common::Node& node : g.nodes) pinned_any = pinned_any || (cc.pin && node.pin >= 0);
+  if ((cc.max_hop && cc.max_hop_distance < hw.num_chips - 1) || (cc.no_skip && pinned_any)) return red;
+  const bool slack = SramSlack(g, hw);
+  std::vector<std::vector<int>> members(n);
+  std::vector<double> comp(n, 0.0);
+  std::vector<int64_t> weight(n, 0);
+  std::vector<bool> pinned(n, false);
+  int alive = 0;
+  for (int v = 0; v < n; ++v) {
+    const int r = Find(uf, v);
+    alive += r == v;
+    members[r].push_back(v);
+    comp[r] += compute[v];
+    weight[r] += g.nodes[v].weight_bytes;
+    pinned[r] = pinned[r] || (cc.pin && g.nodes[v].pin >= 0);
+  }
+  std::vector<std::set<int>> preds(n), succs(n);
+  for (const common::Edge& e : g.edges) {
+    const int a = Find(uf, e.src), b = Find(uf, e.dst);
+    if (a != b) {
+      succs[a].insert(b);
+      preds[b].insert(a);
+    }
+  }
+  auto candidate = [&](int r) {
+    return comp[r] == 0 && !pinned[r] && (slack || (!cc.sram_buffers && weight[r] == 0));
+  };
+  auto free_in = [&](int r) {  // every edge entering r leaves a node of zero send cost
+    for (int w : members[r]) {
+      for (int e : g.in_edges()[w]) {
+        const int u = g.edges[e].src;
+        if (send[u] != 0 && Find(uf, u) != r) return false;
+      }
+    }
+    return true;
+  };
+  auto free_out = [&](int r) {  // every edge leaving r leaves a node of zero send cost
+    for (int u : members[r]) {
+      if (send[u] == 0) continue;
+      for (int e : g.out_edges()[u]) {
+        if (Find(uf, g.edges[e].dst) != r) return false;
+      }
+    }
+    return true;
+  };
+  std::deque<int> work;
+  std::vector<bool> queued(n, false);
+  auto push = [&](int r) {
+    if (!queued[r]) {
+      queued[r] = true;
+      work.push_back(r);
+    }
+  };
+  for (int v : g.topo_order()) {
+    if (Find(uf, v) == v) push(v);
+  }
+  auto join = [&](int r, int into) {
+    uf[r] = into;
+    members[into].insert(members[into].end(), members[r].begin(), members[r].end());
+    members[r].clear();
+    comp[into] += comp[r];
+    weight[into] += weight[r];
+    --alive;
+    ++red.merged;
+    push(into);
+  };
+  auto set_aside = [&](int r, bool sink) {
+    for (int v : members[r]) red.aside[v] = true;
+    red.set_aside.push_back(members[r]);
+    red.set_aside_sink.push_back(sink);
+    --alive;
+  };
+  while (!work.empty()) {
+    const int r = work.front();
+    work.pop_front();
+    queued[r] = false;
+    if (Find(uf, r) != r || red.aside[r] || !candidate(r)) continue;
+    if (succs[r].empty() && preds[r].size() == 1) {  // (a)
+      const int p = *preds[r].begin();
+      succs[p].erase(r);
+      join(r, p);
+    } else if (preds[r].empty() && succs[r].size() == 1) {  // (b)
+      const int s = *succs[r].begin();
+      preds[s].erase(r);
+      join(r, s);
+    } else if (alive > 1 && succs[r].empty() && free_in(r)) {  // (c)
+      for (int p : preds[r]) {
+        succs[p].erase(r);
+        push(p);
+      }
+      preds[r].clear();
+      set_aside(r, true);
+    } else if (alive > 1 && preds[r].empty() && free_out(r)) {  // (d)
+      for (int s : succs[r]) {
+        preds[s].erase(r);
+        push(s);
+      }
+      succs[r].clear();
+      set_aside(r, false);
+    }
+  }
+  return red;
+}
+
 common::StatusOr<Contracted> Contract(const Graph& g, const hw::Hardware& hw,
-                                      const std::vector<double>& node_compute) {
+                                      const std::vector<double>& node_compute,
+                                      const std::vector<double>& node_send, bool reduce) {
   const int n = g.num_nodes();
   std::vector<int> uf(n);
   std::iota(uf.begin(), uf.end(), 0);
@@ -132,6 +296,12 @@ common::StatusOr<Contracted> Contract(const Graph& g, const hw::Hardware& hw,
       }
     }
   }
+  Reduction red;
+  if (reduce) {
+    red = Reduce(g, hw, node_compute, node_send, uf);
+  } else {
+    red.aside.assign(n, false);
+  }
   // Number super nodes in a topological order (Kahn, smallest original topological rank first).
   std::vector<int> root(n), min_rank(n, std::numeric_limits<int>::max());
   for (int v = 0; v < n; ++v) {
@@ -142,7 +312,7 @@ common::StatusOr<Contracted> Contract(const Graph& g, const hw::Hardware& hw,
   std::vector<int> indeg(n, 0);
   for (const common::Edge& e : g.edges) {
     const int a = root[e.src], b = root[e.dst];
-    if (a != b) {
+    if (a != b && !red.aside[a] && !red.aside[b]) {
       succ[a].push_back(b);
       ++indeg[b];
     }
@@ -150,7 +320,7 @@ common::StatusOr<Contracted> Contract(const Graph& g, const hw::Hardware& hw,
   using Item = std::pair<int, int>;  // (min rank, root)
   std::priority_queue<Item, std::vector<Item>, std::greater<Item>> ready;
   for (int v = 0; v < n; ++v) {
-    if (root[v] == v && indeg[v] == 0) ready.push({min_rank[v], v});
+    if (root[v] == v && !red.aside[v] && indeg[v] == 0) ready.push({min_rank[v], v});
   }
   std::vector<int> super_index(n, -1);
   Contracted c;
@@ -169,9 +339,13 @@ common::StatusOr<Contracted> Contract(const Graph& g, const hw::Hardware& hw,
   c.weights.assign(c.m, 0);
   c.max_ws.assign(c.m, 0);
   c.pin.assign(c.m, -1);
+  c.set_aside = std::move(red.set_aside);
+  c.set_aside_sink = std::move(red.set_aside_sink);
+  c.merged = red.merged;
   for (int v = 0; v < n; ++v) {
-    assert(super_index[root[v]] >= 0);
+    assert((super_index[root[v]] >= 0) != red.aside[v]);
     const int s = c.super_of[v] = super_index[root[v]];
+    if (s < 0) continue;  // set aside: unpinned, placed by ToPartition
     c.members[s].push_back(v);
     c.compute_s[s] += node_compute[v];
     c.weights[s] += g.nodes[v].weight_bytes;
@@ -192,7 +366,7 @@ common::StatusOr<Contracted> Contract(const Graph& g, const hw::Hardware& hw,
   }
   for (const common::Edge& e : g.edges) {
     const int a = c.super_of[e.src], b = c.super_of[e.dst];
-    if (a != b) c.preds[b].push_back(a);
+    if (a != b && a >= 0 && b >= 0) c.preds[b].push_back(a);
   }
   for (auto& p : c.preds) {
     std::sort(p.begin(), p.end());
@@ -219,9 +393,11 @@ class DpSolver {
     send_b_.resize(n);
     for (int u = 0; u < n; ++u) {
       send_b_[u] = g.SendBytes(u);
+      if (c_.super_of[u] < 0) continue;  // set aside: sends at zero cost
       for (int e : g.out_edges()[u]) {
+        // An edge into a node set aside leaves a node of zero send cost: it changes no load.
         const int s = c_.super_of[g.edges[e].dst];
-        if (s != c_.super_of[u]) ext_[u].push_back(s);
+        if (s >= 0 && s != c_.super_of[u]) ext_[u].push_back(s);
       }
       std::sort(ext_[u].begin(), ext_[u].end());
       ext_[u].erase(std::unique(ext_[u].begin(), ext_[u].end()), ext_[u].end());
@@ -474,7 +650,7 @@ class DpSolver {
   }
 
   Partition ToPartition(const std::vector<Ideal>& fam, const std::vector<int>& cuts) const {
-    Partition p(g_.num_nodes(), 0);
+    Partition p(g_.num_nodes(), -1);
     for (size_t k = 0; k + 1 < cuts.size(); ++k) {
       const Ideal &lo = fam[cuts[k]], &hi = fam[cuts[k + 1]];
       for (int s = 0; s < c_.m; ++s) {
@@ -482,6 +658,21 @@ class DpSolver {
           for (int v : c_.members[s]) p[v] = static_cast<int>(k);
         }
       }
+    }
+    // Nodes set aside, last first: a sink goes to the latest chip of its placed predecessors, a
+    // source to the earliest chip of its placed successors (chip 0 without any). A neighbour
+    // placed after it was set aside earlier, as a source before it or a sink after it, so every
+    // edge still runs forward.
+    for (size_t i = c_.set_aside.size(); i-- > 0;) {
+      const bool sink = c_.set_aside_sink[i];
+      int chip = -1;
+      for (int v : c_.set_aside[i]) {
+        for (int e : sink ? g_.in_edges()[v] : g_.out_edges()[v]) {
+          const int q = p[sink ? g_.edges[e].src : g_.edges[e].dst];
+          if (q >= 0) chip = chip < 0 ? q : (sink ? std::max(chip, q) : std::min(chip, q));
+        }
+      }
+      for (int v : c_.set_aside[i]) p[v] = std::max(chip, 0);
     }
     return p;
   }
@@ -523,7 +714,8 @@ common::StatusOr<DpResult> DpMaxLoad(const Graph& graph, const hw::Hardware& hw,
     const double given = graph.SendCost(v);
     send[v] = given >= 0 ? given : hw::HopSeconds(graph.SendBytes(v), hw);
   }
-  MCMPART_ASSIGN_OR_RETURN(Contracted contracted, Contract(graph, hw, compute));
+  MCMPART_ASSIGN_OR_RETURN(Contracted contracted, Contract(graph, hw, compute, send, options.reduce));
+  const int reduced_nodes = contracted.merged + static_cast<int>(contracted.set_aside.size());
   DpSolver solver(graph, hw, std::move(contracted), std::move(send));
   const bool hop_binding = hw.constraints.max_hop && hw.constraints.max_hop_distance < hw.num_chips - 1;
   DpResult result;
@@ -555,7 +747,10 @@ common::StatusOr<DpResult> DpMaxLoad(const Graph& graph, const hw::Hardware& hw,
                          " satisfies the enabled constraints of hardware '" + hw.name + "'");
   }
   result.partition = solver.ToPartition(family, cuts);
-  for (size_t k = 0; k + 1 < cuts.size(); ++k) result.chips_used += cuts[k] != cuts[k + 1];
+  result.reduced_nodes = reduced_nodes;
+  std::vector<bool> used(hw.num_chips, false);
+  for (int chip : result.partition) used[chip] = true;
+  result.chips_used = static_cast<int>(std::count(used.begin(), used.end(), true));
   assert(hw::IsValid(graph, hw, result.partition));
   result.max_load_s = hw::MakeMaxLoadEvaluator(graph, hw)->Evaluate(result.partition).time_per_sample_s;
   result.optimal_contiguous = result.family == DpFamily::kAllIdeals;

@@ -3,6 +3,9 @@
 
 #include <cmath>
 #include <limits>
+#include <random>
+#include <set>
+#include <string>
 
 #include "actors/baselines.h"
 #include "actors/exact.h"
@@ -130,7 +133,101 @@ TEST(DpMaxLoad, BindingMaxHopGivesValidSplitsOnBertBase) {
   }
 }
 
-// README "Reference optima": the files whose ideals the DP enumerates quickly.
+// RandomInstance (2–6 nodes) with what the reductions act on: some nodes of zero compute, some
+// of zero send cost, and up to 3 extra zero-compute sinks and sources hung on random nodes.
+testing::Instance ZeroNodeInstance(uint64_t seed) {
+  common::Rng rng(seed);
+  auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  testing::Instance inst = testing::RandomInstance(seed, uni(2, 6), 4);
+  common::Graph& g = inst.graph;
+  const int base = g.num_nodes();
+  for (int v = 0; v < base; ++v) {
+    if (uni(0, 2) == 0) {
+      g.nodes[v].op_class = common::OpClass::kGiven;
+      g.nodes[v].latency_s = 0;
+      if (uni(0, 1)) g.nodes[v].weight_bytes = 0;
+    }
+  }
+  const int extra = uni(0, 3);
+  for (int i = 0; i < extra; ++i) {
+    common::Node node;
+    node.name = "z" + std::to_string(i);
+    node.op = "Op";
+    node.op_class = common::OpClass::kGiven;
+    node.latency_s = 0;
+    node.output_bytes = uni(0, 2) * 1000;
+    node.weight_bytes = uni(0, 1) * 1000;
+    const int z = g.AddNode(node);
+    const bool sink = uni(0, 1);
+    std::set<int> ends;
+    for (int j = uni(1, 3); j > 0; --j) ends.insert(uni(0, base - 1));
+    for (int u : ends) {
+      if (sink) {
+        g.AddEdge(u, z);
+      } else {
+        g.AddEdge(z, u);
+      }
+    }
+  }
+  for (int v = 0; v < g.num_nodes(); ++v) {
+    if (uni(0, 2) == 0) {
+      for (common::Edge& e : g.edges) {
+        if (e.src == v) e.cost_s = 0;
+      }
+    }
+  }
+  EXPECT_TRUE(g.Finalize().ok());
+  return inst;
+}
+
+// The exact reductions keep the optimum: the DP over all ideals of the reduced graph agrees
+// with the DP over all ideals of the unreduced one and with brute force.
+TEST(DpMaxLoad, ReductionsKeepTheOptimum) {
+  int compared = 0, reduced = 0;
+  for (uint64_t seed = 1; seed <= 300; ++seed) {
+    testing::Instance inst = ZeroNodeInstance(9000 + seed);
+    inst.hw.constraints.acyclic = true;
+    DpOptions plain;
+    plain.reduce = false;
+    auto full = DpMaxLoad(inst.graph, inst.hw, plain);
+    auto red = DpMaxLoad(inst.graph, inst.hw);
+    ASSERT_EQ(full.ok(), red.ok()) << "seed " << seed;
+    if (!HopBinding(inst.hw)) {
+      EXPECT_EQ(red.ok(), !std::isinf(BruteForce(inst))) << "seed " << seed;
+    }
+    if (!red.ok()) continue;
+    ASSERT_TRUE(hw::IsValid(inst.graph, inst.hw, red->partition))
+        << "seed " << seed << ": "
+        << hw::DescribeViolations(hw::CheckPartition(inst.graph, inst.hw, red->partition));
+    const double evaluated =
+        hw::MakeMaxLoadEvaluator(inst.graph, inst.hw)->Evaluate(red->partition).time_per_sample_s;
+    EXPECT_DOUBLE_EQ(red->max_load_s, evaluated);
+    EXPECT_NEAR(red->max_load_s, full->max_load_s, 1e-9 * full->max_load_s) << "seed " << seed;
+    EXPECT_EQ(red->family, full->family) << "seed " << seed;
+    EXPECT_EQ(red->optimal_contiguous, full->optimal_contiguous) << "seed " << seed;
+    EXPECT_LE(red->family_size, full->family_size) << "seed " << seed;
+    EXPECT_EQ(full->reduced_nodes, 0);
+    if (!HopBinding(inst.hw)) {
+      EXPECT_TRUE(red->optimal_contiguous) << "seed " << seed;
+      const double best = BruteForce(inst);
+      EXPECT_NEAR(red->max_load_s, best, 1e-9 * best) << "seed " << seed;
+    } else {
+      EXPECT_EQ(red->reduced_nodes, 0) << "seed " << seed;
+    }
+    ++compared;
+    reduced += red->reduced_nodes > 0;
+  }
+  EXPECT_GT(compared, 150);
+  EXPECT_GT(reduced, 60);
+}
+
+common::Graph LoadBenchmarkGraph(const std::string& file) {
+  auto graph = common::LoadGraph(std::string(MCMPART_BENCHMARK_DIR) + "/throughput-inputs/" + file);
+  EXPECT_TRUE(graph.ok()) << graph.status().message();
+  return graph.ok() ? std::move(*graph) : common::Graph();
+}
+
+// README "Reference optima, accelerators only (maxCPUs = 0), contiguous splits": all 7 files.
 TEST(DpMaxLoad, MatchesDnnPartitioningOptima) {
   struct Case {
     const char* file;
@@ -139,21 +236,48 @@ TEST(DpMaxLoad, MatchesDnnPartitioningOptima) {
   const Case cases[] = {
       {"OperatorGraphs/bert_l-3_inference.json", 27.9186},
       {"OperatorGraphs/bert_l-6_inference.json", 33.9891},
+      {"OperatorGraphs/bert_l-12_inference.json", 147.478},
       {"OperatorGraphs/resnet50_inference.json", 128.074},
       {"LayerGraphs/bert24_inference.json", 17.7899},
+      {"LayerGraphs/gnmt_inference.json", 32.9107},
       {"LayerGraphs/resnet50_inference.json", 34.2229},
   };
   for (const Case& c : cases) {
-    const std::string path = std::string(MCMPART_BENCHMARK_DIR) + "/throughput-inputs/" + c.file;
-    auto graph = common::LoadGraph(path);
-    ASSERT_TRUE(graph.ok()) << graph.status().message();
-    auto hw = hw::LoadHardware("from-graph", &*graph);
+    const common::Graph graph = LoadBenchmarkGraph(c.file);
+    ASSERT_GT(graph.num_nodes(), 0) << c.file;
+    auto hw = hw::LoadHardware("from-graph", &graph);
     ASSERT_TRUE(hw.ok()) << hw.status().message();
-    auto r = DpMaxLoad(*graph, *hw);
+    auto r = DpMaxLoad(graph, *hw);
     ASSERT_TRUE(r.ok()) << c.file << ": " << r.status().message();
+    EXPECT_EQ(r->family, DpFamily::kAllIdeals) << c.file;
     EXPECT_TRUE(r->optimal_contiguous) << c.file;
+    EXPECT_TRUE(hw::IsValid(graph, *hw, r->partition)) << c.file;
     EXPECT_NEAR(r->max_load_s * 1e3, c.optimum, 1e-3 * c.optimum) << c.file;
   }
+}
+
+// GNMT's layer graph has 3.3 million ideals, from zero-latency sinks and sources: unreduced the
+// DP falls back to prefixes and misses the optimum (and says so); reduced it enumerates them all.
+TEST(DpMaxLoad, ReductionsMakeGnmtLayerGraphExact) {
+  const common::Graph graph = LoadBenchmarkGraph("LayerGraphs/gnmt_inference.json");
+  ASSERT_GT(graph.num_nodes(), 0);
+  auto hw = hw::LoadHardware("from-graph", &graph);
+  ASSERT_TRUE(hw.ok()) << hw.status().message();
+  auto r = DpMaxLoad(graph, *hw);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->family, DpFamily::kAllIdeals);
+  EXPECT_TRUE(r->optimal_contiguous);
+  EXPECT_GT(r->reduced_nodes, 0);
+  EXPECT_LE(r->family_size, DpOptions().max_ideals);
+  EXPECT_TRUE(hw::IsValid(graph, *hw, r->partition));
+  EXPECT_NEAR(r->max_load_s * 1e3, 32.9107, 1e-3 * 32.9107);
+  DpOptions plain;
+  plain.reduce = false;
+  auto p = DpMaxLoad(graph, *hw, plain);
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  EXPECT_EQ(p->family, DpFamily::kPrefixes);
+  EXPECT_FALSE(p->optimal_contiguous);
+  EXPECT_GE(p->max_load_s, r->max_load_s * (1 - 1e-12));
 }
 
 }  // namespace
