@@ -76,13 +76,13 @@ class MpiTransport final : public actors::Transport {
     return msg;
   }
 
-  // Drops completed sends from the front of the queue.
+  // Drops completed sends, wherever they are in the queue (a slow receiver at the front must
+  // not keep every later payload alive).
   void Reap() {
-    while (!pending_.empty()) {
+    for (auto it = pending_.begin(); it != pending_.end();) {
       int done = 0;
-      MPI_Test(&pending_.front().request, &done, MPI_STATUS_IGNORE);
-      if (!done) break;
-      pending_.pop_front();
+      MPI_Test(&it->request, &done, MPI_STATUS_IGNORE);
+      it = done ? pending_.erase(it) : std::next(it);
     }
   }
 

@@ -51,11 +51,14 @@ using common::Status;
 using common::StatusOr;
 
 constexpr size_t kTargetChunkBytes = 1 << 20;
-constexpr size_t kChunkCacheBytes = 8 << 20;
 
 // Caps HDF5's metadata cache (its default may grow to 32 MiB as the chunk indexes of the
 // ever-growing datasets are touched), so a long run's memory stays flat.
 void BoundMetadataCache(hid_t fapl) {
+  // HDF5's internal free lists keep every block they ever held unless capped (the library default).
+  static const bool capped = H5set_free_list_limits(1 << 20, 256 << 10, 1 << 20, 256 << 10, 4 << 20,
+                                                    1 << 20) >= 0;
+  (void)capped;
   H5AC_cache_config_t config;
   config.version = H5AC__CURR_CACHE_CONFIG_VERSION;
   if (H5Pget_mdc_config(fapl, &config) < 0) return;
@@ -474,18 +477,16 @@ class Hdf5RunLog : public RunLog {
                    "build writes version " + std::to_string(kRunSchemaVersion) + ")");
     }
     MCMPART_RETURN_IF_ERROR(ReadLayout());
-    Handle dapl(H5Pcreate(H5P_DATASET_ACCESS));
-    H5Pset_chunk_cache(dapl.get(), 521, kChunkCacheBytes, 0.75);
     rollouts_.group = "/rollouts/";
     for (const ColumnSpec& c : kRolloutColumns) {
-      MCMPART_RETURN_IF_ERROR(OpenColumn(&rollouts_, c.name, c.kind, dapl.get()));
+      MCMPART_RETURN_IF_ERROR(OpenColumn(&rollouts_, c.name, c.kind));
     }
     for (const char* name : kPartitionColumns) {
-      MCMPART_RETURN_IF_ERROR(OpenColumn(&rollouts_, name, Kind::kI16, dapl.get()));
+      MCMPART_RETURN_IF_ERROR(OpenColumn(&rollouts_, name, Kind::kI16));
     }
     learner_.group = "/learner/";
     for (const ColumnSpec& c : kLearnerColumns) {
-      MCMPART_RETURN_IF_ERROR(OpenColumn(&learner_, c.name, c.kind, dapl.get()));
+      MCMPART_RETURN_IF_ERROR(OpenColumn(&learner_, c.name, c.kind));
     }
     MCMPART_RETURN_IF_ERROR(
         ReadScalar(file_.get(), "/status/rollout_rows", H5T_NATIVE_INT64, &rollouts_.written)
@@ -702,11 +703,25 @@ class Hdf5RunLog : public RunLog {
     return Status::Ok();
   }
 
-  Status OpenColumn(Table* table, const char* name, Kind kind, hid_t dapl) {
+  // Columns are appended a whole chunk at a time, so each dataset's chunk cache only needs room
+  // for the one chunk a flush leaves partly written. HDF5's cache is per dataset and never
+  // shrinks: sized generously it grows by megabytes per column over a long run.
+  Status OpenColumn(Table* table, const char* name, Kind kind) {
     const std::string full = table->group + name;
     Column col;
     col.kind = kind;
-    col.dset.Reset(H5Dopen2(file_.get(), full.c_str(), dapl));
+    size_t chunk_bytes = kTargetChunkBytes;
+    {
+      Handle probe(H5Dopen2(file_.get(), full.c_str(), H5P_DEFAULT));
+      if (!probe.valid()) return Error("missing dataset " + full);
+      Handle dcpl(H5Dget_create_plist(probe.get()));
+      hsize_t chunk[2] = {0, 1};
+      const int rank = H5Pget_chunk(dcpl.get(), 2, chunk);
+      if (rank >= 1) chunk_bytes = chunk[0] * (rank == 2 ? chunk[1] : 1) * KindSize(kind);
+    }
+    Handle dapl(H5Pcreate(H5P_DATASET_ACCESS));
+    H5Pset_chunk_cache(dapl.get(), 5, 2 * chunk_bytes, 1.0);
+    col.dset.Reset(H5Dopen2(file_.get(), full.c_str(), dapl.get()));
     if (!col.dset.valid()) return Error("missing dataset " + full);
     Handle space(H5Dget_space(col.dset.get()));
     hsize_t dims[2] = {0, 0};

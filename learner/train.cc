@@ -406,6 +406,9 @@ common::StatusOr<TrainSummary> RunLearner(const TrainInputs& in, actors::Transpo
   int64_t lag_count = 0, lag_total_count = 0;
   const bool sync = c.actor.max_policy_lag == 0;
   int actors_done = 0;  // actors whose strategy ran out of candidates (exhaustive searches)
+  // Backpressure: while an update runs and the next batch is already full, acks are held back,
+  // so actors run out of credits and wait instead of piling records up at the learner.
+  std::vector<int> deferred_acks;
   auto maybe_start_update = [&]() {
     if (!trainer || busy || static_cast<int>(batch.size()) < c.ppo.batch_size) return;
     Job job;
@@ -423,6 +426,8 @@ common::StatusOr<TrainSummary> RunLearner(const TrainInputs& in, actors::Transpo
     if (sync) {
       for (int a = 1; a < t.size(); ++a) t.Send(a, MessageType::kHold, nullptr);
     }
+    for (int source : deferred_acks) t.Send(source, MessageType::kAck, nullptr);
+    deferred_acks.clear();
   };
   while (!sink.budget_reached() && !sink.time_up() && status.ok() && sink.status().ok() &&
          actors_done < t.size() - 1 && !StopRequested(in)) {
@@ -461,7 +466,11 @@ common::StatusOr<TrainSummary> RunLearner(const TrainInputs& in, actors::Transpo
       batch.push_back(std::move(r));
     }
     maybe_start_update();
-    t.Send(m.source, MessageType::kAck, nullptr);
+    if (trainer && busy && static_cast<int>(batch.size()) >= c.ppo.batch_size) {
+      deferred_acks.push_back(m.source);
+    } else {
+      t.Send(m.source, MessageType::kAck, nullptr);
+    }
     sink.Progress();
   }
   jobs.Close();
