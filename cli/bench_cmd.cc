@@ -19,6 +19,7 @@ const Bench kBenches[] = {
     {"simulate", RunBenchSimulate, "evaluations/s of the cycle simulator and maxload"},
     {"policy", RunBenchPolicy, "policy inference ms per sample and PPO update ms per batch"},
     {"repair", RunBenchRepair, "repair time p50/p99 on random and near-valid proposals"},
+    {"import", RunBenchImport, "graph import time (median of runs), nodes and edges"},
 };
 
 void Usage(std::ostream& os) {

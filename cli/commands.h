@@ -16,5 +16,6 @@ int RunBench(int argc, char** argv);
 int RunBenchSimulate(int argc, char** argv);
 int RunBenchRepair(int argc, char** argv);
 int RunBenchPolicy(int argc, char** argv);
+int RunBenchImport(int argc, char** argv);
 
 }  // namespace mcmpart::cli

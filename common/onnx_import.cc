@@ -8,12 +8,14 @@
 #include <iostream>
 #include <limits>
 #include <map>
+#include <mutex>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
 #include <onnx/defs/schema.h>
+#include <onnx/defs/shape_inference.h>
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
 
@@ -43,6 +45,109 @@ const std::unordered_map<std::string, int>& VectorCost() {
       {"MeanVarianceNormalization", 8}, {"LpNormalization", 4}, {"BatchNormalization", 2},
       {"CumSum", 1}, {"TopK", 4}};
   return kVectorCost;
+}
+
+// Integer attributes libonnx's shape inference divides by or sizes loops with: a 0 (or a
+// negative) there crashes inside libonnx, so they are checked before inference runs.
+Status CheckInferenceAttributes(const ox::GraphProto& g, const std::string& path) {
+  static const std::unordered_set<std::string> kPositive = {"strides", "dilations", "kernel_shape",
+                                                            "group", "blocksize", "num_outputs"};
+  static const std::unordered_set<std::string> kNonNegative = {"pads", "output_padding"};
+  for (int i = 0; i < g.node_size(); ++i) {
+    const ox::NodeProto& node = g.node(i);
+    for (const ox::AttributeProto& a : node.attribute()) {
+      const bool positive = kPositive.count(a.name()) > 0;
+      if (!positive && kNonNegative.count(a.name()) == 0) continue;
+      std::vector<int64_t> values(a.ints().begin(), a.ints().end());
+      if (a.type() == ox::AttributeProto::INT || a.has_i()) values.push_back(a.i());
+      for (int64_t v : values) {
+        if (positive ? v > 0 : v >= 0) continue;
+        return Status::Error(path + ": node " + std::to_string(i) + " ('" + node.name() + "', " +
+                             node.op_type() + ") has attribute " + a.name() + " = " +
+                             std::to_string(v) + "; it must be " +
+                             (positive ? "positive" : "non-negative"));
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+// libonnx's convolution and pooling inference indexes the input's spatial dimensions with the
+// attribute and weight ranks without checking that they agree (a malformed model crashes it).
+// Every version of those schemas gets its inference wrapped, once, in a check that throws
+// libonnx's own InferenceError instead, which Load() reports as bad input.
+void GuardConvPoolInference() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    static const std::unordered_set<std::string> kOps = {
+        "Conv", "ConvTranspose", "ConvInteger", "QLinearConv", "MaxPool", "AveragePool",
+        "LpPool", "MaxUnpool", "MaxRoiPool", "DeformConv"};
+    for (const ox::OpSchema& schema : ox::OpSchemaRegistry::get_all_schemas_with_history()) {
+      if (!schema.domain().empty() || kOps.count(schema.Name()) == 0) continue;
+      auto* target = const_cast<ox::OpSchema*>(
+          ox::OpSchemaRegistry::Schema(schema.Name(), schema.SinceVersion(), schema.domain()));
+      if (target == nullptr || !target->has_type_and_shape_inference_function()) continue;
+      ox::InferenceFunction inner = target->GetTypeAndShapeInferenceFunction();
+      const bool weighted = schema.Name().find("Conv") != std::string::npos;
+      target->TypeAndShapeInferenceFunction([inner, weighted](ox::InferenceContext& ctx) {
+        auto rank_of = [&ctx](size_t i) -> int {
+          if (i >= ctx.getNumInputs()) return -1;
+          const ox::TypeProto* t = ctx.getInputType(i);
+          if (t == nullptr || !t->has_tensor_type() || !t->tensor_type().has_shape()) return -1;
+          return t->tensor_type().shape().dim_size();
+        };
+        const int rank = rank_of(0);
+        if (rank >= 0) {
+          if (rank < 3) fail_shape_inference("input has rank ", rank, "; at least 3 is needed");
+          const int spatial = rank - 2;
+          const int w = weighted ? rank_of(1) : -1;
+          if (w >= 0 && w != rank) {
+            fail_shape_inference("weights have rank ", w, " but the input has rank ", rank);
+          }
+          for (const char* name : {"kernel_shape", "strides", "dilations", "pads", "output_padding",
+                                   "output_shape"}) {
+            const ox::AttributeProto* a = ctx.getAttribute(name);
+            if (a == nullptr) continue;
+            const int want = std::string(name) == "pads" ? 2 * spatial : spatial;
+            if (a->ints_size() != want) {
+              fail_shape_inference("attribute ", name, " has ", a->ints_size(), " values; ", want,
+                                   " expected for ", spatial, " spatial dimensions");
+            }
+          }
+        }
+        inner(ctx);
+      });
+    }
+  });
+}
+
+// Names go into graph JSON: bytes that are not valid UTF-8 become '?', so two distinct names
+// cannot collapse into one when the JSON writer replaces them.
+std::string Utf8Name(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    bool ok = len > 0 && i + len <= s.size() && !(len == 2 && c < 0xC2) && !(len == 4 && c > 0xF4);
+    for (size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+    if (ok && len == 3) {
+      const auto c1 = static_cast<unsigned char>(s[i + 1]);
+      ok = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 >= 0xA0);  // overlong, surrogates
+    }
+    if (ok && len == 4) {
+      const auto c1 = static_cast<unsigned char>(s[i + 1]);
+      ok = !(c == 0xF0 && c1 < 0x90) && !(c == 0xF4 && c1 >= 0x90);
+    }
+    if (ok) {
+      out.append(s, i, len);
+      i += len;
+    } else {
+      out.push_back('?');
+      ++i;
+    }
+  }
+  return out;
 }
 
 // Reductions: one vector op per input element (two for the L2/log-sum-exp family).
@@ -221,7 +326,10 @@ constexpr int64_t kMaxFoldElements = 4096;
 
 bool ReadIntTensor(const ox::TensorProto& t, IntValue* out) {
   const int32_t type = t.data_type();
-  if (type != ox::TensorProto_DataType_INT64 && type != ox::TensorProto_DataType_INT32) return false;
+  if (type != ox::TensorProto_DataType_INT64 && type != ox::TensorProto_DataType_INT32 &&
+      type != ox::TensorProto_DataType_BOOL) {  // bool: a folded Equal feeding a Where
+    return false;
+  }
   out->dims.assign(t.dims().begin(), t.dims().end());
   out->type = type;
   int64_t n = 1;
@@ -232,12 +340,16 @@ bool ReadIntTensor(const ox::TensorProto& t, IntValue* out) {
   out->data.clear();
   if (t.has_raw_data()) {
     const std::string& raw = t.raw_data();
-    const size_t width = type == ox::TensorProto_DataType_INT64 ? 8 : 4;
+    const size_t width = type == ox::TensorProto_DataType_INT64  ? 8
+                         : type == ox::TensorProto_DataType_INT32 ? 4
+                                                                  : 1;
     if (raw.size() != static_cast<size_t>(n) * width) return false;
     for (int64_t i = 0; i < n; ++i) {
       int64_t v = 0;
       if (width == 8) {
         std::memcpy(&v, raw.data() + i * 8, 8);
+      } else if (width == 1) {
+        v = raw[i] != 0;
       } else {
         int32_t v32 = 0;
         std::memcpy(&v32, raw.data() + i * 4, 4);
@@ -256,7 +368,8 @@ bool ReadIntTensor(const ox::TensorProto& t, IntValue* out) {
 int64_t NormAxis(int64_t axis, int64_t rank) { return axis < 0 ? axis + rank : axis; }
 
 // Evaluates the integer shape arithmetic exporters emit (Shape → Gather → Add/Mod → Concat
-// → Pad/Reshape) that ONNX's data propagation leaves open. False when not computable.
+// → Pad/Reshape; ConstantOfShape → Equal → Where → Expand for torch's expand(n, -1)) that
+// ONNX's data propagation leaves open. False when not computable.
 bool EvalIntNode(const ox::NodeProto& node, const std::vector<const IntValue*>& in,
                  const std::vector<const TensorInfo*>& in_info, IntValue* out) {
   const std::string& op = node.op_type();
@@ -311,6 +424,35 @@ bool EvalIntNode(const ox::NodeProto& node, const std::vector<const IntValue*>& 
       else r = IntAttr(node, "fmod", 0) ? x % y : ((x % y) + y) % y;  // Python-style for fmod=0
       out->data[i] = r;
     }
+    return true;
+  }
+  if (op == "Equal") {  // torch's expand(n, -1, ...) compares its sizes with -1
+    if (!all(2) || (in[0]->data.size() != in[1]->data.size() && in[1]->data.size() != 1)) {
+      return false;
+    }
+    *out = *in[0];
+    out->type = ox::TensorProto_DataType_BOOL;
+    for (size_t i = 0; i < out->data.size(); ++i) {
+      out->data[i] = in[0]->data[i] == in[1]->data[in[1]->data.size() == 1 ? 0 : i];
+    }
+    return true;
+  }
+  if (op == "Where") {
+    if (!all(3)) return false;
+    const size_t n = std::max({in[0]->data.size(), in[1]->data.size(), in[2]->data.size()});
+    for (const IntValue* v : in) {
+      if (v->data.size() != n && v->data.size() != 1) return false;
+    }
+    const IntValue* shape_from = in[0];
+    for (const IntValue* v : in) {
+      if (v->data.size() == n && v->dims.size() > shape_from->dims.size()) shape_from = v;
+    }
+    if (shape_from->data.size() != n) return false;
+    out->dims = shape_from->dims;
+    out->type = in[1]->type;
+    out->data.resize(n);
+    auto at = [](const IntValue* v, size_t i) { return v->data[v->data.size() == 1 ? 0 : i]; };
+    for (size_t i = 0; i < n; ++i) out->data[i] = at(in[0], i) ? at(in[1], i) : at(in[2], i);
     return true;
   }
   if (op == "Unsqueeze" || op == "Squeeze") {
@@ -526,6 +668,8 @@ Status Importer::Load() {
     return Status::Error(path_ + ": not an ONNX model (no ir_version or an empty graph)");
   }
   report_->onnx_nodes = model_.graph().node_size();
+  MCMPART_RETURN_IF_ERROR(CheckInferenceAttributes(model_.graph(), path_));
+  GuardConvPoolInference();
   // Shape inference, then fold integer shape arithmetic it left open into initializers and
   // infer again, until nothing more folds.
   for (int round = 0; round < 64; ++round) {
@@ -621,7 +765,7 @@ StatusOr<bool> Importer::FoldIntegerSubgraphs() {
     t->set_data_type(v.type);
     for (int64_t d : v.dims) t->add_dims(d);
     for (int64_t x : v.data) {
-      if (v.type == ox::TensorProto_DataType_INT32) {
+      if (v.type != ox::TensorProto_DataType_INT64) {  // int32 and bool use int32_data
         t->add_int32_data(static_cast<int32_t>(x));
       } else {
         t->add_int64_data(x);
@@ -785,7 +929,8 @@ Status Importer::Convert() {
     if (const_weights_.count(vi.name())) continue;
     MCMPART_ASSIGN_OR_RETURN(TensorInfo t, Shape(vi.name(), "graph input"));
     Node n;
-    n.name = vi.name();
+    n.name = Utf8Name(vi.name());
+    for (int k = 1; used_names_.count(n.name); ++k) n.name = Utf8Name(vi.name()) + "_" + std::to_string(k);
     n.op = "Input";
     n.op_class = OpClass::kInput;
     n.shape = t.dims;
@@ -834,13 +979,13 @@ Status Importer::ConvertNode(const ox::NodeProto& node, int index) {
 
   const std::string where = NodeLabel(node, index);
   Node n;
-  n.name = node.name().empty() ? op + "_" + std::to_string(index) : node.name();
+  n.name = Utf8Name(node.name().empty() ? op + "_" + std::to_string(index) : node.name());
   if (used_names_.count(n.name)) {
     std::string base = n.name;
     for (int k = 1; used_names_.count(n.name); ++k) n.name = base + "_" + std::to_string(k);
   }
   used_names_.insert(n.name);
-  n.op = standard ? op : node.domain() + "." + op;
+  n.op = Utf8Name(standard ? op : node.domain() + "." + op);
 
   // Output sizes: output 0 always, other outputs when something reads them.
   for (int o = 0; o < node.output_size(); ++o) {

@@ -1,14 +1,27 @@
 #!/usr/bin/python3
 """Exports the ONNX graph corpus (weights left out) and the small ONNX files the tests use.
 
-    /usr/bin/python3 scripts/export_models.py --out models/onnx          # the corpus
+    /usr/bin/python3 scripts/export_models.py                         # the corpus, to out/onnx
+    /usr/bin/python3 scripts/export_models.py --out /tmp/corpus --only resnet50 bert_base
     /usr/bin/python3 scripts/export_models.py --test-data tests/data/onnx  # committed test set
-    /usr/bin/python3 scripts/export_models.py --list
+    /usr/bin/python3 scripts/export_models.py --list                  # the corpus names
+    for f in out/onnx/*.onnx; do build/cli/mcmpart import "$f" --json; done
+
+The corpus: 25 torchvision classifiers across families (AlexNet, VGG, SqueezeNet, GoogLeNet,
+Inception-v3, ResNet/ResNeXt/Wide-ResNet, DenseNet, MobileNetV2/V3, ShuffleNetV2, MnasNet,
+EfficientNet, RegNet, ConvNeXt, ViT, Swin) and six BERT encoders built from torch.nn (tiny,
+mini, small, medium, base, large; sequence length 128), 4 KB to 1.3 MB per file, about ten
+minutes on two cores (vit_b_16 and bert_large take the longest: building the modules
+initialises their weights).
 
 Needs Debian's python3-torch, python3-torchvision and python3-onnx (scripts/setup.sh).
 Models are exported with export_params=False, so parameters become graph inputs and a file
-holds only the graph; `mcmpart import` charges those inputs as weights. Batch size 1, fixed
-input sizes (no dynamic axes), so ONNX shape inference gives every tensor a static shape.
+holds only the graph; `mcmpart import` charges those inputs as weights. (The exporter merges
+parameters with identical values, e.g. freshly initialised zero biases, into one input read
+through Identity nodes; the importer charges such a tensor to every node reading it, so the
+totals are unchanged.) Batch size 1, fixed input sizes (no dynamic axes), so ONNX shape
+inference gives every tensor a static shape. Exports run with gradients enabled: under no_grad
+torch 1.13 lowers nn.MultiheadAttention (ViT) to a fused op that has no ONNX export.
 """
 import argparse
 import math
@@ -102,6 +115,17 @@ class TinyCnn(nn.Module):
         return self.fc(x.mean(dim=(2, 3)))
 
 
+class ClassToken(nn.Module):
+    """ViT's class token: expand(batch, -1, -1) exports as ConstantOfShape/Equal/Where."""
+
+    def __init__(self):
+        super().__init__()
+        self.token = nn.Parameter(torch.zeros(1, 1, 8))
+
+    def forward(self, x):
+        return torch.cat([self.token.expand(x.shape[0], -1, -1), x], dim=1)
+
+
 def build(name):
     """Returns (module, example input) for a corpus name."""
     if name in BERT:
@@ -134,6 +158,10 @@ def write_test_data(out):
     cnn, x = TinyCnn(), torch.randn(1, 3, 16, 16)
     export(cnn, x, os.path.join(out, "tiny_cnn_inputs.onnx"), export_params=False)
     export(cnn, x, os.path.join(out, "tiny_cnn_params.onnx"), export_params=True)
+    # Real models for the invariant tests (common/onnx_import_models_test.cc).
+    export(*build("mobilenet_v3_small"), os.path.join(out, "mobilenet_v3_small.onnx"))
+    export(*build("swin_t"), os.path.join(out, "swin_t.onnx"))  # 6,623 ONNX nodes, 1.3 MB
+    export(ClassToken(), torch.randn(1, 4, 8), os.path.join(out, "class_token.onnx"))
 
     def save(graph, name):
         model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
@@ -176,14 +204,26 @@ def write_test_data(out):
          helper.make_node("Relu", ["t1"], ["t2"], name="relu")], "cycle",
         [helper.make_tensor_value_info("x", f32, [2, 3])],
         [helper.make_tensor_value_info("t2", f32, [2, 3])]), "cycle.onnx")
+    # A Reshape target chosen by Where from a bool initializer (raw bytes): only the
+    # importer's folding gives the Reshape a static shape.
+    save(helper.make_graph(
+        [helper.make_node("Where", ["cond", "a", "b"], ["shape"], name="where"),
+         helper.make_node("Reshape", ["x", "shape"], ["out"], name="reshape")], "bool_where",
+        [helper.make_tensor_value_info("x", f32, [2, 3])],
+        [helper.make_tensor_value_info("out", f32, ["rows", "cols"])],
+        initializer=[helper.make_tensor("cond", TensorProto.BOOL, [2], b"\x01\x00", raw=True),
+                     helper.make_tensor("a", TensorProto.INT64, [2], [3, -1]),
+                     helper.make_tensor("b", TensorProto.INT64, [2], [6, 2])]), "bool_where.onnx")
     total = sum(os.path.getsize(os.path.join(out, f)) for f in os.listdir(out))
     print(f"wrote {len(os.listdir(out))} files to {out}, {total} bytes")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", default="models/onnx", help="folder for the corpus")
-    parser.add_argument("--only", nargs="*", help="export only these names")
+    parser.add_argument("--out", default="out/onnx",
+                        help="folder for the corpus (default out/onnx, ignored by git)")
+    parser.add_argument("--only", nargs="*", metavar="NAME",
+                        help="export only these names (see --list)")
     parser.add_argument("--list", action="store_true", help="print the corpus names")
     parser.add_argument("--test-data", metavar="DIR", help="write the committed test set to DIR")
     args = parser.parse_args()

@@ -109,5 +109,28 @@ TEST(ImportCli, BadInputsExitTwoAndWriteNothing) {
   }
 }
 
+// `mcmpart bench import`: the size matches `import`; timings are reported, never asserted.
+TEST(ImportCli, BenchImportReportsSizeAndTimes) {
+  const std::string onnx = kData + "/onnx/resnet18.onnx";
+  testing::CliResult r = RunCli("bench import --graph " + onnx + " --repeats 3 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  nlohmann::json bench = nlohmann::json::parse(r.out);
+  testing::CliResult imp = RunCli("import " + onnx + " --json");
+  ASSERT_EQ(imp.exit_code, 0) << imp.err;
+  nlohmann::json summary = nlohmann::json::parse(imp.out);
+  for (const char* key : {"nodes", "edges", "total_macs", "weight_bytes", "onnx_nodes"}) {
+    EXPECT_EQ(bench[key], summary[key]) << key;
+  }
+  EXPECT_EQ(bench["repeats"], 3);
+  EXPECT_GT(bench["median_s"].get<double>(), 0.0);
+  EXPECT_LE(bench["min_s"].get<double>(), bench["median_s"].get<double>());
+  EXPECT_LE(bench["median_s"].get<double>(), bench["max_s"].get<double>());
+  r = RunCli("bench import --graph " + onnx + " --repeats 1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("median"), std::string::npos) << r.out;
+  ExpectBadInput(RunCli("bench import --graph " + onnx + " --repeats 0"), "--repeats");
+  ExpectBadInput(RunCli("bench import --graph " + kData + "/onnx/missing.onnx"), "missing.onnx");
+}
+
 }  // namespace
 }  // namespace mcmpart

@@ -186,5 +186,22 @@ TEST(OnnxImportTest, LoadGraphDispatchesAndOwnJsonRoundTrips) {
   EXPECT_EQ(WriteGraphJsonString(*back), WriteGraphJsonString(*g));
 }
 
+// Inputs the fuzzer found crashing inside libonnx or breaking the JSON round trip.
+TEST(OnnxImportTest, MalformedAttributesAndNamesAreBadInputNotCrashes) {
+  std::string msg = Expect(ImportOnnx(kOnnxDir + "zero_stride.onnx", {}));
+  EXPECT_NE(msg.find("strides"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("conv0"), std::string::npos) << msg;
+  msg = Expect(ImportOnnx(kOnnxDir + "conv_rank_mismatch.onnx", {}));
+  EXPECT_NE(msg.find("conv_rank_mismatch.onnx"), std::string::npos) << msg;
+  // Two node names that differ only in bytes that are not UTF-8 stay distinct and valid.
+  StatusOr<Graph> g = ImportOnnx(kOnnxDir + "invalid_utf8_names.onnx", {});
+  ASSERT_TRUE(g.ok()) << g.status().message();
+  StatusOr<Graph> back = ParseGraphJson(WriteGraphJsonString(*g), "mem");
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->num_nodes(), g->num_nodes());
+  for (int v = 0; v < back->num_nodes(); ++v) EXPECT_EQ(back->nodes[v].name, g->nodes[v].name);
+}
+
+
 }  // namespace
 }  // namespace mcmpart::common
