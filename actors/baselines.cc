@@ -1,6 +1,7 @@
 // Baseline search strategies on the ask/tell interface: random, anneal, dp, greedy, exact.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <set>
 
 #include "actors/baselines.h"
@@ -59,13 +60,16 @@ class RandomStrategy final : public SearchStrategy {
 };
 
 /// Simulated annealing (Kirkpatrick et al., Science 1983) on the environment's reward, one
-/// chain per environment, started from a random valid partition. A move changes one node's
-/// chip (to a neighbouring chip with probability 0.6, across a cut edge onto its neighbour's
-/// chip with 0.3, to any chip with 0.1); the environment repairs it, with the moved node 10×
-/// as costly to change as the others, so every state is valid. Metropolis acceptance
-/// exp(Δreward / T) with the geometric schedule T = T0·(T1/T0)^(t/L): T0 = 0.05, T1 = 5e-4
-/// (rewards are ≈ 1 at perfect balance), L = the run's budget per environment; after L
-/// evaluations T stays at T1. An Ask of n returns n neighbours of the current states.
+/// chain per environment, started from the greedy balanced pipeline (GreedyPipeline over all
+/// chips). A move changes one node's chip: with probability 0.6 a frontier move (a node whose
+/// successors all sit on later chips steps one chip later, or one whose predecessors all sit on
+/// earlier chips steps one chip earlier; such moves keep every edge pointing forward, so a
+/// pipeline stays a pipeline), with 0.2 across a cut edge onto its neighbour's chip, with 0.15
+/// to a neighbouring chip, with 0.05 to any chip. The environment repairs each proposal, with
+/// the moved node 10× as costly to change as the others, so every state is valid. Metropolis
+/// acceptance exp(Δreward / T) with the geometric schedule T = T0·(T1/T0)^(t/L): T0 = 0.05,
+/// T1 = 5e-4 (rewards are ≈ 1 at perfect balance), L = the run's budget per environment; after
+/// L evaluations T stays at T1. An Ask of n returns n neighbours of the current states.
 class AnnealStrategy final : public SearchStrategy {
  public:
   static constexpr double kT0 = 0.05;
@@ -83,7 +87,12 @@ class AnnealStrategy final : public SearchStrategy {
       const int g = static_cast<int>(next_++ % envs_.size());
       Chain& ch = chains_[g];
       if (ch.current.empty()) {
-        out.push_back(MakeCandidate(g, StrategyIndex("anneal"), RandomValid(*envs_[g], rng_)));
+        // The start goes out unscored: until its score (or a neighbour's) comes back, moves are
+        // made from it and the first valid result is accepted.
+        const Environment& env = *envs_[g];
+        ch.current = GreedyPipeline(env.graph(), env.hardware(), env.hardware().num_chips);
+        ch.reward = -std::numeric_limits<double>::infinity();
+        out.push_back(MakeCandidate(g, StrategyIndex("anneal"), ch.current));
         continue;
       }
       Candidate c = MakeCandidate(g, StrategyIndex("anneal"), ch.current);
@@ -102,7 +111,7 @@ class AnnealStrategy final : public SearchStrategy {
       const double t = std::min(1.0, static_cast<double>(ch.steps++) / length_);
       const double temp = kT0 * std::pow(kT1 / kT0, t);
       if (!r.valid) continue;
-      if (ch.current.empty() || r.reward >= ch.reward ||
+      if (r.reward >= ch.reward ||
           u(rng_) < std::exp((r.reward - ch.reward) / temp)) {
         ch.current = r.partition;
         ch.reward = r.reward;
@@ -123,7 +132,24 @@ class AnnealStrategy final : public SearchStrategy {
     const int k = env.hardware().num_chips;
     std::uniform_int_distribution<int> node(0, g.num_nodes() - 1);
     const double kind = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
-    if (kind < 0.3 && g.num_edges() > 0) {
+    if (kind < 0.6 && k > 1) {
+      for (int tries = 0; tries < 16; ++tries) {
+        const int v = node(rng_);
+        const int c = (*p)[v];
+        const bool later = rng_() & 1;
+        bool ok = later ? c + 1 < k : c > 0;
+        if (later) {
+          for (int s : g.succs()[v]) ok = ok && (*p)[s] > c;
+        } else {
+          for (int u : g.preds()[v]) ok = ok && (*p)[u] < c;
+        }
+        if (ok) {
+          (*p)[v] = later ? c + 1 : c - 1;
+          return v;
+        }
+      }
+    }
+    if (kind < 0.8 && g.num_edges() > 0) {
       std::uniform_int_distribution<int> edge(0, g.num_edges() - 1);
       for (int tries = 0; tries < 8; ++tries) {
         const common::Edge& e = g.edges[edge(rng_)];
@@ -138,7 +164,7 @@ class AnnealStrategy final : public SearchStrategy {
     }
     const int v = node(rng_);
     if (k == 1) return v;
-    if (kind < 0.9) {
+    if (kind < 0.95) {
       int c = (*p)[v] + ((rng_() & 1) ? 1 : -1);
       if (c < 0) c = 1;
       if (c >= k) c = k - 2;
