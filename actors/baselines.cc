@@ -60,16 +60,21 @@ class RandomStrategy final : public SearchStrategy {
 };
 
 /// Simulated annealing (Kirkpatrick et al., Science 1983) on the environment's reward, one
-/// chain per environment, started from the greedy balanced pipeline (GreedyPipeline over all
-/// chips). A move changes one node's chip: with probability 0.6 a frontier move (a node whose
-/// successors all sit on later chips steps one chip later, or one whose predecessors all sit on
-/// earlier chips steps one chip earlier; such moves keep every edge pointing forward, so a
-/// pipeline stays a pipeline), with 0.2 across a cut edge onto its neighbour's chip, with 0.15
-/// to a neighbouring chip, with 0.05 to any chip. The environment repairs each proposal, with
-/// the moved node 10× as costly to change as the others, so every state is valid. Metropolis
-/// acceptance exp(Δreward / T) with the geometric schedule T = T0·(T1/T0)^(t/L): T0 = 0.05,
-/// T1 = 5e-4 (rewards are ≈ 1 at perfect balance), L = the run's budget per environment; after
-/// L evaluations T stays at T1. An Ask of n returns n neighbours of the current states.
+/// chain per environment.
+/// - Start: the greedy balanced pipelines (GreedyPipeline) over K, K−1, …, 1 chips, one
+///   evaluation each; the chain starts from the one over the most chips that is valid as
+///   proposed (the best repaired one when none is).
+/// - Moves change one node's chip: with probability 0.6 a frontier move (a node whose successors
+///   all sit on later chips steps one chip later, or one whose predecessors all sit on earlier
+///   chips steps one chip earlier; such moves keep every edge pointing forward, so a pipeline
+///   stays a pipeline), with 0.2 across a cut edge onto its neighbour's chip, with 0.15 to a
+///   neighbouring chip, with 0.05 to any chip. The environment repairs each proposal, with the
+///   moved node 10× as costly to change as the others, so every state is valid.
+/// - Metropolis acceptance exp(Δreward / T) with the geometric schedule T = T0·(T1/T0)^(t/L):
+///   T0 = 0.05, T1 = 5e-4 (rewards are ≈ 1 at perfect balance), L = the run's budget per
+///   environment; after L evaluations T stays at T1.
+/// An Ask of n returns n proposals (moves asked before the starts are scored come from the
+/// first start).
 class AnnealStrategy final : public SearchStrategy {
  public:
   static constexpr double kT0 = 0.05;
@@ -86,13 +91,12 @@ class AnnealStrategy final : public SearchStrategy {
     for (int i = 0; i < n; ++i) {
       const int g = static_cast<int>(next_++ % envs_.size());
       Chain& ch = chains_[g];
-      if (ch.current.empty()) {
-        // The start goes out unscored: until its score (or a neighbour's) comes back, moves are
-        // made from it and the first valid result is accepted.
-        const Environment& env = *envs_[g];
-        ch.current = GreedyPipeline(env.graph(), env.hardware(), env.hardware().num_chips);
-        ch.reward = -std::numeric_limits<double>::infinity();
-        out.push_back(MakeCandidate(g, StrategyIndex("anneal"), ch.current));
+      const Environment& env = *envs_[g];
+      const int k = env.hardware().num_chips;
+      if (ch.starts_sent < k) {
+        common::Partition start = GreedyPipeline(env.graph(), env.hardware(), k - ch.starts_sent++);
+        if (ch.current.empty()) ch.current = start;
+        out.push_back(MakeCandidate(g, StrategyIndex("anneal"), std::move(start)));
         continue;
       }
       Candidate c = MakeCandidate(g, StrategyIndex("anneal"), ch.current);
@@ -108,11 +112,20 @@ class AnnealStrategy final : public SearchStrategy {
     std::uniform_real_distribution<double> u(0.0, 1.0);
     for (const EpisodeRecord& r : scored) {
       Chain& ch = chains_.at(r.graph);
-      const double t = std::min(1.0, static_cast<double>(ch.steps++) / length_);
-      const double temp = kT0 * std::pow(kT1 / kT0, t);
+      const int64_t step = ch.steps++;
       if (!r.valid) continue;
-      if (r.reward >= ch.reward ||
-          u(rng_) < std::exp((r.reward - ch.reward) / temp)) {
+      if (step < envs_.at(r.graph)->hardware().num_chips) {  // a start
+        const bool take = r.proposal_valid ? !ch.start_valid : !ch.start_valid && r.reward > ch.reward;
+        if (take) {
+          ch.current = r.partition;
+          ch.reward = r.reward;
+          ch.start_valid = r.proposal_valid;
+        }
+        continue;
+      }
+      const double t = std::min(1.0, static_cast<double>(step) / length_);
+      const double temp = kT0 * std::pow(kT1 / kT0, t);
+      if (r.reward >= ch.reward || u(rng_) < std::exp((r.reward - ch.reward) / temp)) {
         ch.current = r.partition;
         ch.reward = r.reward;
       }
@@ -122,8 +135,10 @@ class AnnealStrategy final : public SearchStrategy {
  private:
   struct Chain {
     common::Partition current;
-    double reward = 0;
+    double reward = -std::numeric_limits<double>::infinity();
     int64_t steps = 0;
+    int starts_sent = 0;
+    bool start_valid = false;  // the start taken was valid as proposed
   };
 
   // Changes one node of `p`; returns it.

@@ -38,11 +38,16 @@ def main():
     ap.add_argument("--budget", type=int, help="evaluations per run (default 300 quick, 20000 full)")
     ap.add_argument("--seeds", type=int, help="seeds of stochastic strategies (1 quick, 3 full)")
     ap.add_argument("--rl", choices=["yes", "no"], help="run RL (default: full mode only)")
+    ap.add_argument("--rl-budget", type=int,
+                    help="evaluations per RL run (default: --budget; RL is the slowest per sample)")
+    ap.add_argument("--rl-seeds", type=int, help="seeds of RL runs (default: --seeds)")
     args = ap.parse_args()
     mcmpart = common.binary(args.mcmpart)
     budget = args.budget or (300 if args.quick else 20000)
     seeds = args.seeds or (1 if args.quick else 3)
     with_rl = (args.rl or ("no" if args.quick else "yes")) == "yes"
+    rl_budget = args.rl_budget or budget
+    rl_seeds = args.rl_seeds or seeds
     os.makedirs(args.out, exist_ok=True)
     log = open(os.path.join(args.out, "e4.log"), "w")
     graphs = [(f, o) for f, o in OPTIMA if not args.quick or f in QUICK]
@@ -53,12 +58,13 @@ def main():
         tag = f.replace("/", "_").replace(".json", "")
         base = ["--graph", path, "--hw", "from-graph", "--evaluator", "maxload", "--budget", str(budget)]
         for s in strategies:
-            runs = seeds if s in ("random", "anneal", "rl") else 1
+            runs = rl_seeds if s == "rl" else seeds if s in ("random", "anneal") else 1
             loads = []
             for seed in range(1, runs + 1):
                 out = os.path.join(args.out, "%s_%s_s%d.h5" % (tag, s, seed))
                 extra = base + ["--seed", str(seed)]
                 if s == "rl":
+                    extra[extra.index("--budget") + 1] = str(rl_budget)
                     r = common.train(mcmpart, extra, out, log)
                 else:
                     if s == "exact":
@@ -80,9 +86,10 @@ def main():
         rows.append(row)
     md = ("# E4: dnn-partitioning under maxload vs proven optima\n\n"
           "Best max-load (ms, lower is better; gap to the README optimum) per strategy; budget %d "
-          "evaluations per run, best of seeds 1..%d for random/anneal/rl; dp/greedy/exact are "
-          "deterministic. Hardware `from-graph` (K = maxFPGAs, S = maxSizePerFPGA; acyclic + sram "
-          "weights only), maxCPUs = 0.\n\n" % (budget, seeds))
+          "evaluations per run (RL: %d), best of seeds 1..%d for random/anneal (RL: 1..%d); "
+          "dp/greedy/exact are deterministic (exact: 60 s limit). Hardware `from-graph` (K = maxFPGAs, "
+          "S = maxSizePerFPGA; acyclic + sram weights only), maxCPUs = 0.\n\n"
+          % (budget, rl_budget if with_rl else 0, seeds, rl_seeds if with_rl else 0))
     md += common.markdown_table(["graph", "optimum"] + strategies, rows)
     with open(os.path.join(args.out, "e4.md"), "w") as fh:
         fh.write(md)
@@ -90,7 +97,8 @@ def main():
         os.path.join(args.out, "e4.h5"),
         {"graph": [f for f, _ in graphs], "optimum_ms": [o for _, o in graphs],
          **{"best_ms/" + s: [best[(f, s)] for f, _ in graphs] for s in strategies}},
-        {"experiment": "E4", "budget": budget, "seeds": seeds, "strategies": ",".join(strategies)})
+        {"experiment": "E4", "budget": budget, "seeds": seeds, "rl_budget": rl_budget, "rl_seeds": rl_seeds,
+         "strategies": ",".join(strategies)})
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
