@@ -1,6 +1,8 @@
 // Baseline search strategies on the ask/tell interface: random, anneal, dp, greedy, exact.
 #include <algorithm>
+#include <cassert>
 #include <cmath>
+#include <deque>
 #include <limits>
 #include <set>
 
@@ -59,11 +61,10 @@ class RandomStrategy final : public SearchStrategy {
   uint64_t next_ = 0;
 };
 
-/// Simulated annealing (Kirkpatrick et al., Science 1983) on the environment's reward, one
-/// chain per environment.
-/// - Start: the greedy balanced pipelines (GreedyPipeline) over K, K−1, …, 1 chips, one
-///   evaluation each; the chain starts from the one over the most chips that is valid as
-///   proposed (the best repaired one when none is).
+/// Simulated annealing (Kirkpatrick et al., Science 1983) on the environment's reward, K
+/// independent chains per environment (K = its chips), the budget shared equally.
+/// - Starts: chain i starts from the greedy balanced pipeline over K − i chips
+///   (GreedyPipeline); its first evaluation is that start, repaired.
 /// - Moves change one node's chip: with probability 0.6 a frontier move (a node whose successors
 ///   all sit on later chips steps one chip later, or one whose predecessors all sit on earlier
 ///   chips steps one chip earlier; such moves keep every edge pointing forward, so a pipeline
@@ -71,18 +72,26 @@ class RandomStrategy final : public SearchStrategy {
 ///   neighbouring chip, with 0.05 to any chip. The environment repairs each proposal, with the
 ///   moved node 10× as costly to change as the others, so every state is valid.
 /// - Metropolis acceptance exp(Δreward / T) with the geometric schedule T = T0·(T1/T0)^(t/L):
-///   T0 = 0.05, T1 = 5e-4 (rewards are ≈ 1 at perfect balance), L = the run's budget per
-///   environment; after L evaluations T stays at T1.
-/// An Ask of n returns n proposals (moves asked before the starts are scored come from the
-/// first start).
+///   T0 = 0.05, T1 = 5e-4 (rewards are ≈ 1 at perfect balance), L = a chain's share of the
+///   budget; after L evaluations T stays at T1.
+/// An Ask of n returns n proposals, the chains of an environment taking turns; Tell takes the
+/// records in the order they were asked for.
 class AnnealStrategy final : public SearchStrategy {
  public:
   static constexpr double kT0 = 0.05;
   static constexpr double kT1 = 5e-4;
 
   AnnealStrategy(std::vector<Environment*> envs, int64_t budget, uint64_t seed)
-      : envs_(std::move(envs)), chains_(envs_.size()), rng_(seed) {
-    length_ = std::max<double>(1.0, static_cast<double>(budget) / envs_.size());
+      : envs_(std::move(envs)), chains_(envs_.size()), turn_(envs_.size(), 0), rng_(seed) {
+    const double per_env = std::max<double>(1.0, static_cast<double>(budget) / envs_.size());
+    for (size_t g = 0; g < envs_.size(); ++g) {
+      const int k = envs_[g]->hardware().num_chips;
+      chains_[g].resize(k);
+      for (int i = 0; i < k; ++i) {
+        chains_[g][i].start_stages = k - i;
+        chains_[g][i].length = std::max(1.0, per_env / k);
+      }
+    }
   }
   const char* name() const override { return "anneal"; }
 
@@ -90,13 +99,14 @@ class AnnealStrategy final : public SearchStrategy {
     std::vector<Candidate> out;
     for (int i = 0; i < n; ++i) {
       const int g = static_cast<int>(next_++ % envs_.size());
-      Chain& ch = chains_[g];
+      const int j = static_cast<int>(turn_[g]++ % chains_[g].size());
+      Chain& ch = chains_[g][j];
+      asked_.push_back(j);
       const Environment& env = *envs_[g];
-      const int k = env.hardware().num_chips;
-      if (ch.starts_sent < k) {
-        common::Partition start = GreedyPipeline(env.graph(), env.hardware(), k - ch.starts_sent++);
-        if (ch.current.empty()) ch.current = start;
-        out.push_back(MakeCandidate(g, StrategyIndex("anneal"), std::move(start)));
+      if (ch.current.empty()) {
+        // Moves asked before the start is scored are made from it, unrepaired.
+        ch.current = GreedyPipeline(env.graph(), env.hardware(), ch.start_stages);
+        out.push_back(MakeCandidate(g, StrategyIndex("anneal"), ch.current));
         continue;
       }
       Candidate c = MakeCandidate(g, StrategyIndex("anneal"), ch.current);
@@ -111,20 +121,12 @@ class AnnealStrategy final : public SearchStrategy {
   void Tell(std::vector<EpisodeRecord>& scored) override {
     std::uniform_real_distribution<double> u(0.0, 1.0);
     for (const EpisodeRecord& r : scored) {
-      Chain& ch = chains_.at(r.graph);
-      const int64_t step = ch.steps++;
-      if (!r.valid) continue;
-      if (step < envs_.at(r.graph)->hardware().num_chips) {  // a start
-        const bool take = r.proposal_valid ? !ch.start_valid : !ch.start_valid && r.reward > ch.reward;
-        if (take) {
-          ch.current = r.partition;
-          ch.reward = r.reward;
-          ch.start_valid = r.proposal_valid;
-        }
-        continue;
-      }
-      const double t = std::min(1.0, static_cast<double>(step) / length_);
+      assert(!asked_.empty());
+      Chain& ch = chains_.at(r.graph).at(asked_.front());
+      asked_.pop_front();
+      const double t = std::min(1.0, static_cast<double>(ch.steps++) / ch.length);
       const double temp = kT0 * std::pow(kT1 / kT0, t);
+      if (!r.valid) continue;
       if (r.reward >= ch.reward || u(rng_) < std::exp((r.reward - ch.reward) / temp)) {
         ch.current = r.partition;
         ch.reward = r.reward;
@@ -137,8 +139,8 @@ class AnnealStrategy final : public SearchStrategy {
     common::Partition current;
     double reward = -std::numeric_limits<double>::infinity();
     int64_t steps = 0;
-    int starts_sent = 0;
-    bool start_valid = false;  // the start taken was valid as proposed
+    int start_stages = 1;
+    double length = 1;  // evaluations over which the temperature falls
   };
 
   // Changes one node of `p`; returns it.
@@ -191,9 +193,10 @@ class AnnealStrategy final : public SearchStrategy {
   }
 
   std::vector<Environment*> envs_;
-  std::vector<Chain> chains_;
+  std::vector<std::vector<Chain>> chains_;  // per environment, K chains
+  std::vector<uint64_t> turn_;              // per environment: the next chain to ask
+  std::deque<int> asked_;                   // chain of each proposal not yet told
   common::Rng rng_;
-  double length_ = 1;
   uint64_t next_ = 0;
 };
 
