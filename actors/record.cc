@@ -46,7 +46,7 @@ class Reader {
     uint32_t n = 0;
     if (!Get(&n) || static_cast<size_t>(end_ - p_) / sizeof(T) < n) return false;
     v->resize(n);
-    std::memcpy(v->data(), p_, n * sizeof(T));
+    if (n > 0) std::memcpy(v->data(), p_, n * sizeof(T));  // data() may be null when empty
     p_ += n * sizeof(T);
     return true;
   }

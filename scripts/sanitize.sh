@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
-# Builds the common and hw unit tests with ASan + UBSan in build-asan and runs them; any finding fails.
-# mcmpart_actors_tests is excluded on purpose: libmcmpart_actors compiles the LibTorch policy
-# (policy*.cc), which takes too long to build instrumented on a 2-core CI runner, and LibTorch
-# itself is not instrumented (its allocations would show up as false container-overflow reports).
+# Builds the unit tests of every library (common, hw, actors, learner) with ASan + UBSan in
+# build-asan and runs them; any finding fails. LibTorch, Gecode, HDF5 and MPI themselves are not
+# instrumented; their allocations still go through ASan's allocator.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tests=(mcmpart_common_tests mcmpart_hw_tests)
+tests=(mcmpart_common_tests mcmpart_hw_tests mcmpart_actors_tests mcmpart_learner_tests)
 
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMCMPART_SANITIZE=ON >/dev/null
 cmake --build build-asan -j "$(nproc)" --target "${tests[@]}"
