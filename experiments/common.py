@@ -8,8 +8,9 @@ import h5py
 import numpy as np
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The dnn-partitioning benchmark (MIT, Microsoft; a verbatim copy lives in tests/data).
 BENCH = os.environ.get("MCMPART_BENCHMARK_DIR",
-                       os.path.join(os.path.dirname(REPO), "shared", "benchmarks", "dnn-partitioning"))
+                       os.path.join(REPO, "tests", "data", "dnn-partitioning"))
 
 
 def binary(path=None):
