@@ -5,7 +5,8 @@ against samples.
 
 Writes OUT/e3.h5 (summary; run files next to it), OUT/e3.md, OUT/e3.png.
   quick: 2-layer BERT on mcm8-ring, maxload, budget 256, 1 seed (~1-2 min).
-  full: bert-base on mcm8-ring, cycle evaluator, budget 4096, seeds 1-3 (a few hours on 2 cores).
+  full: bert-base on mcm8-ring, cycle evaluator, budget 4096, seeds 1-3 (about 20 min on 2 cores).
+  experiments/results/e3.md: `--budget 2048 --seeds 2`, 10 min on 2 cores shared with other work.
 """
 import argparse
 import os
