@@ -2,10 +2,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
@@ -48,16 +47,20 @@ int RunBenchImport(int argc, char** argv) {
   }
   std::sort(seconds.begin(), seconds.end());
   const size_t mid = seconds.size() / 2;
-  const double median =
-      seconds.size() % 2 ? seconds[mid] : 0.5 * (seconds[mid - 1] + seconds[mid]);
+  const double median = seconds.size() % 2 ? seconds[mid] : 0.5 * (seconds[mid - 1] + seconds[mid]);
   const common::Graph& g = *graph;
 
   if (parsed->json) {
-    nlohmann::json out = {{"graph", g.name},           {"input", spec},
-                          {"nodes", g.num_nodes()},    {"edges", g.num_edges()},
-                          {"total_macs", g.TotalMacs()}, {"weight_bytes", g.TotalWeightBytes()},
-                          {"repeats", repeats},        {"median_s", median},
-                          {"min_s", seconds.front()},  {"max_s", seconds.back()}};
+    nlohmann::json out = {{"graph", g.name},
+                          {"input", spec},
+                          {"nodes", g.num_nodes()},
+                          {"edges", g.num_edges()},
+                          {"total_macs", g.TotalMacs()},
+                          {"weight_bytes", g.TotalWeightBytes()},
+                          {"repeats", repeats},
+                          {"median_s", median},
+                          {"min_s", seconds.front()},
+                          {"max_s", seconds.back()}};
     if (is_onnx) {
       out["onnx_nodes"] = report.onnx_nodes;
       out["folded_nodes"] = report.folded_nodes;
@@ -70,8 +73,8 @@ int RunBenchImport(int argc, char** argv) {
   if (is_onnx) {
     std::printf(" (%d ONNX nodes, %d folded)", report.onnx_nodes, report.folded_nodes);
   }
-  std::printf("\nmedian %.1f ms, min %.1f ms, max %.1f ms over %d runs, one thread\n",
-              1e3 * median, 1e3 * seconds.front(), 1e3 * seconds.back(), repeats);
+  std::printf("\nmedian %.1f ms, min %.1f ms, max %.1f ms over %d runs, one thread\n", 1e3 * median,
+              1e3 * seconds.front(), 1e3 * seconds.back(), repeats);
   return kExitOk;
 }
 

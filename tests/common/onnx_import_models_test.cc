@@ -72,10 +72,10 @@ TEST(OnnxImportModelsTest, SwinTinyHasItsPublishedSize) {
   EXPECT_GE(g.num_edges(), g.num_nodes() - 1);
   EXPECT_LE(g.num_edges(), 2 * g.num_nodes());
   std::map<std::string, int> ops = OpCounts(g);
-  EXPECT_EQ(ops["Conv"], 1);       // patch embedding
-  EXPECT_EQ(ops["Gemm"], 1);       // classifier head
-  EXPECT_EQ(ops["Softmax"], 12);   // one attention per block: depths 2+2+6+2
-  EXPECT_EQ(ops["MatMul"], 75);    // 6 per block (qkv, q·k, ·v, proj, 2 MLP) + 3 merges
+  EXPECT_EQ(ops["Conv"], 1);             // patch embedding
+  EXPECT_EQ(ops["Gemm"], 1);             // classifier head
+  EXPECT_EQ(ops["Softmax"], 12);         // one attention per block: depths 2+2+6+2
+  EXPECT_EQ(ops["MatMul"], 75);          // 6 per block (qkv, q·k, ·v, proj, 2 MLP) + 3 merges
   EXPECT_EQ(ops["ReduceMean"], 2 * 29);  // opset 14 layer norms: 2 per block + 3 + 2
   // Liu et al. 2021 / torchvision: 4.49 GMACs at 224x224.
   EXPECT_NEAR(static_cast<double>(g.TotalMacs()), 4.5e9, 0.45e9);
