@@ -70,3 +70,16 @@ def write_summary_h5(path, datasets, attrs):
                 arr = arr.astype(h5py.string_dtype())
             f.create_dataset(k, data=arr)
     os.replace(tmp, path)
+
+
+def subplots(*args, **kwargs):
+    """matplotlib's subplots on the file-only Agg backend (imported here, on first use)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt.subplots(*args, **kwargs)
+
+
+def save_figure(fig, out_dir, name):
+    fig.tight_layout()
+    fig.savefig(os.path.join(out_dir, name), dpi=120)

@@ -72,10 +72,7 @@ def main():
                             {"%s/%s/curve_mean" % k: v for k, v in curves.items()},
                             {"experiment": "E1", "graph": graph, "evaluator": evaluator, "budget": budget,
                              "seeds": seeds})
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(1, len(hws), figsize=(6 * len(hws), 4), squeeze=False)
+    fig, axes = common.subplots(1, len(hws), figsize=(6 * len(hws), 4), squeeze=False)
     for ax, hw in zip(axes[0], hws):
         for s in strategies:
             ax.plot(np.arange(1, budget + 1), curves[(hw, s)], label=s)
@@ -83,8 +80,7 @@ def main():
         ax.set_ylabel("best throughput (samples/s)")
         ax.set_title(hw)
         ax.legend()
-    fig.tight_layout()
-    fig.savefig(os.path.join(args.out, "e1.png"), dpi=120)
+    common.save_figure(fig, args.out, "e1.png")
     print(md)
     return 0
 

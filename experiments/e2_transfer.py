@@ -96,18 +96,14 @@ def main():
     with open(os.path.join(args.out, "e2.md"), "w") as f:
         f.write("\n".join(md) + "\n")
     try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        fig, ax = plt.subplots(figsize=(7, 4))
+        fig, ax = common.subplots(figsize=(7, 4))
         ax.plot(np.arange(1, len(c_scratch) + 1), c_scratch, label="from scratch")
         ax.plot(np.arange(1, len(c_fine) + 1), c_fine, label="fine-tuned from pre-trained")
         ax.axhline(zero["best_throughput"], color="gray", ls="--", label="zero-shot")
         ax.set_xlabel("BERT-base evaluations")
         ax.set_ylabel("best throughput (samples/s)")
         ax.legend()
-        fig.tight_layout()
-        fig.savefig(os.path.join(args.out, "e2.png"), dpi=120)
+        common.save_figure(fig, args.out, "e2.png")
     except ImportError:
         pass
     print("\n".join(md))

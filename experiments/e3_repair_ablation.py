@@ -67,17 +67,13 @@ def main():
                             {"%s/valid_window64" % m: data[m][0] for m in modes} |
                             {"%s/reward_window64" % m: data[m][1] for m in modes},
                             {"experiment": "E3", "graph": graph, "budget": budget, "seeds": seeds})
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
+    fig, (a, b) = common.subplots(1, 2, figsize=(11, 4))
     for m in modes:
         a.plot(data[m][0], label=m)
         b.plot(data[m][1], label=m)
     a.set_xlabel("samples"); a.set_ylabel("valid fraction (window 64)"); a.legend()
     b.set_xlabel("samples"); b.set_ylabel("reward (window 64)"); b.legend()
-    fig.tight_layout()
-    fig.savefig(os.path.join(args.out, "e3.png"), dpi=120)
+    common.save_figure(fig, args.out, "e3.png")
     print(md)
     return 0
 

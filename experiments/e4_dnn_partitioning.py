@@ -101,10 +101,7 @@ def main():
          **{"best_ms/" + s: [best[(f, s)] for f, _ in graphs] for s in strategies}},
         {"experiment": "E4", "budget": budget, "seeds": seeds, "rl_budget": rl_budget, "rl_seeds": rl_seeds,
          "strategies": ",".join(strategies)})
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(10, 4))
+    fig, ax = common.subplots(figsize=(10, 4))
     x = np.arange(len(graphs))
     w = 0.8 / len(strategies)
     for i, s in enumerate(strategies):
@@ -114,8 +111,7 @@ def main():
     ax.set_ylabel("max-load above optimum (%)")
     ax.set_title("E4: budget %d" % budget)
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(os.path.join(args.out, "e4.png"), dpi=120)
+    common.save_figure(fig, args.out, "e4.png")
     print(md)
     return 1 if args.check and not ok else 0
 

@@ -58,10 +58,7 @@ def main():
     with open(os.path.join(args.out, "e5.md"), "w") as f:
         f.write("\n".join(md) + "\n")
     try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        fig, ax = plt.subplots(figsize=(6, 4))
+        fig, ax = common.subplots(figsize=(6, 4))
         xs = [a for (a, e) in results if e == 1]
         ax.plot(xs, [results[(a, 1)]["samples_per_s"] for a in xs], "o-", label="samples/s")
         ax.plot(xs, [a * base for a in xs], "--", color="gray", label="linear")
@@ -69,8 +66,7 @@ def main():
         ax.set_xlabel("actor ranks")
         ax.set_ylabel("samples/s")
         ax.legend()
-        fig.tight_layout()
-        fig.savefig(os.path.join(args.out, "e5.png"), dpi=120)
+        common.save_figure(fig, args.out, "e5.png")
     except ImportError:
         pass
     print("\n".join(md))
