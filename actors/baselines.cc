@@ -65,12 +65,15 @@ class RandomStrategy final : public SearchStrategy {
 /// independent chains per environment (K = its chips), the budget shared equally.
 /// - Starts: chain i starts from the greedy balanced pipeline over K − i chips
 ///   (GreedyPipeline); its first evaluation is that start, repaired.
-/// - Moves change one node's chip: with probability 0.6 a frontier move (a node whose successors
-///   all sit on later chips steps one chip later, or one whose predecessors all sit on earlier
-///   chips steps one chip earlier; such moves keep every edge pointing forward, so a pipeline
-///   stays a pipeline), with 0.2 across a cut edge onto its neighbour's chip, with 0.15 to a
-///   neighbouring chip, with 0.05 to any chip. The environment repairs each proposal, with the
-///   moved node 10× as costly to change as the others, so every state is valid.
+/// - Moves: with probability 0.2 a boundary shift (chip c hands its last r frontier nodes in
+///   PipelineOrder to chip c + 1, or its first r to chip c − 1; r log-uniform in 1..N/K), which
+///   moves a stage boundary past a whole block such as an attention head in one step; the rest
+///   change one node's chip: with 0.4 a frontier move (a node whose successors all sit on later
+///   chips steps one chip later, or one whose predecessors all sit on earlier chips steps one
+///   chip earlier; both kinds keep every edge pointing forward, so a pipeline stays a pipeline),
+///   with 0.2 across a cut edge onto its neighbour's chip, with 0.15 to a neighbouring chip,
+///   with 0.05 to any chip. The environment repairs each proposal, with the moved nodes 10× as
+///   costly to change as the others, so every state is valid.
 /// - Metropolis acceptance exp(Δreward / T) with the geometric schedule T = T0·(T1/T0)^(t/L):
 ///   T0 = 0.05, T1 = 5e-4 (rewards are ≈ 1 at perfect balance), L = a chain's share of the
 ///   budget; after L evaluations T stays at T1.
@@ -83,6 +86,7 @@ class AnnealStrategy final : public SearchStrategy {
 
   AnnealStrategy(std::vector<Environment*> envs, int64_t budget, uint64_t seed)
       : envs_(std::move(envs)), chains_(envs_.size()), turn_(envs_.size(), 0), rng_(seed) {
+    for (Environment* env : envs_) orders_.push_back(PipelineOrder(env->graph(), env->hardware()));
     const double per_env = std::max<double>(1.0, static_cast<double>(budget) / envs_.size());
     for (size_t g = 0; g < envs_.size(); ++g) {
       const int k = envs_[g]->hardware().num_chips;
@@ -110,9 +114,8 @@ class AnnealStrategy final : public SearchStrategy {
         continue;
       }
       Candidate c = MakeCandidate(g, StrategyIndex("anneal"), ch.current);
-      const int moved = Move(*envs_[g], &c.record.proposal);
       c.repair_weights.assign(ch.current.size(), 1.0);
-      c.repair_weights[moved] = 10.0;
+      for (int v : Move(g, &c.record.proposal)) c.repair_weights[v] = 10.0;
       out.push_back(std::move(c));
     }
     return out;
@@ -143,12 +146,46 @@ class AnnealStrategy final : public SearchStrategy {
     double length = 1;  // evaluations over which the temperature falls
   };
 
-  // Changes one node of `p`; returns it.
-  int Move(Environment& env, common::Partition* p) {
-    const common::Graph& g = env.graph();
-    const int k = env.hardware().num_chips;
+  // Moves r frontier nodes of one chip to its neighbour, scanning PipelineOrder from the
+  // boundary; returns them (none when the chip has no frontier node that way).
+  std::vector<int> ShiftBoundary(int env, common::Partition* p) {
+    const common::Graph& g = envs_[env]->graph();
+    const int k = envs_[env]->hardware().num_chips;
+    const std::vector<int>& order = orders_[env];
+    const double most = std::max(1.0, static_cast<double>(g.num_nodes()) / k);
+    const double log_r = std::uniform_real_distribution<double>(0.0, std::log(most))(rng_);
+    const int r = static_cast<int>(std::exp(log_r));
+    const bool later = rng_() & 1;
+    const int c = std::uniform_int_distribution<int>(later ? 0 : 1, later ? k - 2 : k - 1)(rng_);
+    std::vector<int> moved;
+    const int n = static_cast<int>(order.size());
+    for (int i = 0; i < n && static_cast<int>(moved.size()) < r; ++i) {
+      const int v = order[later ? n - 1 - i : i];
+      if ((*p)[v] != c) continue;
+      bool ok = true;
+      if (later) {
+        for (int s : g.succs()[v]) ok = ok && (*p)[s] > c;
+      } else {
+        for (int u : g.preds()[v]) ok = ok && (*p)[u] < c;
+      }
+      if (!ok) continue;
+      (*p)[v] = later ? c + 1 : c - 1;
+      moved.push_back(v);
+    }
+    return moved;
+  }
+
+  // Changes the chip of one node of `p`, or of a block (ShiftBoundary); returns the nodes moved.
+  std::vector<int> Move(int env, common::Partition* p) {
+    const common::Graph& g = envs_[env]->graph();
+    const int k = envs_[env]->hardware().num_chips;
     std::uniform_int_distribution<int> node(0, g.num_nodes() - 1);
-    const double kind = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+    double kind = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+    if (kind < 0.2 && k > 1) {
+      std::vector<int> moved = ShiftBoundary(env, p);
+      if (!moved.empty()) return moved;
+    }
+    kind = 0.2 + 0.8 * std::uniform_real_distribution<double>(0.0, 1.0)(rng_);  // single-node moves
     if (kind < 0.6 && k > 1) {
       for (int tries = 0; tries < 16; ++tries) {
         const int v = node(rng_);
@@ -162,7 +199,7 @@ class AnnealStrategy final : public SearchStrategy {
         }
         if (ok) {
           (*p)[v] = later ? c + 1 : c - 1;
-          return v;
+          return {v};
         }
       }
     }
@@ -173,14 +210,14 @@ class AnnealStrategy final : public SearchStrategy {
         if ((*p)[e.src] == (*p)[e.dst]) continue;
         if (rng_() & 1) {
           (*p)[e.src] = (*p)[e.dst];
-          return e.src;
+          return {e.src};
         }
         (*p)[e.dst] = (*p)[e.src];
-        return e.dst;
+        return {e.dst};
       }
     }
     const int v = node(rng_);
-    if (k == 1) return v;
+    if (k == 1) return {v};
     if (kind < 0.95) {
       int c = (*p)[v] + ((rng_() & 1) ? 1 : -1);
       if (c < 0) c = 1;
@@ -189,10 +226,11 @@ class AnnealStrategy final : public SearchStrategy {
     } else {
       (*p)[v] = std::uniform_int_distribution<int>(0, k - 1)(rng_);
     }
-    return v;
+    return {v};
   }
 
   std::vector<Environment*> envs_;
+  std::vector<std::vector<int>> orders_;    // per environment: PipelineOrder
   std::vector<std::vector<Chain>> chains_;  // per environment, K chains
   std::vector<uint64_t> turn_;              // per environment: the next chain to ask
   std::deque<int> asked_;                   // chain of each proposal not yet told

@@ -59,10 +59,15 @@ struct DpResult {
 common::StatusOr<DpResult> DpMaxLoad(const common::Graph& graph, const hw::Hardware& hw,
                                      const DpOptions& options = {});
 
-/// The greedy balanced pipeline: walks a topological order and closes a stage once its compute
+/// A topological order with each colocation group (when colocate is on) consecutive and every
+/// group as late as possible, so a zero-compute source such as a weight comes just before its
+/// first consumer; the plain topological order when colocation groups form a cycle.
+std::vector<int> PipelineOrder(const common::Graph& graph, const hw::Hardware& hw);
+
+/// The greedy balanced pipeline: walks PipelineOrder and closes a stage once its compute
 /// reaches total/`stages` (or the next node would overflow SRAM by weights), so stages are
-/// contiguous; later stages take what remains. Not necessarily valid (buffers, max_hop, pins):
-/// the environment repairs it. `stages` is clamped to 1..K.
+/// contiguous and no colocation group is split; later stages take what remains. Not necessarily
+/// valid (buffers, max_hop, pins): the environment repairs it. `stages` is clamped to 1..K.
 common::Partition GreedyPipeline(const common::Graph& graph, const hw::Hardware& hw, int stages);
 
 }  // namespace mcmpart::actors

@@ -57,6 +57,21 @@ int Find(std::vector<int>& uf, int x) {
   return x;
 }
 
+// Union-find forest over the nodes with every colocation group joined (when colocate is on).
+std::vector<int> JoinColocationGroups(const Graph& g, const hw::Hardware& hw) {
+  std::vector<int> uf(g.num_nodes());
+  std::iota(uf.begin(), uf.end(), 0);
+  if (!hw.constraints.colocate) return uf;
+  std::vector<int> first(g.colocation_groups.size(), -1);
+  for (int v = 0; v < g.num_nodes(); ++v) {
+    const int grp = g.nodes[v].colocation_group;
+    if (grp < 0) continue;
+    if (first[grp] < 0) first[grp] = v;
+    uf[Find(uf, v)] = Find(uf, first[grp]);
+  }
+  return uf;
+}
+
 // Whether the SRAM limit can never bind: the whole graph fits on one chip, with every node's
 // output buffered there too when buffers count (a chip holds each node's bytes at most once,
 // as sender or as receiver) and the largest working set.
@@ -216,17 +231,7 @@ common::StatusOr<Contracted> Contract(const Graph& g, const hw::Hardware& hw,
                                       const std::vector<double>& node_compute,
                                       const std::vector<double>& node_send, bool reduce) {
   const int n = g.num_nodes();
-  std::vector<int> uf(n);
-  std::iota(uf.begin(), uf.end(), 0);
-  if (hw.constraints.colocate) {
-    std::vector<int> first(g.colocation_groups.size(), -1);
-    for (int v = 0; v < n; ++v) {
-      const int grp = g.nodes[v].colocation_group;
-      if (grp < 0) continue;
-      if (first[grp] < 0) first[grp] = v;
-      uf[Find(uf, v)] = Find(uf, first[grp]);
-    }
-  }
+  std::vector<int> uf = JoinColocationGroups(g, hw);
   // Merge strongly connected components of the contracted graph: a contiguous split puts a
   // cycle through a colocation group on one chip.
   for (bool changed = true; changed;) {
@@ -759,6 +764,55 @@ common::StatusOr<DpResult> DpMaxLoad(const Graph& graph, const hw::Hardware& hw,
   return result;
 }
 
+// Groups by decreasing height (longest path to a sink) in the graph with colocation groups
+// contracted.
+std::vector<int> PipelineOrder(const Graph& graph, const hw::Hardware& hw) {
+  const int n = graph.num_nodes();
+  std::vector<int> uf = JoinColocationGroups(graph, hw);
+  // Height of each group in the contracted graph: the longest path to a sink, in reverse
+  // topological order of the contracted graph (Kahn on successors counted per group).
+  std::vector<int> root(n), out_deg(n, 0), height(n, 0);
+  std::vector<std::vector<int>> group_preds(n);
+  for (int v = 0; v < n; ++v) root[v] = Find(uf, v);
+  for (const common::Edge& e : graph.edges) {
+    const int a = root[e.src], b = root[e.dst];
+    if (a == b) continue;
+    ++out_deg[a];
+    group_preds[b].push_back(a);
+  }
+  std::vector<int> ready;
+  int roots = 0;
+  for (int v = 0; v < n; ++v) {
+    if (root[v] != v) continue;
+    ++roots;
+    if (out_deg[v] == 0) ready.push_back(v);
+  }
+  int done = 0;
+  while (!ready.empty()) {
+    const int b = ready.back();
+    ready.pop_back();
+    ++done;
+    for (int a : group_preds[b]) {
+      height[a] = std::max(height[a], height[b] + 1);
+      if (--out_deg[a] == 0) ready.push_back(a);
+    }
+  }
+  if (done < roots) return graph.topo_order();  // colocation makes a cycle: plain order
+  // Decreasing height is a topological order of the groups; ties go by each group's first
+  // topological position, which keeps a group's members together.
+  std::vector<int> first_pos(n, n);
+  for (int v = 0; v < n; ++v) {
+    first_pos[root[v]] = std::min(first_pos[root[v]], graph.topo_rank()[v]);
+  }
+  std::vector<int> order = graph.topo_order();
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+    const int ra = root[a], rb = root[b];
+    if (height[ra] != height[rb]) return height[ra] > height[rb];
+    return first_pos[ra] < first_pos[rb];
+  });
+  return order;
+}
+
 Partition GreedyPipeline(const Graph& graph, const hw::Hardware& hw, int stages) {
   stages = std::clamp(stages, 1, hw.num_chips);
   const int n = graph.num_nodes();
@@ -776,11 +830,17 @@ Partition GreedyPipeline(const Graph& graph, const hw::Hardware& hw, int stages)
   double done = 0;
   int stage_nodes = 0;
   int64_t stage_weights = 0;
-  for (int v : graph.topo_order()) {
+  const std::vector<int> order = PipelineOrder(graph, hw);
+  for (size_t i = 0; i < order.size(); ++i) {
+    const int v = order[i];
+    // A colocation group is consecutive in the order; only its first member may open a stage.
+    const int grp = graph.nodes[v].colocation_group;
+    const bool inside_group = hw.constraints.colocate && grp >= 0 && i > 0 &&
+                              graph.nodes[order[i - 1]].colocation_group == grp;
     const bool over_sram = hw.constraints.sram && stage_nodes > 0 &&
                            stage_weights + graph.nodes[v].weight_bytes > hw.chip.sram_bytes;
     const bool balanced = done >= total * (chip + 1) / stages;
-    if ((over_sram || balanced) && chip + 1 < stages) {
+    if ((over_sram || balanced) && chip + 1 < stages && !inside_group) {
       ++chip;
       stage_nodes = 0;
       stage_weights = 0;

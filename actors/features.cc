@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "actors/baselines.h"
 #include "hw/op_cost.h"
 
 namespace mcmpart::actors {
@@ -39,8 +40,10 @@ GraphFeatures BuildFeatures(const common::Graph& graph, const hw::Hardware& hw) 
   total_s = std::max(total_s, 1e-30);
   total_w = std::max(total_w, 1.0);
   double cum_s = 0, cum_w = 0;
+  const std::vector<int> order = PipelineOrder(graph, hw);
+  const common::Partition prior = GreedyPipeline(graph, hw, hw.num_chips);
   for (int i = 0; i < n; ++i) {
-    const int v = graph.topo_order()[i];
+    const int v = order[i];
     const common::Node& node = graph.nodes[v];
     float* x = &f.node[static_cast<size_t>(v) * GraphFeatures::kNodeFeatures];
     x[static_cast<int>(node.op_class)] = 1.f;  // one-hot over the 6 op classes
@@ -49,13 +52,13 @@ GraphFeatures BuildFeatures(const common::Graph& graph, const hw::Hardware& hw) 
     x[8] = Log(static_cast<double>(node.output_bytes));
     x[9] = Log(static_cast<double>(node.weight_bytes));
     x[10] = static_cast<float>(secs[v] / total_s * n);  // relative cost, ~1 on average
-    x[11] = static_cast<float>((cum_s + 0.5 * secs[v]) / total_s);  // cumulative compute share
+    // Compute and weight share before the node, and its position, in PipelineOrder.
+    x[11] = static_cast<float>((cum_s + 0.5 * secs[v]) / total_s);
     x[12] = static_cast<float>((cum_w + 0.5 * node.weight_bytes) / total_w);
-    x[13] = static_cast<float>(i) / static_cast<float>(std::max(1, n - 1));  // topo position
+    x[13] = static_cast<float>(i) / static_cast<float>(std::max(1, n - 1));
     x[14] = static_cast<float>(std::log1p(graph.preds()[v].size()));
     x[15] = static_cast<float>(std::log1p(graph.succs()[v].size()));
-    f.prior_chip[v] = std::min<int64_t>(hw.num_chips - 1,
-                                        static_cast<int64_t>(x[11] * static_cast<float>(hw.num_chips)));
+    f.prior_chip[v] = prior[v];
     cum_s += secs[v];
     cum_w += static_cast<double>(node.weight_bytes);
   }

@@ -19,7 +19,7 @@ struct GraphFeatures {
   std::vector<int64_t> edge_src;  ///< message passing edges u→v
   std::vector<int64_t> edge_dst;
   std::vector<int64_t> topo_order;  ///< node ids in topological order (attention order)
-  /// Chip a balanced contiguous split would give each node: ⌊K × cumulative compute share⌋.
+  /// Chip of each node in the greedy balanced pipeline over all K chips (GreedyPipeline).
   std::vector<int64_t> prior_chip;
   std::vector<float> hw;          ///< kHwFeatures
 };

@@ -24,7 +24,7 @@ struct FeatureTensors {
   torch::Tensor hw;          ///< [G, H]
   torch::Tensor order;       ///< [N] int64: each graph's topological order, graph after graph
   torch::Tensor node_graph;  ///< [N] int64: graph of each node
-  torch::Tensor prior;       ///< [N] int64: balanced-split chip of each node
+  torch::Tensor prior;       ///< [N] int64: chip of each node in GreedyPipeline over all K chips
   std::vector<int64_t> offsets;  ///< G + 1 node offsets
   std::vector<int> num_chips;    ///< K per graph
   int num_graphs() const { return static_cast<int>(num_chips.size()); }
@@ -85,7 +85,7 @@ class PolicyNetImpl : public torch::nn::Module {
   std::vector<SageLayer> layers_;
   std::vector<SegmentAttention> attention_;
   torch::nn::Sequential head_{nullptr}, value_{nullptr};
-  torch::Tensor prior_scale_;  ///< learned weight of the balanced-split prior logit, starts at 0
+  torch::Tensor prior_scale_;  ///< learned weight of the prior logit, starts at --prior-init
 };
 TORCH_MODULE(PolicyNet);
 
