@@ -8,7 +8,7 @@ throughput against evaluations, mean over seeds).
   quick: a 2-layer BERT on mcm8-ring, budget 128, 1 seed, evaluator maxload (~1-2 min).
   full: bert-base on mcm8-ring and mcm16-ring, budget 4096, seeds 1-3, evaluator cycle
   (about 30 min on 2 cores: dominated by RL and repair).
-  experiments/results/e1.md: `--budget 2048 --seeds 3`, 15 min on 2 cores shared with E4.
+  experiments/results/e1.md: `--budget 2048 --seeds 3`, 5 min on 2 quiet cores.
 """
 import argparse
 import os
