@@ -44,6 +44,12 @@ std::vector<ConfigField> ConfigFields(Config* c) {
       {"ppo", "batch_size", "samples per PPO update", &c->ppo.batch_size},
       {"ppo", "train_on_repaired", "train on the repaired action (false: the proposal)", &c->ppo.train_on_repaired},
       {"ppo", "invalid_penalty", "reward when repair fails", &c->ppo.invalid_penalty},
+      {"ppo", "sil_coef", "self-imitation weight: imitate each graph's best partitions (0 = off)",
+       &c->ppo.sil_coef},
+      {"ppo", "sil_elites", "best distinct partitions kept per graph for self-imitation",
+       &c->ppo.sil_elites},
+      {"ppo", "sil_max_prob", "self-imitation raises a node's elite-chip probability up to this",
+       &c->ppo.sil_max_prob},
       {"actor", "samples_per_message", "partitions per actor message", &c->actor.samples_per_message},
       {"actor", "max_policy_lag", "drop records older than this many policy versions", &c->actor.max_policy_lag},
       {"actor", "max_inflight", "unacknowledged messages per actor", &c->actor.max_inflight},
@@ -196,6 +202,13 @@ Status ValidateConfig(const Config& c) {
   if (c.ppo.batch_size < 1 || c.ppo.batch_size > 1 << 20) return bad("ppo.batch_size must be in 1..1048576");
   if (c.ppo.target_kl <= 0) return bad("ppo.target_kl must be > 0");
   if (c.ppo.max_grad_norm <= 0) return bad("ppo.max_grad_norm must be > 0");
+  if (c.ppo.sil_coef < 0) return bad("ppo.sil_coef must be >= 0");
+  if (!(c.ppo.sil_max_prob > 0 && c.ppo.sil_max_prob <= 1)) {
+    return bad("ppo.sil_max_prob must be in (0, 1]");
+  }
+  if (c.ppo.sil_elites < 1 || c.ppo.sil_elites > 1024) {
+    return bad("ppo.sil_elites must be in 1..1024");
+  }
   if (c.actor.samples_per_message < 1 || c.actor.samples_per_message > 4096) {
     return bad("actor.samples_per_message must be in 1..4096");
   }

@@ -54,6 +54,15 @@ struct PpoConfig {
   int batch_size = 32;      ///< samples per update
   bool train_on_repaired = true;  ///< update on the repaired (true) or proposed (false) action
   double invalid_penalty = -1.0;  ///< reward of a failed repair
+  /// Self-imitation (Oh et al., ICML 2018): weight of the loss that pulls the policy towards
+  /// the best valid partitions seen so far on each graph (0 = plain PPO). Off by default: it
+  /// sharpens a policy that starts near a good region (E4's operator graphs) but locks in
+  /// lucky early samples when the prior is poor (E1 on bert-base).
+  double sil_coef = 0;
+  int sil_elites = 8;  ///< best distinct partitions kept per graph for self-imitation
+  /// Self-imitation stops raising a node's probability of its elite chip beyond this, so the
+  /// policy keeps exploring around the elites (1 = no ceiling).
+  double sil_max_prob = 0.97;
 };
 
 /// Actor behaviour (SPEC §7).

@@ -43,6 +43,9 @@ def main():
     ap.add_argument("--rl-budget", type=int,
                     help="evaluations per RL run (default: --budget; RL is the slowest per sample)")
     ap.add_argument("--rl-seeds", type=int, help="seeds of RL runs (default: --seeds)")
+    ap.add_argument("--sil-coef", type=float, default=0.5,
+                    help="self-imitation weight of RL runs (default 0.5; 0 = plain PPO, "
+                         "the default of mcmpart train)")
     args = ap.parse_args()
     mcmpart = common.binary(args.mcmpart)
     budget = args.budget or (300 if args.quick else 20000)
@@ -67,6 +70,7 @@ def main():
                 extra = base + ["--seed", str(seed)]
                 if s == "rl":
                     extra[extra.index("--budget") + 1] = str(rl_budget)
+                    extra += ["--sil-coef", str(args.sil_coef)]
                     r = common.train(mcmpart, extra, out, log)
                 else:
                     if s == "exact":

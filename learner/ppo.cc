@@ -18,7 +18,24 @@ struct PpoTrainer::Impl {
   actors::PolicyNet net{nullptr};
   std::unique_ptr<torch::optim::Adam> optimizer;
   std::vector<actors::FeatureTensors> graphs;
+  std::vector<std::vector<Elite>> elites;  // per graph, best first
   std::mt19937_64 rng;
+
+  // Keeps the sil_elites best distinct valid partitions per graph.
+  void AddElite(const actors::EpisodeRecord& r) {
+    if (!r.valid || r.partition.empty() || r.graph < 0) return;
+    if (r.graph >= static_cast<int>(elites.size())) return;
+    std::vector<Elite>& list = elites[r.graph];
+    const size_t cap = static_cast<size_t>(config.ppo.sil_elites);
+    if (list.size() == cap && r.reward <= list.back().reward) return;
+    for (const Elite& e : list) {
+      if (e.partition == r.partition) return;
+    }
+    auto at = std::find_if(list.begin(), list.end(),
+                           [&](const Elite& e) { return e.reward < r.reward; });
+    list.insert(at, Elite{r.partition, r.reward});
+    if (list.size() > cap) list.pop_back();
+  }
 };
 
 PpoTrainer::PpoTrainer(const common::Config& config, uint64_t seed) : impl_(new Impl) {
@@ -35,6 +52,7 @@ PpoTrainer::~PpoTrainer() = default;
 
 int PpoTrainer::AddGraph(const actors::GraphFeatures& features) {
   impl_->graphs.push_back(actors::ToTensors(features));
+  impl_->elites.emplace_back();
   return static_cast<int>(impl_->graphs.size()) - 1;
 }
 
@@ -59,6 +77,30 @@ PpoStats PpoTrainer::Update(const std::vector<actors::EpisodeRecord>& batch) {
   for (double a : adv) sq += (a - mean) * (a - mean);
   const double stdev = std::sqrt(sq / b);
   for (double& a : adv) a = stdev > 1e-8 ? (a - mean) / stdev : a - mean;
+
+  // Self-imitation targets: the best valid partitions so far, including this batch's.
+  const bool sil = pc.sil_coef > 0;
+  if (sil) {
+    for (const actors::EpisodeRecord& r : batch) impl_->AddElite(r);
+  }
+  // Scale of self-imitation advantages: the batch's reward spread, floored so that a
+  // converged policy (all samples alike) cannot blow the weights up.
+  double reward_mean = 0, reward_sq = 0;
+  for (const actors::EpisodeRecord& r : batch) reward_mean += r.reward;
+  reward_mean /= b;
+  for (const actors::EpisodeRecord& r : batch) {
+    reward_sq += (r.reward - reward_mean) * (r.reward - reward_mean);
+  }
+  const double sil_scale = std::max(std::sqrt(reward_sq / b), 1e-3 + 0.01 * std::abs(reward_mean));
+  std::vector<std::vector<torch::Tensor>> elite_actions(impl_->graphs.size());
+  if (sil) {
+    for (size_t g = 0; g < impl_->elites.size(); ++g) {
+      for (const Elite& e : impl_->elites[g]) {
+        std::vector<int64_t> a64(e.partition.begin(), e.partition.end());
+        elite_actions[g].push_back(torch::tensor(a64, torch::kInt64).unsqueeze(1));
+      }
+    }
+  }
 
   // Actions and behaviour log-probs as tensors.
   std::vector<torch::Tensor> actions(b), old_logp(b);
@@ -123,13 +165,39 @@ PpoStats PpoTrainer::Update(const std::vector<actors::EpisodeRecord>& batch) {
       const double n = e - s;
       policy_loss = policy_loss / n;
       value_loss = value_loss / n;
-      auto loss = policy_loss + pc.value_coef * value_loss - pc.entropy_coef * entropy;
+      // Self-imitation (Oh et al., ICML 2018): for each graph of the minibatch, raise the
+      // log-probability of its elite partitions in proportion to how far their reward
+      // exceeds the value, (R − V)+ / spread capped at 3, up to sil_max_prob per node, and pull
+      // V up towards them.
+      torch::Tensor sil_loss = torch::zeros({});
+      int sil_terms = 0;
+      for (size_t k = 0; sil && k < parts.size(); ++k) {
+        const int g = graph_ids[k];
+        auto log_probs = out.log_probs.slice(0, joint.offsets[k], joint.offsets[k + 1]);
+        const double v = out.value[k].item<double>();
+        for (size_t j = 0; j < impl_->elites[g].size(); ++j) {
+          const double gap = impl_->elites[g][j].reward - v;
+          if (gap <= 0) continue;
+          const double w = std::min(gap / sil_scale, 3.0);
+          auto logp = log_probs.gather(1, elite_actions[g][j]).squeeze(1);
+          // Nodes already at the ceiling give no gradient: the policy keeps exploring around
+          // the elites instead of collapsing onto them.
+          auto below = (logp.detach() < std::log(pc.sil_max_prob)).to(torch::kFloat32);
+          sil_loss = sil_loss - w * (pc.sil_max_prob < 1 ? logp * below : logp).mean() +
+                     0.5 * pc.value_coef * (impl_->elites[g][j].reward - out.value[k]).pow(2);
+          ++sil_terms;
+        }
+      }
+      if (sil_terms > 0) sil_loss = sil_loss / static_cast<double>(sil_terms);
+      auto loss = policy_loss + pc.value_coef * value_loss - pc.entropy_coef * entropy +
+                  pc.sil_coef * sil_loss;
       impl_->optimizer->zero_grad();
       loss.backward();
       const double gn = torch::nn::utils::clip_grad_norm_(impl_->net->parameters(), pc.max_grad_norm);
       impl_->optimizer->step();
       stats.policy_loss += policy_loss.item<double>();
       stats.value_loss += value_loss.item<double>();
+      stats.sil_loss += sil_loss.item<double>();
       stats.entropy += entropy.item<double>();
       stats.grad_norm += gn;
       stats.clip_fraction += clipped.item<double>() / n;
@@ -144,6 +212,7 @@ PpoStats PpoTrainer::Update(const std::vector<actors::EpisodeRecord>& batch) {
   impl_->net->eval();
   stats.policy_loss /= steps;
   stats.value_loss /= steps;
+  stats.sil_loss /= steps;
   stats.entropy /= steps;
   stats.grad_norm /= steps;
   stats.clip_fraction /= steps;
@@ -205,6 +274,19 @@ common::Status PpoTrainer::SaveCheckpoint(const std::string& path, const Trainin
     archive.write("best_step", I64(st.best_step));
     std::vector<int64_t> best(st.best_partition.begin(), st.best_partition.end());
     archive.write("best_partition", torch::tensor(best, torch::kInt64));
+    // Self-imitation elites: graph and reward per elite, partitions concatenated.
+    std::vector<int64_t> elite_graph, elite_nodes;
+    std::vector<double> elite_reward;
+    for (size_t g = 0; g < impl_->elites.size(); ++g) {
+      for (const Elite& e : impl_->elites[g]) {
+        elite_graph.push_back(static_cast<int64_t>(g));
+        elite_reward.push_back(e.reward);
+        elite_nodes.insert(elite_nodes.end(), e.partition.begin(), e.partition.end());
+      }
+    }
+    archive.write("elite_graph", torch::tensor(elite_graph, torch::kInt64));
+    archive.write("elite_reward", torch::tensor(elite_reward, torch::kFloat64));
+    archive.write("elite_partition", torch::tensor(elite_nodes, torch::kInt64));
     archive.save_to(tmp);
   } catch (const c10::Error& e) {
     std::remove(tmp.c_str());
@@ -264,6 +346,31 @@ common::StatusOr<TrainingState> PpoTrainer::LoadCheckpoint(const std::string& pa
     st.best_step = i64("best_step");
     t = get("best_partition");
     st.best_partition.assign(t.data_ptr<int64_t>(), t.data_ptr<int64_t>() + t.numel());
+    // Elites (absent in checkpoints written before self-imitation existed).
+    std::vector<std::vector<Elite>> elites(impl_->graphs.size());
+    torch::Tensor eg, er, ep;
+    if (archive.try_read("elite_graph", eg) && archive.try_read("elite_reward", er) &&
+        archive.try_read("elite_partition", ep)) {
+      int64_t at = 0;
+      for (int64_t i = 0; i < eg.numel(); ++i) {
+        const int64_t g = eg[i].item<int64_t>();
+        if (g < 0 || g >= static_cast<int64_t>(elites.size())) {
+          return common::Status::Error("checkpoint '" + path + "' holds elites of graph " +
+                                       std::to_string(g) + " but this run has " +
+                                       std::to_string(elites.size()) + " graphs");
+        }
+        const int64_t n = impl_->graphs[g].x.size(0);
+        if (at + n > ep.numel()) {
+          return common::Status::Error("checkpoint '" + path + "' has truncated elite partitions");
+        }
+        Elite e;
+        e.reward = er[i].item<double>();
+        e.partition.assign(ep.data_ptr<int64_t>() + at, ep.data_ptr<int64_t>() + at + n);
+        at += n;
+        elites[g].push_back(std::move(e));
+      }
+    }
+    impl_->elites = std::move(elites);
     impl_->net = net;
     impl_->optimizer = std::move(optimizer);
     impl_->rng = rng;

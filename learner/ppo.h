@@ -16,6 +16,7 @@ namespace mcmpart::learner {
 /// Statistics of one PPO update.
 struct PpoStats {
   double policy_loss = 0, value_loss = 0, entropy = 0, approx_kl = 0, clip_fraction = 0;
+  double sil_loss = 0;  ///< self-imitation loss (0 when off or no elite beats the value)
   double grad_norm = 0, learning_rate = 0;
   int epochs_run = 0;
   double update_ms = 0;
@@ -39,6 +40,12 @@ struct TrainingState {
 /// The config text stored in a checkpoint; error names the path when it cannot be read.
 common::StatusOr<std::string> ReadCheckpointConfigText(const std::string& path);
 
+/// A partition kept for self-imitation, with its reward.
+struct Elite {
+  std::vector<int> partition;
+  double reward = 0;
+};
+
 /// Owns the trainable policy and its Adam optimiser. Not thread-safe.
 class PpoTrainer {
  public:
@@ -55,7 +62,10 @@ class PpoTrainer {
   /// Clipped-surrogate PPO (Schulman et al., 2017) on a batch: per-node probability ratios
   /// sharing the episode's advantage (reward − behaviour value, normalised over the batch),
   /// value loss, entropy bonus, minibatch epochs with approx-KL early stop, gradient clipping.
-  /// Trains on the repaired or the proposed action (PpoConfig::train_on_repaired).
+  /// Trains on the repaired or the proposed action (PpoConfig::train_on_repaired). With
+  /// PpoConfig::sil_coef > 0 it adds self-imitation of each graph's best valid partitions so
+  /// far (Oh et al., ICML 2018), which this call also updates from the batch; a node's
+  /// probability of its elite chip is raised only up to PpoConfig::sil_max_prob.
   PpoStats Update(const std::vector<actors::EpisodeRecord>& batch);
 
   /// Writes weights, optimiser state, the trainer's RNG and `state` to `path` atomically

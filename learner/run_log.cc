@@ -130,7 +130,7 @@ const ColumnSpec kLearnerColumns[] = {
     {"lag_max", Kind::kF64},       {"queue_depth", Kind::kF64},   {"reward_mean", Kind::kF64},
     {"best_throughput", Kind::kF64}, {"update_ms", Kind::kF64},   {"broadcast_ms", Kind::kF64},
     {"log_ms", Kind::kF64},        {"idle_ms", Kind::kF64},       {"heldout_reward", Kind::kF64},
-    {"dropped_stale", Kind::kI64}, {"epochs_run", Kind::kI32},
+    {"sil_loss", Kind::kF64},      {"dropped_stale", Kind::kI64}, {"epochs_run", Kind::kI32},
 };
 
 // ---- skeleton writing helpers (used before SWMR starts) ----
@@ -577,7 +577,7 @@ class Hdf5RunLog : public RunLog {
                      row.clip_fraction, row.grad_norm, row.learning_rate, row.lag_mean,
                      row.lag_max, row.queue_depth, row.reward_mean, row.best_throughput,
                      row.update_ms, row.broadcast_ms, row.log_ms, row.idle_ms,
-                     row.heldout_reward}) {
+                     row.heldout_reward, row.sil_loss}) {
       c[i++].Put<double>(v);
     }
     c[i++].Put<int64_t>(row.dropped_stale);

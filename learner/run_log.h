@@ -65,6 +65,7 @@ struct LearnerRow {
   double reward_mean = 0, best_throughput = 0;
   double update_ms = 0, broadcast_ms = 0, log_ms = 0, idle_ms = 0;
   double heldout_reward = 0;   ///< mean greedy reward on held-out graphs (0 = not evaluated)
+  double sil_loss = 0;         ///< self-imitation loss of the update (0 = off)
   int64_t dropped_stale = 0;   ///< records dropped for policy lag so far
   int32_t epochs_run = 0;
 };

@@ -384,6 +384,7 @@ common::StatusOr<TrainSummary> RunLearner(const TrainInputs& in, actors::Transpo
     row.entropy = r->stats.entropy;
     row.approx_kl = r->stats.approx_kl;
     row.clip_fraction = r->stats.clip_fraction;
+    row.sil_loss = r->stats.sil_loss;
     row.grad_norm = r->stats.grad_norm;
     row.learning_rate = r->stats.learning_rate;
     row.lag_mean = r->lag_mean;

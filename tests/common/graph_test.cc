@@ -104,6 +104,16 @@ TEST(Config, TomlOverridesAndErrors) {
   Config bad;
   bad.run.budget = 0;
   EXPECT_FALSE(ValidateConfig(bad).ok());
+  for (double p : {0.0, 1.5}) {
+    Config sil;
+    sil.ppo.sil_max_prob = p;
+    Status st = ValidateConfig(sil);
+    ASSERT_FALSE(st.ok());
+    EXPECT_NE(st.message().find("sil_max_prob"), std::string::npos);
+  }
+  Config elites;
+  elites.ppo.sil_elites = 0;
+  EXPECT_FALSE(ValidateConfig(elites).ok());
 }
 
 }  // namespace

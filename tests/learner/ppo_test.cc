@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <memory>
 
 #include "actors/features.h"
 #include "actors/policy.h"
@@ -128,6 +129,9 @@ std::vector<actors::EpisodeRecord> RandomBatch(actors::Policy& policy, int n, ui
     batch[i].logp_proposal = s.logp[i];
     batch[i].value = s.value;
     batch[i].reward = (s.proposals[i][0] + s.proposals[i][1]) / 14.0;
+    batch[i].valid = true;  // repaired = proposed, so they also feed self-imitation's elites
+    batch[i].partition = s.proposals[i];
+    batch[i].logp_partition = s.logp[i];
   }
   return batch;
 }
@@ -137,6 +141,7 @@ TEST(Checkpoint, RoundTripIsBitExactAndContinuesIdentically) {
   common::Config c;
   c.ppo.batch_size = 16;
   c.ppo.minibatch = 8;
+  c.ppo.sil_coef = 0.5;
   PpoTrainer a(c, 11);
   a.AddGraph(f.features);
   actors::Policy policy(c.policy, 11);
@@ -164,7 +169,8 @@ TEST(Checkpoint, RoundTripIsBitExactAndContinuesIdentically) {
   EXPECT_DOUBLE_EQ(loaded->best_throughput, 123.5);
   EXPECT_EQ(loaded->config_text, st.config_text);
 
-  // Optimiser moments and the shuffling RNG came back too: the next update is identical.
+  // Optimiser moments, the shuffling RNG and the self-imitation elites came back too: the next
+  // update is identical.
   auto batch = RandomBatch(policy, 16, 2);
   a.Update(batch);
   b.Update(batch);
@@ -239,6 +245,93 @@ TEST(Ppo, ClippedRatiosGiveNoGradient) {
   PpoStats st2 = unclipped.Update(make_batch(false));
   EXPECT_DOUBLE_EQ(st2.clip_fraction, 0.0);
   EXPECT_NE(unclipped.FlatWeights(), before);
+}
+
+// A trainer and an actor-side policy with self-imitation at `sil_coef` and the ceiling
+// `max_prob`, no entropy bonus, uniform start, and a first batch in which one partition
+// (`best`) earns 1.0 and the others 0.2.
+struct SilRun {
+  common::Config config;
+  std::unique_ptr<PpoTrainer> trainer;
+  std::unique_ptr<actors::Policy> policy;
+  std::vector<actors::EpisodeRecord> batch;
+  common::Partition best;
+
+  SilRun(const actors::GraphFeatures& features, double sil_coef, double max_prob, uint64_t seed) {
+    config.ppo.batch_size = 16;
+    config.ppo.minibatch = 16;
+    config.ppo.entropy_coef = 0;
+    config.ppo.target_kl = 100;
+    config.ppo.sil_coef = sil_coef;
+    config.ppo.sil_max_prob = max_prob;
+    config.policy.prior_init = 0;
+    trainer = std::make_unique<PpoTrainer>(config, seed);
+    trainer->AddGraph(features);
+    policy = std::make_unique<actors::Policy>(config.policy, seed);
+    policy->AddGraph(features);
+    batch = RandomBatch(*policy, 16, seed + 1);
+    for (auto& r : batch) r.reward = 0.2;
+    batch[0].reward = 1.0;
+    best = batch[0].partition;
+  }
+  void Update(const std::vector<actors::EpisodeRecord>& b) {
+    trainer->Update(b);
+    EXPECT_TRUE(policy->SetFlatWeights(trainer->FlatWeights()).ok());
+  }
+  /// Per-node log-probabilities of `best` under the current weights.
+  std::vector<float> BestLogProbs() {
+    common::Rng rng(1);
+    return policy->Sample(0, 1, rng).NodeLogProbs(best);
+  }
+};
+
+// Self-imitation (Oh et al., 2018): once a high-reward partition has been seen, later updates
+// keep raising its probability even when it is not in their batch and the batch's own rewards
+// are all equal (so PPO alone has no policy gradient). Without it, the partition's
+// log-probability barely moves.
+TEST(Ppo, SelfImitationKeepsPullingTowardsTheBestPartitionSeen) {
+  Fixture f;
+  auto run = [&](double sil_coef) {
+    SilRun sil(f.features, sil_coef, 0.97, 6);
+    sil.Update(sil.batch);
+    auto mean_logp = [&]() {
+      double sum = 0;
+      for (float x : sil.BestLogProbs()) sum += x;
+      return sum / f.graph.num_nodes();
+    };
+    const double before = mean_logp();
+    for (int round = 0; round < 3; ++round) {
+      auto plain = RandomBatch(*sil.policy, 16, 10 + round);
+      for (auto& r : plain) {
+        r.reward = 0.2;
+        EXPECT_NE(r.partition, sil.best);
+      }
+      sil.Update(plain);
+    }
+    return mean_logp() - before;
+  };
+  const double with_sil = run(0.5);
+  const double without = run(0.0);
+  EXPECT_GT(with_sil, 0.05) << "nats per node";
+  EXPECT_GT(with_sil, 5 * std::abs(without));
+}
+
+// The ceiling: with only self-imitation acting (equal rewards, no entropy bonus), the elite's
+// mean per-node probability levels off near sil_max_prob; without a ceiling it goes to ~1.
+TEST(Ppo, SelfImitationStopsAtTheProbabilityCeiling) {
+  Fixture f;
+  auto run = [&](double ceiling) {
+    SilRun sil(f.features, 1.0, ceiling, 8);
+    for (int round = 0; round < 40; ++round) sil.Update(sil.batch);
+    double mean_p = 0;
+    for (float x : sil.BestLogProbs()) mean_p += std::exp(x);
+    return mean_p / f.graph.num_nodes();
+  };
+  const double capped = run(0.5);
+  const double free = run(1.0);
+  EXPECT_GT(capped, 0.35);
+  EXPECT_LT(capped, 0.75);  // shared weights carry some nodes a little past the ceiling
+  EXPECT_GT(free, 0.95);
 }
 
 // The policy runs a graph of more than 5,000 nodes on the CPU (segment-recurrent attention).
