@@ -181,9 +181,9 @@ PpoStats PpoTrainer::Update(const std::vector<actors::EpisodeRecord>& batch) {
           const double w = std::min(gap / sil_scale, 3.0);
           auto logp = log_probs.gather(1, elite_actions[g][j]).squeeze(1);
           // Nodes already at the ceiling give no gradient: the policy keeps exploring around
-          // the elites instead of collapsing onto them.
+          // the elites instead of collapsing onto them (a ceiling of 1 masks nothing).
           auto below = (logp.detach() < std::log(pc.sil_max_prob)).to(torch::kFloat32);
-          sil_loss = sil_loss - w * (pc.sil_max_prob < 1 ? logp * below : logp).mean() +
+          sil_loss = sil_loss - w * (logp * below).mean() +
                      0.5 * pc.value_coef * (impl_->elites[g][j].reward - out.value[k]).pow(2);
           ++sil_terms;
         }
