@@ -59,6 +59,11 @@ struct DpResult {
 common::StatusOr<DpResult> DpMaxLoad(const common::Graph& graph, const hw::Hardware& hw,
                                      const DpOptions& options = {});
 
+/// Unit of each node (0, 1, ... in node order): nodes of a colocation group (when colocate is
+/// on) share a unit, and so do the groups a cycle runs through (when acyclic is on too); every
+/// valid partition puts a unit on one chip.
+std::vector<int> PlacementUnits(const common::Graph& graph, const hw::Hardware& hw);
+
 /// A topological order with each colocation group (when colocate is on) consecutive and every
 /// group as late as possible, so a zero-compute source such as a weight comes just before its
 /// first consumer; the plain topological order when colocation groups form a cycle.

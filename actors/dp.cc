@@ -227,13 +227,10 @@ Reduction Reduce(const Graph& g, const hw::Hardware& hw, const std::vector<doubl
   return red;
 }
 
-common::StatusOr<Contracted> Contract(const Graph& g, const hw::Hardware& hw,
-                                      const std::vector<double>& node_compute,
-                                      const std::vector<double>& node_send, bool reduce) {
+// Joins the strongly connected components of the graph contracted by `uf`, until none is
+// left: a contiguous split (or any acyclic one) puts a cycle through a colocation group on one chip.
+void MergeCycles(const Graph& g, std::vector<int>& uf) {
   const int n = g.num_nodes();
-  std::vector<int> uf = JoinColocationGroups(g, hw);
-  // Merge strongly connected components of the contracted graph: a contiguous split puts a
-  // cycle through a colocation group on one chip.
   for (bool changed = true; changed;) {
     changed = false;
     std::vector<int> root(n), ids;
@@ -301,6 +298,14 @@ common::StatusOr<Contracted> Contract(const Graph& g, const hw::Hardware& hw,
       }
     }
   }
+}
+
+common::StatusOr<Contracted> Contract(const Graph& g, const hw::Hardware& hw,
+                                      const std::vector<double>& node_compute,
+                                      const std::vector<double>& node_send, bool reduce) {
+  const int n = g.num_nodes();
+  std::vector<int> uf = JoinColocationGroups(g, hw);
+  MergeCycles(g, uf);
   Reduction red;
   if (reduce) {
     red = Reduce(g, hw, node_compute, node_send, uf);
@@ -851,6 +856,19 @@ Partition GreedyPipeline(const Graph& graph, const hw::Hardware& hw, int stages)
     stage_weights += graph.nodes[v].weight_bytes;
   }
   return p;
+}
+
+std::vector<int> PlacementUnits(const common::Graph& graph, const hw::Hardware& hw) {
+  std::vector<int> uf = JoinColocationGroups(graph, hw);
+  if (hw.constraints.colocate && hw.constraints.acyclic) MergeCycles(graph, uf);
+  std::vector<int> unit(graph.num_nodes(), -1), index(graph.num_nodes(), -1);
+  int units = 0;
+  for (int v = 0; v < graph.num_nodes(); ++v) {
+    const int r = Find(uf, v);
+    if (index[r] < 0) index[r] = units++;
+    unit[v] = index[r];
+  }
+  return unit;
 }
 
 }  // namespace mcmpart::actors

@@ -1,7 +1,9 @@
 // Repair → evaluate → reward for one partitioning problem.
 #include "actors/environment.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 
 #include "hw/constraints.h"
 
@@ -26,6 +28,7 @@ Environment::Environment(const common::Graph& graph, const hw::Hardware& hw,
       hw_(hw),
       invalid_penalty_(config.ppo.invalid_penalty),
       repair_(config.actor.repair_mode == "repair"),
+      softmax_temp_(config.ppo.reward_softmax_temp),
       features_(BuildFeatures(graph, hw)),
       repairer_(graph, hw, RepairOptions{config.actor.repair_time_limit_ms}),
       evaluator_(std::move(evaluator)),
@@ -64,6 +67,15 @@ void Environment::Score(const common::Partition& proposal, const std::vector<dou
   rec->throughput = m.throughput;
   rec->latency_s = m.latency_s;
   rec->reward = Reward(m.throughput);
+  if (softmax_temp_ > 0 && !m.chip_busy_s.empty() && m.throughput > 0) {
+    const double t = *std::max_element(m.chip_busy_s.begin(), m.chip_busy_s.end());
+    if (t > 0) {
+      const double scale = softmax_temp_ * t;
+      double sum = 0;
+      for (double b : m.chip_busy_s) sum += std::exp((b - t) / scale);
+      rec->reward *= t / (t + scale * std::log(sum));
+    }
+  }
 }
 
 }  // namespace mcmpart::actors

@@ -32,7 +32,10 @@ class Environment {
   /// Repairs `proposal` (weights: per-node cost of changing it, may be empty), evaluates the
   /// result and fills partition, validity, repair fields, metrics, reward and timings of `rec`.
   /// Reward = ideal time per sample / achieved time per sample (1 = perfect balance without
-  /// transfers), or the invalid penalty when repair fails.
+  /// transfers), or the invalid penalty when repair fails. With ppo.reward_softmax_temp τ > 0
+  /// the reward is scaled by t / softmax, softmax = t + τt·log Σ_c exp((b_c − t)/(τt)) over
+  /// the chips' busy times b_c (t = max b_c): under maxload, ideal time / soft maximum.
+  /// Throughput and latency stay the evaluator's.
   void Score(const common::Partition& proposal, const std::vector<double>& weights,
              EpisodeRecord* rec);
 
@@ -47,6 +50,7 @@ class Environment {
   const hw::Hardware& hw_;
   double invalid_penalty_;
   bool repair_;  ///< false: penalty mode, invalid proposals are not repaired
+  double softmax_temp_;  ///< ppo.reward_softmax_temp
   GraphFeatures features_;
   Repairer repairer_;
   std::unique_ptr<hw::Evaluator> evaluator_;

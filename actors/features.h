@@ -22,6 +22,8 @@ struct GraphFeatures {
   /// Chip of each node in the greedy balanced pipeline over all K chips (GreedyPipeline).
   std::vector<int64_t> prior_chip;
   std::vector<float> hw;          ///< kHwFeatures
+  std::vector<int64_t> unit;     ///< PlacementUnits: nodes of one unit must share a chip
+  int num_units = 0;
 };
 
 /// Op type, log work and bytes, degrees, topological position and the cumulative share of

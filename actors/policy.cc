@@ -11,13 +11,16 @@ namespace mcmpart::actors {
 
 struct Policy::Impl {
   PolicyNet net{nullptr};
+  bool tie_units = false;
   std::vector<FeatureTensors> graphs;
+  std::vector<std::vector<int64_t>> units;  ///< per graph; empty when units are not tied
 };
 
 Policy::Policy(const common::PolicyConfig& config, uint64_t seed) : impl_(new Impl) {
   torch::set_num_threads(1);  // one rank per core: intra-op threads would oversubscribe
   torch::manual_seed(seed);
   impl_->net = PolicyNet(config);
+  impl_->tie_units = config.tie_units;
   impl_->net->eval();
 }
 
@@ -33,6 +36,7 @@ common::Status Policy::SetFlatWeights(const std::vector<float>& flat) {
 
 int Policy::AddGraph(const GraphFeatures& features) {
   impl_->graphs.push_back(ToTensors(features));
+  impl_->units.push_back(impl_->tie_units ? features.unit : std::vector<int64_t>{});
   return static_cast<int>(impl_->graphs.size()) - 1;
 }
 
@@ -48,18 +52,24 @@ PolicySample Policy::Sample(int graph, int n, common::Rng& rng, bool greedy) {
 
 namespace {
 
-// Draws n partitions node by node from a [nodes × k] log-probability table.
-void DrawSamples(PolicySample& s, int nodes, int n, common::Rng& rng, bool greedy) {
+// Draws n partitions node by node from a [nodes × k] log-probability table; with `unit`
+// non-empty, one draw per unit (its nodes share one row of probabilities).
+void DrawSamples(PolicySample& s, int nodes, int n, const std::vector<int64_t>& unit,
+                 common::Rng& rng, bool greedy) {
   const int k = s.max_chips;
   std::vector<double> cdf(k);
   std::uniform_real_distribution<double> uni(0.0, 1.0);
+  std::vector<int> unit_chip(unit.empty() ? 0 : nodes);
   for (int i = 0; i < n; ++i) {
     common::Partition p(nodes);
     std::vector<float> logp(nodes);
+    std::fill(unit_chip.begin(), unit_chip.end(), -1);
     for (int v = 0; v < nodes; ++v) {
       const float* row = &s.log_prob_table[static_cast<size_t>(v) * k];
       int chip = 0;
-      if (greedy) {
+      if (!unit.empty() && unit_chip[unit[v]] >= 0) {
+        chip = unit_chip[unit[v]];
+      } else if (greedy) {
         for (int c = 1; c < k; ++c) {
           if (row[c] > row[chip]) chip = c;
         }
@@ -69,6 +79,7 @@ void DrawSamples(PolicySample& s, int nodes, int n, common::Rng& rng, bool greed
         const double u = uni(rng) * acc;
         while (chip < k - 1 && cdf[chip] <= u) ++chip;
       }
+      if (!unit.empty()) unit_chip[unit[v]] = chip;
       p[v] = chip;
       logp[v] = row[chip];
     }
@@ -101,7 +112,8 @@ std::vector<PolicySample> Policy::SampleMany(const std::vector<int>& graphs, int
     s.max_chips = k;
     s.log_prob_table.assign(table + joint.offsets[slot] * k, table + joint.offsets[slot + 1] * k);
     s.value = out.value[static_cast<int64_t>(slot)].item<float>();
-    DrawSamples(s, static_cast<int>(joint.offsets[slot + 1] - joint.offsets[slot]), n, rng, greedy);
+    DrawSamples(s, static_cast<int>(joint.offsets[slot + 1] - joint.offsets[slot]), n,
+                impl_->units[g], rng, greedy);
     samples.push_back(std::move(s));
   }
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();

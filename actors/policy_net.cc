@@ -23,6 +23,9 @@ FeatureTensors ToTensors(const GraphFeatures& f) {
                              {static_cast<int64_t>(f.topo_order.size())}, torch::kInt64).clone();
   t.node_graph = torch::zeros({n}, torch::kInt64);
   t.prior = torch::from_blob(const_cast<int64_t*>(f.prior_chip.data()), {n}, torch::kInt64).clone();
+  t.unit = torch::from_blob(const_cast<int64_t*>(f.unit.data()), {n}, torch::kInt64).clone();
+  t.unit_size = torch::zeros({static_cast<int64_t>(f.num_units), 1})
+                    .index_add(0, t.unit, torch::ones({n, 1}));
   t.offsets = {0, n};
   t.num_chips = {f.num_chips};
   return t;
@@ -31,8 +34,9 @@ FeatureTensors ToTensors(const GraphFeatures& f) {
 FeatureTensors BatchTensors(const std::vector<const FeatureTensors*>& graphs) {
   if (graphs.size() == 1) return *graphs[0];
   FeatureTensors b;
-  std::vector<torch::Tensor> x, src, dst, inv_in, inv_out, hw, order, node_graph, prior;
-  int64_t offset = 0;
+  std::vector<torch::Tensor> x, src, dst, inv_in, inv_out, hw, order, node_graph, prior, unit,
+      unit_size;
+  int64_t offset = 0, unit_offset = 0;
   b.offsets.push_back(0);
   for (size_t i = 0; i < graphs.size(); ++i) {
     const FeatureTensors& g = *graphs[i];
@@ -45,6 +49,9 @@ FeatureTensors BatchTensors(const std::vector<const FeatureTensors*>& graphs) {
     hw.push_back(g.hw);
     order.push_back(g.order + offset);
     prior.push_back(g.prior);
+    unit.push_back(g.unit + unit_offset);
+    unit_size.push_back(g.unit_size);
+    unit_offset += g.unit_size.size(0);
     node_graph.push_back(torch::full({n}, static_cast<int64_t>(i), torch::kInt64));
     offset += n;
     b.offsets.push_back(offset);
@@ -59,6 +66,8 @@ FeatureTensors BatchTensors(const std::vector<const FeatureTensors*>& graphs) {
   b.order = torch::cat(order);
   b.node_graph = torch::cat(node_graph);
   b.prior = torch::cat(prior);
+  b.unit = torch::cat(unit);
+  b.unit_size = torch::cat(unit_size);
   return b;
 }
 
@@ -104,7 +113,8 @@ torch::Tensor SegmentAttentionImpl::forward(const torch::Tensor& h, const Featur
   return torch::zeros_like(h).index_copy(0, g.order, torch::cat(outs, 0));
 }
 
-PolicyNetImpl::PolicyNetImpl(const common::PolicyConfig& c) : max_chips_(c.max_chips) {
+PolicyNetImpl::PolicyNetImpl(const common::PolicyConfig& c)
+    : max_chips_(c.max_chips), tie_units_(c.tie_units) {
   const int h = c.hidden;
   embed_ = register_module("embed", torch::nn::Linear(GraphFeatures::kNodeFeatures, h));
   hw_embed_ = register_module("hw_embed", torch::nn::Linear(GraphFeatures::kHwFeatures, h));
@@ -141,6 +151,11 @@ PolicyOutput PolicyNetImpl::forward(const FeatureTensors& g) {
     if (g.num_chips[gi] < max_chips_) mask[gi].slice(0, g.num_chips[gi], max_chips_).fill_(-1e9);
   }
   logits = logits + mask.index_select(0, g.node_graph);
+  if (tie_units_ && g.unit_size.size(0) < logits.size(0)) {
+    auto unit_logits =
+        torch::zeros({g.unit_size.size(0), max_chips_}).index_add(0, g.unit, logits) / g.unit_size;
+    logits = unit_logits.index_select(0, g.unit);
+  }
   auto counts = torch::tensor(g.offsets, torch::kInt64).diff().to(torch::kFloat32).unsqueeze(1);
   auto pooled = torch::zeros({g.num_graphs(), h.size(1)}).index_add(0, g.node_graph, h) / counts;
   PolicyOutput out;

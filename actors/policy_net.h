@@ -25,6 +25,8 @@ struct FeatureTensors {
   torch::Tensor order;       ///< [N] int64: each graph's topological order, graph after graph
   torch::Tensor node_graph;  ///< [N] int64: graph of each node
   torch::Tensor prior;       ///< [N] int64: chip of each node in GreedyPipeline over all K chips
+  torch::Tensor unit;        ///< [N] int64: placement unit of each node, unit ids graph after graph
+  torch::Tensor unit_size;   ///< [U, 1] nodes per unit
   std::vector<int64_t> offsets;  ///< G + 1 node offsets
   std::vector<int> num_chips;    ///< K per graph
   int num_graphs() const { return static_cast<int>(num_chips.size()); }
@@ -72,7 +74,8 @@ struct PolicyOutput {
 /// GNN policy in the style of GDP (Zhou et al., 2019) as used by Xie et al. (MLSys 2022):
 /// node embedding → GraphSAGE × L → segment-recurrent attention in topological order →
 /// per-node logits conditioned on hardware features, plus a learned multiple (initially 0) of
-/// a one-hot "balanced contiguous split" prior; value head on the pooled embedding.
+/// a one-hot "balanced contiguous split" prior; value head on the pooled embedding. With
+/// tie_units, the nodes of a placement unit get their unit's mean logits (one decision).
 class PolicyNetImpl : public torch::nn::Module {
  public:
   explicit PolicyNetImpl(const common::PolicyConfig& config);
@@ -81,6 +84,7 @@ class PolicyNetImpl : public torch::nn::Module {
 
  private:
   int max_chips_;
+  bool tie_units_;
   torch::nn::Linear embed_{nullptr}, hw_embed_{nullptr};
   std::vector<SageLayer> layers_;
   std::vector<SegmentAttention> attention_;

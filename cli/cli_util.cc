@@ -1,5 +1,6 @@
 // Shared CLI plumbing: config flags, --help, error reporting.
 #include "cli/cli_util.h"
+#include "cli/git_revision.h"
 
 #include <ctime>
 #include <iostream>

@@ -33,6 +33,8 @@ std::vector<ConfigField> ConfigFields(Config* c) {
       {"policy", "attention_heads", "attention heads (must divide hidden)", &c->policy.attention_heads},
       {"policy", "segment", "nodes per attention segment", &c->policy.segment},
       {"policy", "prior_init", "initial weight of the balanced-split prior logit (0 = uniform start)", &c->policy.prior_init},
+      {"policy", "tie_units", "one chip decision per set of nodes that must share a chip "
+       "(colocation groups and cycles through them)", &c->policy.tie_units},
       {"ppo", "lr", "Adam learning rate", &c->ppo.lr},
       {"ppo", "clip", "PPO clip range", &c->ppo.clip},
       {"ppo", "value_coef", "value-loss weight", &c->ppo.value_coef},
@@ -50,6 +52,8 @@ std::vector<ConfigField> ConfigFields(Config* c) {
        &c->ppo.sil_elites},
       {"ppo", "sil_max_prob", "self-imitation raises a node's elite-chip probability up to this",
        &c->ppo.sil_max_prob},
+      {"ppo", "reward_softmax_temp", "train on a soft maximum of the chip busy times with this "
+       "temperature relative to the maximum (0 = the maximum)", &c->ppo.reward_softmax_temp},
       {"actor", "samples_per_message", "partitions per actor message", &c->actor.samples_per_message},
       {"actor", "max_policy_lag", "drop records older than this many policy versions", &c->actor.max_policy_lag},
       {"actor", "max_inflight", "unacknowledged messages per actor", &c->actor.max_inflight},
@@ -203,6 +207,9 @@ Status ValidateConfig(const Config& c) {
   if (c.ppo.target_kl <= 0) return bad("ppo.target_kl must be > 0");
   if (c.ppo.max_grad_norm <= 0) return bad("ppo.max_grad_norm must be > 0");
   if (c.ppo.sil_coef < 0) return bad("ppo.sil_coef must be >= 0");
+  if (!(c.ppo.reward_softmax_temp >= 0 && c.ppo.reward_softmax_temp <= 1)) {
+    return bad("ppo.reward_softmax_temp must be in [0, 1]");
+  }
   if (!(c.ppo.sil_max_prob > 0 && c.ppo.sil_max_prob <= 1)) {
     return bad("ppo.sil_max_prob must be in (0, 1]");
   }

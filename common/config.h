@@ -39,6 +39,9 @@ struct PolicyConfig {
   /// Initial weight of the balanced-split prior logit: 2 gives the prior chip ~half the
   /// probability at the start; 0 starts from a uniform policy (learning is then much slower).
   double prior_init = 2.0;
+  /// Nodes that must share a chip (PlacementUnits: colocation groups and the cycles through
+  /// them) share one chip decision: their logits are averaged and one chip is drawn per unit.
+  bool tie_units = true;
 };
 
 /// PPO hyper-parameters (SPEC §6).
@@ -63,6 +66,9 @@ struct PpoConfig {
   /// Self-imitation stops raising a node's probability of its elite chip beyond this, so the
   /// policy keeps exploring around the elites (1 = no ceiling).
   double sil_max_prob = 0.97;
+  /// Training reward from a soft maximum of the chips' busy times, temperature τ × max
+  /// (0: the maximum itself). Gives credit for unloading chips just below the busiest one.
+  double reward_softmax_temp = 0.0;
 };
 
 /// Actor behaviour (SPEC §7).

@@ -47,6 +47,9 @@ def main():
     ap.add_argument("--sil-coef", type=float, default=0.5,
                     help="self-imitation weight of RL runs (default 0.5; 0 = plain PPO, "
                          "the default of mcmpart train)")
+    ap.add_argument("--softmax-temp", type=float, default=0.05,
+                    help="RL trains on a soft maximum of the chip loads with this temperature "
+                         "(default 0.05; 0 = the maximum, the default of mcmpart train)")
     args = ap.parse_args()
     mcmpart = common.binary(args.mcmpart)
     budget = args.budget or (300 if args.quick else 20000)
@@ -71,7 +74,8 @@ def main():
                 extra = base + ["--seed", str(seed)]
                 if s == "rl":
                     extra[extra.index("--budget") + 1] = str(rl_budget)
-                    extra += ["--sil-coef", str(args.sil_coef)]
+                    extra += ["--sil-coef", str(args.sil_coef),
+                              "--reward-softmax-temp", str(args.softmax_temp)]
                     r = common.train(mcmpart, extra, out, log)
                 else:
                     if s == "exact":
@@ -95,8 +99,10 @@ def main():
           "Best max-load (ms, lower is better; gap to the README optimum) per strategy; budget %d "
           "evaluations per run (RL: %d), best of seeds 1..%d for random/anneal (RL: 1..%d); "
           "dp/greedy/exact are deterministic (exact: 60 s limit). Hardware `from-graph` (K = maxFPGAs, "
-          "S = maxSizePerFPGA; acyclic + sram weights only), maxCPUs = 0.\n\n"
-          % (budget, rl_budget if with_rl else 0, seeds, rl_seeds if with_rl else 0))
+          "S = maxSizePerFPGA; acyclic + sram weights only), maxCPUs = 0.%s\n\n"
+          % (budget, rl_budget if with_rl else 0, seeds, rl_seeds if with_rl else 0,
+             " RL: `--sil-coef %g --reward-softmax-temp %g`." % (args.sil_coef, args.softmax_temp)
+             if with_rl else ""))
     md += common.markdown_table(["graph", "optimum"] + strategies, rows)
     with open(os.path.join(args.out, "e4.md"), "w") as fh:
         fh.write(md)
@@ -105,7 +111,7 @@ def main():
         {"graph": [f for f, _ in graphs], "optimum_ms": [o for _, o in graphs],
          **{"best_ms/" + s: [best[(f, s)] for f, _ in graphs] for s in strategies}},
         {"experiment": "E4", "budget": budget, "seeds": seeds, "rl_budget": rl_budget, "rl_seeds": rl_seeds,
-         "strategies": ",".join(strategies)})
+         "sil_coef": args.sil_coef, "softmax_temp": args.softmax_temp, "strategies": ",".join(strategies)})
     fig, ax = common.subplots(figsize=(10, 4))
     x = np.arange(len(graphs))
     w = 0.8 / len(strategies)

@@ -251,6 +251,45 @@ TEST(DpMaxLoad, MatchesDnnPartitioningOptima) {
   }
 }
 
+// Units hold colocation groups together, and, under acyclic, the nodes a cycle through a group
+// passes (a→b→c with a, c colocated: b must join them); every DP optimum keeps each unit whole.
+TEST(PlacementUnits, JoinGroupsAndTheCyclesThroughThem) {
+  common::Graph g;
+  for (int i = 0; i < 5; ++i) {
+    g.nodes.push_back(common::Node{});
+    g.nodes.back().name = "n" + std::to_string(i);
+  }
+  g.edges = {{0, 1, 8}, {1, 2, 8}, {2, 3, 8}, {3, 4, 8}};
+  g.nodes[0].colocation_group = g.nodes[2].colocation_group = 0;
+  g.colocation_groups = {"g"};
+  ASSERT_TRUE(g.Finalize().ok());
+  hw::Hardware hw = *hw::MakePreset("mcm8-ring");
+  hw.constraints.colocate = hw.constraints.acyclic = true;
+  std::vector<int> u = PlacementUnits(g, hw);
+  EXPECT_EQ(u, (std::vector<int>{0, 0, 0, 1, 2}));
+  hw.constraints.acyclic = false;
+  EXPECT_EQ(PlacementUnits(g, hw), (std::vector<int>{0, 1, 0, 2, 3}));
+  hw.constraints.colocate = false;
+  EXPECT_EQ(PlacementUnits(g, hw), (std::vector<int>{0, 1, 2, 3, 4}));
+
+  for (const char* file :
+       {"OperatorGraphs/bert_l-6_inference.json", "OperatorGraphs/resnet50_inference.json"}) {
+    const common::Graph graph = LoadBenchmarkGraph(file);
+    auto bench_hw = hw::LoadHardware("from-graph", &graph);
+    ASSERT_TRUE(bench_hw.ok());
+    const std::vector<int> unit = PlacementUnits(graph, *bench_hw);
+    std::set<int> distinct(unit.begin(), unit.end());
+    EXPECT_LT(distinct.size(), static_cast<size_t>(graph.num_nodes())) << file;
+    auto r = DpMaxLoad(graph, *bench_hw);
+    ASSERT_TRUE(r.ok()) << file;
+    std::vector<int> chip(distinct.size(), -1);
+    for (int v = 0; v < graph.num_nodes(); ++v) {
+      if (chip[unit[v]] < 0) chip[unit[v]] = r->partition[v];
+      EXPECT_EQ(chip[unit[v]], r->partition[v]) << file << " node " << v;
+    }
+  }
+}
+
 // GNMT's layer graph has 3.3 million ideals, from zero-latency sinks and sources: unreduced the
 // DP falls back to prefixes and misses the optimum (and says so); reduced it enumerates them all.
 TEST(DpMaxLoad, ReductionsMakeGnmtLayerGraphExact) {

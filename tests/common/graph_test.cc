@@ -114,6 +114,16 @@ TEST(Config, TomlOverridesAndErrors) {
   Config elites;
   elites.ppo.sil_elites = 0;
   EXPECT_FALSE(ValidateConfig(elites).ok());
+  for (double t : {-0.1, 1.5}) {
+    Config soft;
+    soft.ppo.reward_softmax_temp = t;
+    Status st = ValidateConfig(soft);
+    ASSERT_FALSE(st.ok());
+    EXPECT_NE(st.message().find("reward_softmax_temp"), std::string::npos);
+  }
+  Config soft;
+  soft.ppo.reward_softmax_temp = 0.05;
+  EXPECT_TRUE(ValidateConfig(soft).ok());
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // rewarded actions, statistics stay in range.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <memory>
@@ -9,6 +10,7 @@
 #include "actors/features.h"
 #include "actors/policy.h"
 #include "common/bert.h"
+#include "common/graph_io.h"
 #include "hw/hardware.h"
 #include "learner/ppo.h"
 
@@ -335,6 +337,49 @@ TEST(Ppo, SelfImitationStopsAtTheProbabilityCeiling) {
 }
 
 // The policy runs a graph of more than 5,000 nodes on the CPU (segment-recurrent attention).
+// With tie_units every sample keeps each placement unit on one chip and its nodes share one
+// row of log-probabilities; untied, a uniform start splits colocation groups.
+TEST(Policy, TiedUnitsAreSampledAsOneDecision) {
+  auto g = common::LoadGraph(std::string(MCMPART_BENCHMARK_DIR) +
+                             "/throughput-inputs/OperatorGraphs/bert_l-3_inference.json");
+  ASSERT_TRUE(g.ok()) << g.status().message();
+  auto hw = hw::LoadHardware("from-graph", &*g);
+  ASSERT_TRUE(hw.ok());
+  const actors::GraphFeatures features = actors::BuildFeatures(*g, *hw);
+  ASSERT_LT(features.num_units, g->num_nodes());
+  for (bool tie : {true, false}) {
+    common::Config c;
+    c.policy.prior_init = 0;
+    c.policy.tie_units = tie;
+    actors::Policy policy(c.policy, 5);
+    policy.AddGraph(features);
+    common::Rng rng(2);
+    actors::PolicySample s = policy.Sample(0, 8, rng);
+    int split = 0;
+    for (const common::Partition& p : s.proposals) {
+      std::vector<int> chip(features.num_units, -1);
+      for (int v = 0; v < g->num_nodes(); ++v) {
+        const int64_t u = features.unit[v];
+        if (chip[u] < 0) chip[u] = p[v];
+        split += chip[u] != p[v];
+      }
+    }
+    if (tie) {
+      EXPECT_EQ(split, 0);
+      const int k = s.max_chips;
+      for (int v = 0; v < g->num_nodes(); ++v) {
+        const int first = static_cast<int>(std::find(features.unit.begin(), features.unit.end(),
+                                                     features.unit[v]) - features.unit.begin());
+        for (int chip = 0; chip < k; ++chip) {
+          ASSERT_FLOAT_EQ(s.log_prob_table[v * k + chip], s.log_prob_table[first * k + chip]);
+        }
+      }
+    } else {
+      EXPECT_GT(split, 0);
+    }
+  }
+}
+
 TEST(Policy, RunsAGraphOfFiveThousandNodes) {
   auto g = common::MakeBuiltinGraph("bert:layers=360,hidden=64,heads=2,seq=16");
   ASSERT_TRUE(g.ok());
