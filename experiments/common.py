@@ -3,6 +3,7 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
 
 import h5py
 import numpy as np
@@ -39,6 +40,36 @@ def train(mcmpart, args, out, log, ranks=3):
                      "--json", "--force", "--out", out] + args, log)
 
 
+def finished_best(path, strategy, expect, uses_budget=True):
+    """Best throughput of a finished run file (closed; with `uses_budget`, every evaluation of the
+    budget logged) made by `strategy` with the config values `expect` ({"section.key": value});
+    None if there is no such file."""
+    if not os.path.exists(path):
+        return None
+    try:
+        with h5py.File(path, "r", swmr=True) as f:
+            text = f["meta/config"][()]
+            cfg = tomllib.loads(text.decode() if isinstance(text, bytes) else text)
+            for key, want in expect.items():
+                section, name = key.split(".")
+                got = cfg.get(section, {}).get(name)
+                if got != want and not (isinstance(want, float) and isinstance(got, float)
+                                        and abs(got - want) <= 1e-12 * max(1.0, abs(want))):
+                    return None
+            status = f["status"]
+            rows = int(status["rollout_rows"][()])
+            if int(status["closed"][()]) != 1 or (uses_budget and rows != cfg["run"]["budget"]):
+                return None
+            g = f["rollouts"]
+            if rows == 0 or any(s.decode() != strategy for s in np.unique(g["strategy"][:rows])):
+                return None
+            t = g["throughput"][:rows]
+            v = g["valid"][:rows].astype(bool)
+            return float(t[v].max()) if v.any() else 0.0
+    except (OSError, KeyError, ValueError, tomllib.TOMLDecodeError):
+        return None
+
+
 def rollouts(path, *fields):
     """Columns of /rollouts in step order."""
     with h5py.File(path, "r", swmr=True) as f:
@@ -58,10 +89,33 @@ def markdown_table(header, rows):
     return "\n".join(lines) + "\n"
 
 
+def script_revision():
+    """Git revision of the experiment scripts ("-dirty" with local changes; "unknown" outside git)."""
+    try:
+        rev = subprocess.run(["git", "-C", REPO, "rev-parse", "--short=12", "HEAD"], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--untracked-files=no"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout.strip()
+        return rev + ("-dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def run_revisions(paths):
+    """The mcmpart git revisions recorded in these run files, comma-separated."""
+    revs = set()
+    for p in paths:
+        with h5py.File(p, "r", swmr=True) as f:
+            revs.add(str(f["meta"].attrs.get("git_revision", "unknown")))
+    return ",".join(sorted(revs))
+
+
 def write_summary_h5(path, datasets, attrs):
-    """One summary file per experiment: 1-D datasets and string attributes."""
+    """One summary file per experiment: datasets (1-D, or 2-D per seed) and string attributes,
+    with the scripts' git revision added as `script_git_revision`."""
     tmp = path + ".tmp"
     with h5py.File(tmp, "w") as f:
+        f.attrs["script_git_revision"] = script_revision()
         for k, v in attrs.items():
             f.attrs[k] = v
         for k, v in datasets.items():

@@ -2,13 +2,15 @@
 """E4 (SPEC §10): dnn-partitioning graphs under `maxload` (maxCPUs = 0) — best max-load per
 strategy against the proven optimum of the benchmark README (Tarnawski et al., NeurIPS 2020).
 
-Writes OUT/e4.h5 (summary; every run's own run file lies next to it), OUT/e4.md, OUT/e4.png.
-  quick (CI, ~1 min on 2 cores): 2 layer graphs, budget 300, 1 seed, no RL.
-  full (about 1.5 h on 2 cores): the 7 README graphs, budget 20000, seeds 1-3, RL with
-  `mpirun -np 3 mcmpart train --sil-coef 0.5` at the same budget (3 RL seeds at 20000
-  evaluations dominate the time), exact search with a 60 s limit.
-  experiments/results/e4.md: `--budget 20000 --seeds 3 --rl-budget 12000 --rl-seeds 1`, 31 min
-  on 2 cores (RL with the default --sil-coef 0.5).
+Writes OUT/e4.h5 (summary; every run's own run file lies next to it), OUT/e4.md (best per
+strategy, and each seed's gap), OUT/e4.png. --reuse keeps finished run files of the same settings,
+so an interrupted run resumes and `--rl-seeds 3` after `--rl-seeds 1` adds only seeds 2 and 3.
+  quick (CI, ~15 s on 2 cores): 2 layer graphs, budget 300, 1 seed, no RL.
+  full (about 2 h on 2 cores): the 7 README graphs, budget 20000, seeds 1-3, RL with
+  `mpirun -np 3 mcmpart train --sil-coef 0.5 --reward-softmax-temp 0.05` at the same budget
+  (RL at 20000 evaluations dominates the time), exact search with a 60 s limit.
+  experiments/results/e4.md: `--budget 20000 --seeds 3 --rl-budget 12000 --rl-seeds 3`, 68 min
+  on 2 cores (27 min with `--rl-seeds 1`, then 41 min more with `--reuse --rl-seeds 3`).
 --check exits 1 unless the DP matches every optimum to 1e-3 relative (and, in full mode,
 anneal and RL each get within 2% of it).
 """
@@ -47,6 +49,9 @@ def main():
     ap.add_argument("--sil-coef", type=float, default=0.5,
                     help="self-imitation weight of RL runs (default 0.5; 0 = plain PPO, "
                          "the default of mcmpart train)")
+    ap.add_argument("--reuse", action="store_true",
+                    help="keep a finished run file of the same settings in --out instead of running it "
+                         "again (resumes an interrupted run, or adds seeds to one)")
     ap.add_argument("--softmax-temp", type=float, default=0.05,
                     help="RL trains on a soft maximum of the chip loads with this temperature "
                          "(default 0.05; 0 = the maximum, the default of mcmpart train)")
@@ -61,7 +66,8 @@ def main():
     log = open(os.path.join(args.out, "e4.log"), "w")
     graphs = [(f, o) for f, o in OPTIMA if not args.quick or f in QUICK]
     strategies = ["dp", "greedy", "random", "anneal"] + (["exact"] if not args.quick else []) + (["rl"] if with_rl else [])
-    best = {}  # (graph, strategy) -> best max-load over seeds (ms)
+    loads_of = {}  # (graph, strategy) -> max-load of each seed (ms)
+    run_files = []
     for f, _ in graphs:
         path = os.path.join(common.BENCH, "throughput-inputs", f)
         tag = f.replace("/", "_").replace(".json", "")
@@ -72,18 +78,31 @@ def main():
             for seed in range(1, runs + 1):
                 out = os.path.join(args.out, "%s_%s_s%d.h5" % (tag, s, seed))
                 extra = base + ["--seed", str(seed)]
+                expect = {"run.graph": path, "run.hw": "from-graph", "run.evaluator": "maxload",
+                          "run.budget": budget, "run.seed": seed}
                 if s == "rl":
                     extra[extra.index("--budget") + 1] = str(rl_budget)
                     extra += ["--sil-coef", str(args.sil_coef),
                               "--reward-softmax-temp", str(args.softmax_temp)]
-                    r = common.train(mcmpart, extra, out, log)
+                    expect.update({"run.budget": rl_budget, "ppo.sil_coef": args.sil_coef,
+                                   "ppo.reward_softmax_temp": args.softmax_temp})
+                elif s == "exact":
+                    extra += ["--time-limit-s", "60"]
+                    expect["run.time_limit_s"] = 60.0
+                found = (common.finished_best(out, s, expect, uses_budget=s in ("random", "anneal", "rl"))
+                         if args.reuse else None)
+                if found is not None:
+                    thr = found
+                    print("reused %s" % out, file=log, flush=True)
+                elif s == "rl":
+                    thr = common.train(mcmpart, extra, out, log)["best_throughput"]
                 else:
-                    if s == "exact":
-                        extra += ["--time-limit-s", "60"]
-                    r = common.search(mcmpart, s, extra, out, log)
-                loads.append(1e3 / r["best_throughput"] if r["best_throughput"] > 0 else float("inf"))
+                    thr = common.search(mcmpart, s, extra, out, log)["best_throughput"]
+                run_files.append(out)
+                loads.append(1e3 / thr if thr > 0 else float("inf"))
                 print("%s %s seed %d: max-load %.4f" % (tag, s, seed, loads[-1]), file=log, flush=True)
-            best[(f, s)] = min(loads)
+            loads_of[(f, s)] = loads
+    best = {k: min(v) for k, v in loads_of.items()}
     rows, ok = [], True
     for f, opt in graphs:
         row = [f, "%.4f" % opt]
@@ -104,14 +123,30 @@ def main():
              " RL: `--sil-coef %g --reward-softmax-temp %g`." % (args.sil_coef, args.softmax_temp)
              if with_rl else ""))
     md += common.markdown_table(["graph", "optimum"] + strategies, rows)
+    seeded = [s for s in strategies if s in ("random", "anneal", "rl")]
+    md += ("\nEach seed's gap to the optimum (%%), seeds in order; the last column counts the %s "
+           "seeds within 2%%.\n\n" % "/".join(s for s in seeded if s != "random"))
+    per_seed = []
+    for f, opt in graphs:
+        row = [os.path.basename(f).replace("_inference.json", "") + " (%s)" % os.path.dirname(f)]
+        within = []
+        for s in seeded:
+            gaps = [100 * (x / opt - 1) for x in loads_of[(f, s)]]
+            row.append(" / ".join("%+.2f" % g for g in gaps))
+            if s != "random":
+                within.append("%s %d/%d" % (s, sum(g <= 2.0 for g in gaps), len(gaps)))
+        per_seed.append(row + [", ".join(within)])
+    md += common.markdown_table(["graph"] + seeded + ["within 2%"], per_seed)
     with open(os.path.join(args.out, "e4.md"), "w") as fh:
         fh.write(md)
     common.write_summary_h5(
         os.path.join(args.out, "e4.h5"),
         {"graph": [f for f, _ in graphs], "optimum_ms": [o for _, o in graphs],
-         **{"best_ms/" + s: [best[(f, s)] for f, _ in graphs] for s in strategies}},
+         **{"best_ms/" + s: [best[(f, s)] for f, _ in graphs] for s in strategies},
+         **{"seed_ms/" + s: [loads_of[(f, s)] for f, _ in graphs] for s in seeded}},
         {"experiment": "E4", "budget": budget, "seeds": seeds, "rl_budget": rl_budget, "rl_seeds": rl_seeds,
-         "sil_coef": args.sil_coef, "softmax_temp": args.softmax_temp, "strategies": ",".join(strategies)})
+         "sil_coef": args.sil_coef, "softmax_temp": args.softmax_temp, "strategies": ",".join(strategies),
+         "mcmpart_git_revision": common.run_revisions(run_files)})
     fig, ax = common.subplots(figsize=(10, 4))
     x = np.arange(len(graphs))
     w = 0.8 / len(strategies)
