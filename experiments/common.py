@@ -1,5 +1,6 @@
 """Shared helpers of the experiment drivers: run mcmpart, read run files, write tables/plots."""
 import json
+import math
 import os
 import subprocess
 import sys
@@ -53,8 +54,8 @@ def finished_best(path, strategy, expect, uses_budget=True):
             for key, want in expect.items():
                 section, name = key.split(".")
                 got = cfg.get(section, {}).get(name)
-                if got != want and not (isinstance(want, float) and isinstance(got, float)
-                                        and abs(got - want) <= 1e-12 * max(1.0, abs(want))):
+                if got != want and not (isinstance(got, float) and isinstance(want, float)
+                                        and math.isclose(got, want, rel_tol=1e-12)):
                     return None
             status = f["status"]
             rows = int(status["rollout_rows"][()])

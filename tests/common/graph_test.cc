@@ -104,23 +104,21 @@ TEST(Config, TomlOverridesAndErrors) {
   Config bad;
   bad.run.budget = 0;
   EXPECT_FALSE(ValidateConfig(bad).ok());
-  for (double p : {0.0, 1.5}) {
-    Config sil;
-    sil.ppo.sil_max_prob = p;
-    Status st = ValidateConfig(sil);
-    ASSERT_FALSE(st.ok());
-    EXPECT_NE(st.message().find("sil_max_prob"), std::string::npos);
+  // Out-of-range values are rejected with a message naming the field.
+  auto expect_rejected = [](double PpoConfig::*field, const char* name, double value) {
+    Config c;
+    c.ppo.*field = value;
+    Status st = ValidateConfig(c);
+    ASSERT_FALSE(st.ok()) << name << " = " << value;
+    EXPECT_NE(st.message().find(name), std::string::npos);
+  };
+  for (double p : {0.0, 1.5}) expect_rejected(&PpoConfig::sil_max_prob, "sil_max_prob", p);
+  for (double t : {-0.1, 1.5}) {
+    expect_rejected(&PpoConfig::reward_softmax_temp, "reward_softmax_temp", t);
   }
   Config elites;
   elites.ppo.sil_elites = 0;
   EXPECT_FALSE(ValidateConfig(elites).ok());
-  for (double t : {-0.1, 1.5}) {
-    Config soft;
-    soft.ppo.reward_softmax_temp = t;
-    Status st = ValidateConfig(soft);
-    ASSERT_FALSE(st.ok());
-    EXPECT_NE(st.message().find("reward_softmax_temp"), std::string::npos);
-  }
   Config soft;
   soft.ppo.reward_softmax_temp = 0.05;
   EXPECT_TRUE(ValidateConfig(soft).ok());
