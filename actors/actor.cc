@@ -12,96 +12,131 @@ using Clock = std::chrono::steady_clock;
 double MsSince(Clock::time_point t) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
 }
+
+// One actor rank. Run() is the loop; every other method is one step of it.
+class ActorLoop {
+ public:
+  ActorLoop(const common::Config& config, SearchStrategy& strategy,
+            const std::vector<Environment*>& envs, Transport& transport,
+            const WeightsHandler& on_weights)
+      : config_(config),
+        strategy_(strategy),
+        envs_(envs),
+        t_(transport),
+        on_weights_(on_weights),
+        credits_(config.actor.max_inflight) {}
+
+  common::Status Run() {
+    while (!have_weights_ && !stop_) {  // the learner's first weights (or an early stop)
+      ReceiveBlocking();
+      MCMPART_RETURN_IF_ERROR(ApplyWeights());
+    }
+    wait_ms_ = 0;
+    while (!stop_) {
+      Message m;
+      while (t_.TryReceive(&m, 0)) Handle(m);
+      if (stop_) break;
+      if (credits_ <= 0 || (hold_ && pending_weights_.empty())) {
+        ReceiveBlocking();
+        continue;
+      }
+      MCMPART_RETURN_IF_ERROR(ApplyWeights());  // only between batches
+      std::vector<EpisodeRecord> records =
+          AskScoreTell(strategy_, envs_, config_.actor.samples_per_message, t_.rank());
+      if (records.empty()) return FinishEarly();
+      Send(std::move(records));
+    }
+    t_.Send(0, MessageType::kDone, nullptr);
+    t_.Flush();
+    return common::Status::Ok();
+  }
+
+ private:
+  void Handle(Message& m) {
+    switch (m.type) {
+      case MessageType::kWeights:
+        pending_weights_ = std::move(m.payload);
+        hold_ = false;
+        break;
+      case MessageType::kAck:
+        ++credits_;
+        break;
+      case MessageType::kHold:
+        hold_ = true;
+        break;
+      case MessageType::kStop:
+        stop_ = true;
+        break;
+      default:
+        break;
+    }
+  }
+
+  void ReceiveBlocking() {
+    const auto t = Clock::now();
+    Message m = t_.Receive(0);
+    wait_ms_ += MsSince(t);
+    Handle(m);
+  }
+
+  common::Status ApplyWeights() {
+    if (pending_weights_.empty()) return common::Status::Ok();
+    std::vector<float> flat;
+    int64_t version = 0;
+    if (!DecodeWeights(pending_weights_, &version, &flat)) {
+      return common::Status::Error("corrupt weights message");
+    }
+    pending_weights_.clear();
+    have_weights_ = true;
+    return on_weights_ ? on_weights_(version, flat) : common::Status::Ok();
+  }
+
+  // Each record carries its share of the time spent waiting and sending since the last one.
+  void Send(std::vector<EpisodeRecord> records) {
+    if (config_.actor.last_rank_delay_ms > 0 && t_.rank() == t_.size() - 1) {
+      std::this_thread::sleep_for(
+          std::chrono::duration<double, std::milli>(config_.actor.last_rank_delay_ms));
+    }
+    const auto t = Clock::now();
+    for (EpisodeRecord& r : records) {
+      r.wait_ms = wait_ms_ / static_cast<double>(records.size());
+      r.message_ms = message_ms_ / static_cast<double>(records.size());
+    }
+    auto payload = std::make_shared<std::vector<uint8_t>>();
+    EncodeRecords(records, payload.get());
+    t_.Send(0, MessageType::kRecords, std::move(payload));
+    // Sending is asynchronous: its cost (encoding, posting) is charged to the next message.
+    message_ms_ = MsSince(t);
+    wait_ms_ = 0;
+    --credits_;
+  }
+
+  // An exhaustive strategy has nothing new: say so once (kDone), then wait for kStop.
+  common::Status FinishEarly() {
+    t_.Send(0, MessageType::kDone, nullptr);
+    while (!stop_) ReceiveBlocking();
+    t_.Flush();
+    return common::Status::Ok();
+  }
+
+  const common::Config& config_;
+  SearchStrategy& strategy_;
+  const std::vector<Environment*>& envs_;
+  Transport& t_;
+  const WeightsHandler& on_weights_;
+  int credits_;
+  bool stop_ = false, hold_ = false, have_weights_ = false;
+  std::vector<uint8_t> pending_weights_;
+  double wait_ms_ = 0;     // blocked on the learner since the last message
+  double message_ms_ = 0;  // encoding and posting the previous message
+};
+
 }  // namespace
 
 common::Status RunActor(const common::Config& config, SearchStrategy& strategy,
                         const std::vector<Environment*>& envs, Transport& transport,
                         const WeightsHandler& on_weights) {
-  int credits = config.actor.max_inflight;
-  bool stop = false, hold = false, have_weights = false;
-  std::vector<uint8_t> pending_weights;
-  double wait_ms = 0;  // blocked on the learner since the last message
-  double message_ms = 0;  // encoding and posting the previous message
-  auto handle = [&](Message& m) {
-    switch (m.type) {
-      case MessageType::kWeights:
-        pending_weights = std::move(m.payload);
-        hold = false;
-        break;
-      case MessageType::kAck: ++credits; break;
-      case MessageType::kHold: hold = true; break;
-      case MessageType::kStop: stop = true; break;
-      default: break;
-    }
-  };
-  auto receive_blocking = [&]() {
-    const auto t = Clock::now();
-    Message m = transport.Receive(0);
-    wait_ms += MsSince(t);
-    handle(m);
-  };
-  auto apply_weights = [&]() -> common::Status {
-    if (pending_weights.empty()) return common::Status::Ok();
-    std::vector<float> flat;
-    int64_t version = 0;
-    if (!DecodeWeights(pending_weights, &version, &flat)) {
-      return common::Status::Error("corrupt weights message");
-    }
-    pending_weights.clear();
-    have_weights = true;
-    return on_weights ? on_weights(version, flat) : common::Status::Ok();
-  };
-
-  while (!have_weights && !stop) {  // the learner's first weights (or an early stop)
-    receive_blocking();
-    MCMPART_RETURN_IF_ERROR(apply_weights());
-  }
-  wait_ms = 0;
-  while (!stop) {
-    Message m;
-    while (transport.TryReceive(&m, 0)) handle(m);
-    if (stop) break;
-    if (credits <= 0 || (hold && pending_weights.empty())) {
-      receive_blocking();
-      continue;
-    }
-    MCMPART_RETURN_IF_ERROR(apply_weights());  // only between batches
-    std::vector<Candidate> candidates = strategy.Ask(config.actor.samples_per_message);
-    if (candidates.empty()) {
-      // An exhaustive strategy has nothing new: say so once (kDone), then wait for kStop.
-      transport.Send(0, MessageType::kDone, nullptr);
-      while (!stop) receive_blocking();
-      transport.Flush();
-      return common::Status::Ok();
-    }
-    std::vector<EpisodeRecord> records;
-    records.reserve(candidates.size());
-    for (Candidate& c : candidates) {
-      EpisodeRecord r = std::move(c.record);
-      r.rank = transport.rank();
-      envs.at(r.graph)->Score(r.proposal, c.repair_weights, &r);
-      records.push_back(std::move(r));
-    }
-    strategy.Tell(records);
-    if (config.actor.last_rank_delay_ms > 0 && transport.rank() == transport.size() - 1) {
-      std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(config.actor.last_rank_delay_ms));
-    }
-    const auto t = Clock::now();
-    for (EpisodeRecord& r : records) {
-      r.wait_ms = wait_ms / static_cast<double>(records.size());
-      r.message_ms = message_ms / static_cast<double>(records.size());
-    }
-    auto payload = std::make_shared<std::vector<uint8_t>>();
-    EncodeRecords(records, payload.get());
-    transport.Send(0, MessageType::kRecords, std::move(payload));
-    // Sending is asynchronous: its cost (encoding, posting) is charged to the next message.
-    message_ms = MsSince(t);
-    wait_ms = 0;
-    --credits;
-  }
-  transport.Send(0, MessageType::kDone, nullptr);
-  transport.Flush();
-  return common::Status::Ok();
+  return ActorLoop(config, strategy, envs, transport, on_weights).Run();
 }
 
 }  // namespace mcmpart::actors

@@ -39,6 +39,12 @@ class SearchStrategy {
   virtual bool finished() const { return false; }
 };
 
+/// One ask → score → tell round, the step every search loop repeats: up to `n` candidates
+/// from `strategy`, each repaired and evaluated by its environment (`envs[record.graph]`) and
+/// stamped with `rank`, told back to the strategy in order. Empty when the strategy had none.
+std::vector<EpisodeRecord> AskScoreTell(SearchStrategy& strategy,
+                                        const std::vector<Environment*>& envs, int n, int rank);
+
 /// Builds a baseline strategy by name over `envs` (not owned; must outlive it). "rl" is made
 /// by the training driver, which owns the policy.
 common::StatusOr<std::unique_ptr<SearchStrategy>> MakeBaselineStrategy(
