@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdlib>
 #include <cstdio>
 #include <mutex>
@@ -15,20 +14,23 @@
 #include "actors/actor.h"
 #include "actors/environment.h"
 #include "actors/features.h"
-#include "actors/policy.h"
 #include "actors/record.h"
-#include "actors/rl_strategy.h"
 #include "actors/search.h"
 #include "common/bounded_queue.h"
 #include "hw/hardware.h"
-#include "learner/ppo.h"
 #include "learner/run_log.h"
+#include "policy/policy.h"
+#include "policy/ppo.h"
+#include "policy/rl_strategy.h"
 
 namespace mcmpart::learner {
 namespace {
 
 using actors::Message;
 using actors::MessageType;
+using policy::PpoStats;
+using policy::PpoTrainer;
+using policy::TrainingState;
 using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::time_point since) {
@@ -317,9 +319,9 @@ common::StatusOr<TrainSummary> RunLearner(const TrainInputs& in, actors::Transpo
   };
   // Held-out graphs: greedy decoding with the newest weights, repaired and scored.
   std::vector<std::unique_ptr<actors::Environment>> heldout;
-  std::unique_ptr<actors::Policy> eval_policy;
+  std::unique_ptr<policy::Policy> eval_policy;
   if (trainer && !in.heldout.empty()) {
-    eval_policy = std::make_unique<actors::Policy>(c.policy, static_cast<uint64_t>(c.run.seed));
+    eval_policy = std::make_unique<policy::Policy>(c.policy, static_cast<uint64_t>(c.run.seed));
     for (const common::Graph* g : in.heldout) {
       auto env = actors::Environment::Create(*g, in.hw, c);
       if (!env.ok()) return env.status();
@@ -332,11 +334,10 @@ common::StatusOr<TrainSummary> RunLearner(const TrainInputs& in, actors::Transpo
     if (heldout.empty() || !eval_policy->SetFlatWeights(weights).ok()) return -1.0;
     double sum = 0;
     for (size_t i = 0; i < heldout.size(); ++i) {
-      actors::PolicySample greedy = eval_policy->Sample(static_cast<int>(i), 1, eval_rng, /*greedy=*/true);
+      policy::PolicySample greedy =
+          eval_policy->Sample(static_cast<int>(i), 1, eval_rng, /*greedy=*/true);
       actors::EpisodeRecord r;
-      std::vector<double> w(greedy.logp[0].size());
-      for (size_t v = 0; v < w.size(); ++v) w[v] = std::exp(greedy.logp[0][v]);
-      heldout[i]->Score(greedy.proposals[0], w, &r);
+      heldout[i]->Score(greedy.proposals[0], greedy.RepairWeights(0), &r);
       sum += r.reward;
     }
     return sum / static_cast<double>(heldout.size());
@@ -526,7 +527,7 @@ std::string CheckpointPath(const common::Config& c) {
 }
 
 common::StatusOr<std::string> ReadCheckpointConfig(const std::string& path) {
-  return ReadCheckpointConfigText(path);
+  return policy::ReadCheckpointConfigText(path);
 }
 
 common::StatusOr<TrainSummary> RunTraining(const TrainInputs& in, actors::Transport& t) {
@@ -537,15 +538,14 @@ common::StatusOr<TrainSummary> RunTraining(const TrainInputs& in, actors::Transp
   }
   if (t.rank() == 0) return RunLearner(in, t, /*learning=*/true, "rl");
   MCMPART_ASSIGN_OR_RETURN(auto envs, MakeEnvs(in));
-  actors::Policy policy(in.config.policy, static_cast<uint64_t>(in.config.run.seed));
+  policy::Policy policy(in.config.policy, static_cast<uint64_t>(in.config.run.seed));
   for (const auto& env : envs) policy.AddGraph(env->features());
-  int64_t version = -1;
   const int per_step = std::max<int>(in.config.actor.envs_per_actor, 1);
-  actors::RlStrategy strategy(policy, Raw(envs), per_step, ActorSeed(in, t.rank(), 0), &version);
+  policy::RlStrategy strategy(policy, Raw(envs), per_step, ActorSeed(in, t.rank(), 0));
   auto on_weights = [&](int64_t v, const std::vector<float>& flat) -> common::Status {
     MCMPART_RETURN_IF_ERROR(policy.SetFlatWeights(flat));
-    if (version < 0) strategy.Reseed(ActorSeed(in, t.rank(), v));
-    version = v;
+    if (strategy.policy_version() < 0) strategy.Reseed(ActorSeed(in, t.rank(), v));
+    strategy.SetPolicyVersion(v);
     return common::Status::Ok();
   };
   MCMPART_RETURN_IF_ERROR(actors::RunActor(in.config, strategy, Raw(envs), t, on_weights));
