@@ -2,16 +2,15 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
-
 #include <nlohmann/json.hpp>
 
 #include "actors/features.h"
-#include "actors/policy.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "common/graph_io.h"
 #include "hw/hardware.h"
-#include "learner/ppo.h"
+#include "policy/policy.h"
+#include "policy/ppo.h"
 
 namespace mcmpart::cli {
 
@@ -38,11 +37,13 @@ int RunBenchPolicy(int argc, char** argv) {
     return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
   };
   const actors::GraphFeatures features = actors::BuildFeatures(*graph, *hardware);
-  actors::Policy policy(config.policy, static_cast<uint64_t>(config.run.seed));
+  policy::Policy policy(config.policy, static_cast<uint64_t>(config.run.seed));
   policy.AddGraph(features);
   common::Rng rng(1);
-  nlohmann::json result = {{"graph", graph->name}, {"nodes", graph->num_nodes()},
-                           {"hardware", hardware->name}, {"parameters", policy.num_parameters()}};
+  nlohmann::json result = {{"graph", graph->name},
+                           {"nodes", graph->num_nodes()},
+                           {"hardware", hardware->name},
+                           {"parameters", policy.num_parameters()}};
   std::printf("policy on %s (%d nodes), %s, %zu parameters, 1 thread\n", graph->name.c_str(),
               graph->num_nodes(), hardware->name.c_str(), policy.num_parameters());
   policy.Sample(0, 1, rng);  // warm-up
@@ -53,9 +54,9 @@ int RunBenchPolicy(int argc, char** argv) {
     std::printf("  inference, %2d samples per forward: %8.3f ms per sample\n", n, per_sample);
     result["inference_ms_per_sample_batch" + std::to_string(n)] = per_sample;
   }
-  learner::PpoTrainer trainer(config, static_cast<uint64_t>(config.run.seed));
+  policy::PpoTrainer trainer(config, static_cast<uint64_t>(config.run.seed));
   trainer.AddGraph(features);
-  actors::PolicySample s = policy.Sample(0, config.ppo.batch_size, rng);
+  policy::PolicySample s = policy.Sample(0, config.ppo.batch_size, rng);
   std::vector<actors::EpisodeRecord> batch(config.ppo.batch_size);
   for (int i = 0; i < config.ppo.batch_size; ++i) {
     batch[i].proposal = s.proposals[i];
@@ -69,8 +70,8 @@ int RunBenchPolicy(int argc, char** argv) {
   for (int r = 0; r < update_repeats; ++r) epochs += trainer.Update(batch).epochs_run;
   const double per_update = ms_since(t) / update_repeats;
   std::printf("  PPO update, batch %d, minibatch %d, %.1f epochs on average: %8.1f ms per update\n",
-              config.ppo.batch_size, config.ppo.minibatch, static_cast<double>(epochs) / update_repeats,
-              per_update);
+              config.ppo.batch_size, config.ppo.minibatch,
+              static_cast<double>(epochs) / update_repeats, per_update);
   result["ppo_update_ms"] = per_update;
   result["batch_size"] = config.ppo.batch_size;
   if (parsed->json) std::cout << result.dump() << std::endl;

@@ -2,11 +2,10 @@
 #include "learner/evaluate.h"
 
 #include <chrono>
-#include <cmath>
 
 #include "actors/environment.h"
-#include "actors/policy.h"
-#include "learner/ppo.h"
+#include "policy/policy.h"
+#include "policy/ppo.h"
 
 namespace mcmpart::learner {
 
@@ -15,19 +14,17 @@ common::StatusOr<PolicyEvaluation> EvaluatePolicy(const common::Config& config,
                                                   const common::Graph& graph,
                                                   const hw::Hardware& hw, int samples) {
   const auto start = std::chrono::steady_clock::now();
-  PpoTrainer trainer(config, static_cast<uint64_t>(config.run.seed));
-  MCMPART_RETURN_IF_ERROR(trainer.LoadWeights(checkpoint));
-  actors::Policy policy(config.policy, static_cast<uint64_t>(config.run.seed));
-  MCMPART_RETURN_IF_ERROR(policy.SetFlatWeights(trainer.FlatWeights()));
+  MCMPART_ASSIGN_OR_RETURN(std::vector<float> weights,
+                           policy::ReadCheckpointWeights(checkpoint, config.policy));
+  policy::Policy policy(config.policy, static_cast<uint64_t>(config.run.seed));
+  MCMPART_RETURN_IF_ERROR(policy.SetFlatWeights(weights));
   MCMPART_ASSIGN_OR_RETURN(auto env, actors::Environment::Create(graph, hw, config));
   policy.AddGraph(env->features());
   common::Rng rng(common::DeriveSeed(static_cast<uint64_t>(config.run.seed), 0xE7A1));
 
-  auto decode = [&](const actors::PolicySample& s, int i) {
+  auto decode = [&](const policy::PolicySample& s, int i) {
     actors::EpisodeRecord r;
-    std::vector<double> weights(s.logp[i].size());
-    for (size_t v = 0; v < weights.size(); ++v) weights[v] = std::exp(s.logp[i][v]);
-    env->Score(s.proposals[i], weights, &r);
+    env->Score(s.proposals[i], s.RepairWeights(i), &r);
     DecodeResult d;
     d.valid = r.valid;
     d.proposal = r.proposal;
@@ -41,18 +38,20 @@ common::StatusOr<PolicyEvaluation> EvaluatePolicy(const common::Config& config,
   out.greedy = decode(policy.Sample(0, 1, rng, /*greedy=*/true), 0);
   out.samples = samples;
   if (samples > 0) {
-    actors::PolicySample s = policy.Sample(0, samples, rng);
+    policy::PolicySample s = policy.Sample(0, samples, rng);
     int valid = 0;
     for (int i = 0; i < samples; ++i) {
       DecodeResult d = decode(s, i);
       valid += d.valid;
-      if (d.valid && (!out.sampled.valid || d.metrics.throughput > out.sampled.metrics.throughput)) {
+      if (d.valid &&
+          (!out.sampled.valid || d.metrics.throughput > out.sampled.metrics.throughput)) {
         out.sampled = std::move(d);
       }
     }
     out.valid_fraction = static_cast<double>(valid) / samples;
   }
-  out.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  out.ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return out;
 }
 

@@ -11,18 +11,21 @@
 
 #include "actors/environment.h"
 #include "actors/features.h"
-#include "actors/policy.h"
 #include "common/bounded_queue.h"
 #include "hw/hardware.h"
-#include "learner/ppo.h"
 #include "learner/record_sink.h"
 #include "learner/run_log.h"
+#include "policy/policy.h"
+#include "policy/ppo.h"
 
 namespace mcmpart::learner {
 namespace {
 
 using actors::Message;
 using actors::MessageType;
+using policy::PpoStats;
+using policy::PpoTrainer;
+using policy::TrainingState;
 using Clock = std::chrono::steady_clock;
 
 // How long the learner sleeps when no message is waiting.
@@ -121,11 +124,9 @@ class HeldoutEvaluator {
     if (!policy_.SetFlatWeights(weights).ok()) return -1.0;
     double sum = 0;
     for (size_t i = 0; i < envs_.size(); ++i) {
-      actors::PolicySample greedy = policy_.Sample(static_cast<int>(i), 1, rng_, /*greedy=*/true);
+      policy::PolicySample greedy = policy_.Sample(static_cast<int>(i), 1, rng_, /*greedy=*/true);
       actors::EpisodeRecord r;
-      std::vector<double> w(greedy.logp[0].size());
-      for (size_t v = 0; v < w.size(); ++v) w[v] = std::exp(greedy.logp[0][v]);
-      envs_[i]->Score(greedy.proposals[0], w, &r);
+      envs_[i]->Score(greedy.proposals[0], greedy.RepairWeights(0), &r);
       sum += r.reward;
     }
     return sum / static_cast<double>(envs_.size());
@@ -135,7 +136,7 @@ class HeldoutEvaluator {
   explicit HeldoutEvaluator(const common::Config& c)
       : policy_(c.policy, static_cast<uint64_t>(c.run.seed)),
         rng_(static_cast<uint64_t>(c.run.seed)) {}
-  actors::Policy policy_;
+  policy::Policy policy_;
   std::vector<std::unique_ptr<actors::Environment>> envs_;
   common::Rng rng_;
 };

@@ -30,7 +30,7 @@ bool RecordSink::time_up() const {
   return in_.config.run.time_limit_s > 0 && SecondsSince(start_) >= in_.config.run.time_limit_s;
 }
 
-void RecordSink::RestoreBest(const TrainingState& st) {
+void RecordSink::RestoreBest(const policy::TrainingState& st) {
   s_.best_throughput = st.best_throughput;
   s_.first_batch_best_throughput = st.first_batch_best_throughput;
   s_.best_partition = st.best_partition;

@@ -9,9 +9,9 @@
 
 #include "actors/record.h"
 #include "common/status.h"
-#include "learner/ppo.h"
 #include "learner/run_log.h"
 #include "learner/train.h"
+#include "policy/ppo.h"
 
 namespace mcmpart::learner {
 
@@ -34,7 +34,7 @@ class RecordSink {
   const common::Status& status() const { return status_; }
 
   /// Restores the best-so-far from a checkpoint (resume).
-  void RestoreBest(const TrainingState& st);
+  void RestoreBest(const policy::TrainingState& st);
   /// Logs one record; `lag` is the learner's version minus the record's.
   void Add(const actors::EpisodeRecord& r, int64_t lag);
   /// Logs one learner update (wall time, samples seen and best throughput filled in here).

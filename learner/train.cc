@@ -6,12 +6,12 @@
 
 #include "actors/actor.h"
 #include "actors/environment.h"
-#include "actors/policy.h"
-#include "actors/rl_strategy.h"
 #include "actors/search.h"
 #include "learner/learner_loop.h"
-#include "learner/ppo.h"
 #include "learner/record_sink.h"
+#include "policy/policy.h"
+#include "policy/ppo.h"
+#include "policy/rl_strategy.h"
 
 namespace mcmpart::learner {
 namespace {
@@ -20,7 +20,8 @@ bool StopRequested(const TrainInputs& in) {
   return in.stop_requested && in.stop_requested->load(std::memory_order_relaxed);
 }
 
-common::StatusOr<std::vector<std::unique_ptr<actors::Environment>>> MakeEnvs(const TrainInputs& in) {
+common::StatusOr<std::vector<std::unique_ptr<actors::Environment>>> MakeEnvs(
+    const TrainInputs& in) {
   std::vector<std::unique_ptr<actors::Environment>> envs;
   for (const common::Graph* g : in.graphs) {
     MCMPART_ASSIGN_OR_RETURN(auto env, actors::Environment::Create(*g, in.hw, in.config));
@@ -29,7 +30,8 @@ common::StatusOr<std::vector<std::unique_ptr<actors::Environment>>> MakeEnvs(con
   return envs;
 }
 
-std::vector<actors::Environment*> Raw(const std::vector<std::unique_ptr<actors::Environment>>& envs) {
+std::vector<actors::Environment*> Raw(
+    const std::vector<std::unique_ptr<actors::Environment>>& envs) {
   std::vector<actors::Environment*> out;
   for (const auto& e : envs) out.push_back(e.get());
   return out;
@@ -52,7 +54,7 @@ std::string CheckpointPath(const common::Config& c) {
 }
 
 common::StatusOr<std::string> ReadCheckpointConfig(const std::string& path) {
-  return ReadCheckpointConfigText(path);
+  return policy::ReadCheckpointConfigText(path);
 }
 
 common::StatusOr<TrainSummary> RunTraining(const TrainInputs& in, actors::Transport& t) {
@@ -63,15 +65,15 @@ common::StatusOr<TrainSummary> RunTraining(const TrainInputs& in, actors::Transp
   }
   if (t.rank() == 0) return RunLearnerRank(in, t, /*learning=*/true, "rl");
   MCMPART_ASSIGN_OR_RETURN(auto envs, MakeEnvs(in));
-  actors::Policy policy(in.config.policy, static_cast<uint64_t>(in.config.run.seed));
+  policy::Policy policy(in.config.policy, static_cast<uint64_t>(in.config.run.seed));
   for (const auto& env : envs) policy.AddGraph(env->features());
   int64_t version = -1;
   const int per_step = std::max<int>(in.config.actor.envs_per_actor, 1);
   actors::RlStrategy strategy(policy, Raw(envs), per_step, ActorSeed(in, t.rank(), 0), &version);
   auto on_weights = [&](int64_t v, const std::vector<float>& flat) -> common::Status {
     MCMPART_RETURN_IF_ERROR(policy.SetFlatWeights(flat));
-    if (version < 0) strategy.Reseed(ActorSeed(in, t.rank(), v));
-    version = v;
+    if (strategy.policy_version() < 0) strategy.Reseed(ActorSeed(in, t.rank(), v));
+    strategy.SetPolicyVersion(v);
     return common::Status::Ok();
   };
   MCMPART_RETURN_IF_ERROR(actors::RunActor(in.config, strategy, Raw(envs), t, on_weights));
@@ -83,16 +85,17 @@ common::StatusOr<TrainSummary> RunSearch(const TrainInputs& in, const std::strin
   if (t && t->size() > 1) {
     if (t->rank() == 0) return RunLearnerRank(in, *t, /*learning=*/false, strategy_name);
     MCMPART_ASSIGN_OR_RETURN(auto envs, MakeEnvs(in));
-    MCMPART_ASSIGN_OR_RETURN(auto strategy, actors::MakeBaselineStrategy(
-                                                strategy_name, Raw(envs), in.config,
-                                                ActorSeed(in, t->rank(), 0)));
+    MCMPART_ASSIGN_OR_RETURN(auto strategy,
+                             actors::MakeBaselineStrategy(strategy_name, Raw(envs), in.config,
+                                                          ActorSeed(in, t->rank(), 0)));
     MCMPART_RETURN_IF_ERROR(actors::RunActor(in.config, *strategy, Raw(envs), *t, nullptr));
     return TrainSummary{};
   }
   // In this process: ask, score, tell until the budget, the time limit or a finished search.
   MCMPART_ASSIGN_OR_RETURN(auto envs, MakeEnvs(in));
-  MCMPART_ASSIGN_OR_RETURN(auto strategy, actors::MakeBaselineStrategy(strategy_name, Raw(envs), in.config,
-                                                                       ActorSeed(in, 1, 0)));
+  MCMPART_ASSIGN_OR_RETURN(
+      auto strategy,
+      actors::MakeBaselineStrategy(strategy_name, Raw(envs), in.config, ActorSeed(in, 1, 0)));
   MCMPART_ASSIGN_OR_RETURN(auto log, OpenRunLog(in, 1));
   RecordSink sink(in, log.get(), log ? log->num_rollouts() : 0, strategy_name);
   sink.summary().ranks = 1;

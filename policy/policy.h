@@ -11,7 +11,7 @@
 #include "common/rng.h"
 #include "common/status.h"
 
-namespace mcmpart::actors {
+namespace mcmpart::policy {
 
 /// The result of one policy forward pass on a graph, with `n` partitions sampled from it.
 struct PolicySample {
@@ -24,6 +24,9 @@ struct PolicySample {
 
   /// Per-node log-probabilities of any partition under the same forward pass.
   std::vector<float> NodeLogProbs(const common::Partition& p) const;
+  /// Repair weights of proposal `i` (SPEC §5): the probability of each node's proposed chip,
+  /// so that confident choices are the last to change.
+  std::vector<double> RepairWeights(int i) const;
 };
 
 /// Owns a policy network for inference (no gradients). Weights arrive as one flat buffer
@@ -41,7 +44,7 @@ class Policy {
   common::Status SetFlatWeights(const std::vector<float>& flat);
 
   /// Caches a graph's features; returns its id for Sample().
-  int AddGraph(const GraphFeatures& features);
+  int AddGraph(const actors::GraphFeatures& features);
   /// One forward pass, then `n` independent per-node samples (greedy: argmax, n copies).
   PolicySample Sample(int graph, int n, common::Rng& rng, bool greedy = false);
   /// One batched forward over the distinct graphs in `graphs`, then `n` samples for each
@@ -54,4 +57,4 @@ class Policy {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace mcmpart::actors
+}  // namespace mcmpart::policy

@@ -1,13 +1,13 @@
 // Policy inference: one forward pass per batch, sampling with the run's seeded RNG.
-#include "actors/policy.h"
+#include "policy/policy.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 
-#include "actors/policy_net.h"
+#include "policy/policy_net.h"
 
-namespace mcmpart::actors {
+namespace mcmpart::policy {
 
 struct Policy::Impl {
   PolicyNet net{nullptr};
@@ -34,7 +34,7 @@ common::Status Policy::SetFlatWeights(const std::vector<float>& flat) {
   return LoadFlatParameters(impl_->net, flat);
 }
 
-int Policy::AddGraph(const GraphFeatures& features) {
+int Policy::AddGraph(const actors::GraphFeatures& features) {
   impl_->graphs.push_back(ToTensors(features));
   impl_->units.push_back(impl_->tie_units ? features.unit : std::vector<int64_t>{});
   return static_cast<int>(impl_->graphs.size()) - 1;
@@ -43,6 +43,13 @@ int Policy::AddGraph(const GraphFeatures& features) {
 std::vector<float> PolicySample::NodeLogProbs(const common::Partition& p) const {
   std::vector<float> out(p.size());
   for (size_t v = 0; v < p.size(); ++v) out[v] = log_prob_table[v * max_chips + p[v]];
+  return out;
+}
+
+std::vector<double> PolicySample::RepairWeights(int i) const {
+  const std::vector<float>& lp = logp.at(i);
+  std::vector<double> out(lp.size());
+  for (size_t v = 0; v < lp.size(); ++v) out[v] = std::exp(lp[v]);
   return out;
 }
 
@@ -116,9 +123,10 @@ std::vector<PolicySample> Policy::SampleMany(const std::vector<int>& graphs, int
                 impl_->units[g], rng, greedy);
     samples.push_back(std::move(s));
   }
-  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   for (PolicySample& s : samples) s.inference_ms = ms / samples.size();
   return samples;
 }
 
-}  // namespace mcmpart::actors
+}  // namespace mcmpart::policy

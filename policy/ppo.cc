@@ -1,5 +1,7 @@
 // PPO trainer: one forward per graph per minibatch, per-node ratios, Adam.
-#include "learner/ppo.h"
+#include "policy/ppo.h"
+
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -7,17 +9,16 @@
 #include <numeric>
 #include <random>
 #include <sstream>
-#include <unistd.h>
 
-#include "actors/policy_net.h"
+#include "policy/policy_net.h"
 
-namespace mcmpart::learner {
+namespace mcmpart::policy {
 
 struct PpoTrainer::Impl {
   common::Config config;
-  actors::PolicyNet net{nullptr};
+  PolicyNet net{nullptr};
   std::unique_ptr<torch::optim::Adam> optimizer;
-  std::vector<actors::FeatureTensors> graphs;
+  std::vector<FeatureTensors> graphs;
   std::vector<std::vector<Elite>> elites;  // per graph, best first
   std::mt19937_64 rng;
 
@@ -31,8 +32,8 @@ struct PpoTrainer::Impl {
     for (const Elite& e : list) {
       if (e.partition == r.partition) return;
     }
-    auto at = std::find_if(list.begin(), list.end(),
-                           [&](const Elite& e) { return e.reward < r.reward; });
+    auto at =
+        std::find_if(list.begin(), list.end(), [&](const Elite& e) { return e.reward < r.reward; });
     list.insert(at, Elite{r.partition, r.reward});
     if (list.size() > cap) list.pop_back();
   }
@@ -42,21 +43,21 @@ PpoTrainer::PpoTrainer(const common::Config& config, uint64_t seed) : impl_(new 
   impl_->config = config;
   torch::set_num_threads(1);  // one rank per core: intra-op threads would oversubscribe
   torch::manual_seed(seed);
-  impl_->net = actors::PolicyNet(config.policy);
-  impl_->optimizer = std::make_unique<torch::optim::Adam>(
-      impl_->net->parameters(), torch::optim::AdamOptions(config.ppo.lr));
+  impl_->net = PolicyNet(config.policy);
+  impl_->optimizer = std::make_unique<torch::optim::Adam>(impl_->net->parameters(),
+                                                          torch::optim::AdamOptions(config.ppo.lr));
   impl_->rng.seed(seed ^ 0x5050);
 }
 
 PpoTrainer::~PpoTrainer() = default;
 
 int PpoTrainer::AddGraph(const actors::GraphFeatures& features) {
-  impl_->graphs.push_back(actors::ToTensors(features));
+  impl_->graphs.push_back(ToTensors(features));
   impl_->elites.emplace_back();
   return static_cast<int>(impl_->graphs.size()) - 1;
 }
 
-std::vector<float> PpoTrainer::FlatWeights() const { return actors::FlattenParameters(impl_->net); }
+std::vector<float> PpoTrainer::FlatWeights() const { return FlattenParameters(impl_->net); }
 
 PpoStats PpoTrainer::Update(const std::vector<actors::EpisodeRecord>& batch) {
   const auto start = std::chrono::steady_clock::now();
@@ -130,14 +131,14 @@ PpoStats PpoTrainer::Update(const std::vector<actors::EpisodeRecord>& batch) {
       for (int j = s; j < e; ++j) graph_ids.push_back(batch[order[j]].graph);
       std::sort(graph_ids.begin(), graph_ids.end());
       graph_ids.erase(std::unique(graph_ids.begin(), graph_ids.end()), graph_ids.end());
-      std::vector<const actors::FeatureTensors*> parts;
+      std::vector<const FeatureTensors*> parts;
       std::vector<int> slot(impl_->graphs.size(), -1);
       for (int g : graph_ids) {
         slot[g] = static_cast<int>(parts.size());
         parts.push_back(&impl_->graphs.at(g));
       }
-      const actors::FeatureTensors joint = actors::BatchTensors(parts);
-      const actors::PolicyOutput out = impl_->net->forward(joint);
+      const FeatureTensors joint = BatchTensors(parts);
+      const PolicyOutput out = impl_->net->forward(joint);
       // Entropy per node, averaged per graph, then over graphs.
       auto node_entropy = -(out.log_probs.exp() * out.log_probs).sum(1);
       torch::Tensor entropy = torch::zeros({});
@@ -193,7 +194,8 @@ PpoStats PpoTrainer::Update(const std::vector<actors::EpisodeRecord>& batch) {
                   pc.sil_coef * sil_loss;
       impl_->optimizer->zero_grad();
       loss.backward();
-      const double gn = torch::nn::utils::clip_grad_norm_(impl_->net->parameters(), pc.max_grad_norm);
+      const double gn =
+          torch::nn::utils::clip_grad_norm_(impl_->net->parameters(), pc.max_grad_norm);
       impl_->optimizer->step();
       stats.policy_loss += policy_loss.item<double>();
       stats.value_loss += value_loss.item<double>();
@@ -216,7 +218,8 @@ PpoStats PpoTrainer::Update(const std::vector<actors::EpisodeRecord>& batch) {
   stats.entropy /= steps;
   stats.grad_norm /= steps;
   stats.clip_fraction /= steps;
-  stats.update_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  stats.update_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return stats;
 }
 
@@ -225,15 +228,18 @@ namespace {
 constexpr int64_t kCheckpointFormat = 1;
 
 torch::Tensor StringTensor(const std::string& s) {
-  return torch::from_blob(const_cast<char*>(s.data()), {static_cast<int64_t>(s.size())}, torch::kUInt8).clone();
+  return torch::from_blob(const_cast<char*>(s.data()), {static_cast<int64_t>(s.size())},
+                          torch::kUInt8)
+      .clone();
 }
 std::string TensorString(const torch::Tensor& t) {
   auto c = t.contiguous();
-  return std::string(reinterpret_cast<const char*>(c.data_ptr<uint8_t>()), static_cast<size_t>(c.numel()));
+  return std::string(reinterpret_cast<const char*>(c.data_ptr<uint8_t>()),
+                     static_cast<size_t>(c.numel()));
 }
 // Loading replaces parameters by name without checking shapes: compare with a fresh net.
-bool SameShapes(actors::PolicyNet& loaded, const common::PolicyConfig& config) {
-  actors::PolicyNet fresh(config);
+bool SameShapes(PolicyNet& loaded, const common::PolicyConfig& config) {
+  PolicyNet fresh(config);
   auto a = loaded->named_parameters();
   auto b = fresh->named_parameters();
   if (a.size() != b.size()) return false;
@@ -242,6 +248,28 @@ bool SameShapes(actors::PolicyNet& loaded, const common::PolicyConfig& config) {
     if (!t || t->sizes() != item.value().sizes()) return false;
   }
   return true;
+}
+
+// The policy stored under "model", loaded into a fresh net of shape `config`.
+common::StatusOr<PolicyNet> ReadModel(torch::serialize::InputArchive& archive,
+                                      const std::string& path, const common::PolicyConfig& config) {
+  torch::serialize::InputArchive model;
+  archive.read("model", model);
+  PolicyNet net(config);
+  net->load(model);
+  if (!SameShapes(net, config)) {
+    return common::Status::Error(
+        "checkpoint '" + path +
+        "' holds a policy of another shape "
+        "(check --hidden, --sage-layers, --max-chips, attention settings)");
+  }
+  return net;
+}
+
+common::Status UnreadableCheckpoint(const std::string& path, const c10::Error& e) {
+  return common::Status::Error("checkpoint '" + path +
+                               "' is corrupt or was made by a policy of another shape (" +
+                               std::string(e.what_without_backtrace()).substr(0, 200) + ")");
 }
 
 torch::Tensor I64(int64_t v) { return torch::tensor({v}, torch::kInt64); }
@@ -290,7 +318,8 @@ common::Status PpoTrainer::SaveCheckpoint(const std::string& path, const Trainin
     archive.save_to(tmp);
   } catch (const c10::Error& e) {
     std::remove(tmp.c_str());
-    return common::Status::Error("cannot write checkpoint '" + path + "': " + e.what_without_backtrace());
+    return common::Status::Error("cannot write checkpoint '" + path +
+                                 "': " + e.what_without_backtrace());
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     std::remove(tmp.c_str());
@@ -300,7 +329,8 @@ common::Status PpoTrainer::SaveCheckpoint(const std::string& path, const Trainin
 }
 
 common::StatusOr<TrainingState> PpoTrainer::LoadCheckpoint(const std::string& path) {
-  if (::access(path.c_str(), R_OK) != 0) return common::Status::Error("cannot open checkpoint '" + path + "'");
+  if (::access(path.c_str(), R_OK) != 0)
+    return common::Status::Error("cannot open checkpoint '" + path + "'");
   TrainingState st;
   try {
     torch::serialize::InputArchive archive;
@@ -316,14 +346,8 @@ common::StatusOr<TrainingState> PpoTrainer::LoadCheckpoint(const std::string& pa
       return common::Status::Error("checkpoint '" + path + "' has an unsupported format version");
     }
     // Load into a fresh copy first so a mismatch leaves this trainer untouched.
-    actors::PolicyNet net(impl_->config.policy);
-    torch::serialize::InputArchive model, optim;
-    archive.read("model", model);
-    net->load(model);
-    if (!SameShapes(net, impl_->config.policy)) {
-      return common::Status::Error("checkpoint '" + path + "' holds a policy of another shape "
-                                   "(check --hidden, --sage-layers, --max-chips, attention settings)");
-    }
+    MCMPART_ASSIGN_OR_RETURN(PolicyNet net, ReadModel(archive, path, impl_->config.policy));
+    torch::serialize::InputArchive optim;
     auto optimizer = std::make_unique<torch::optim::Adam>(
         net->parameters(), torch::optim::AdamOptions(impl_->config.ppo.lr));
     archive.read("optimizer", optim);
@@ -376,14 +400,14 @@ common::StatusOr<TrainingState> PpoTrainer::LoadCheckpoint(const std::string& pa
     impl_->rng = rng;
     impl_->net->eval();
   } catch (const c10::Error& e) {
-    return common::Status::Error("checkpoint '" + path + "' is corrupt or was made by a policy of another shape (" +
-                                 std::string(e.what_without_backtrace()).substr(0, 200) + ")");
+    return UnreadableCheckpoint(path, e);
   }
   return st;
 }
 
 common::StatusOr<std::string> ReadCheckpointConfigText(const std::string& path) {
-  if (::access(path.c_str(), R_OK) != 0) return common::Status::Error("cannot open checkpoint '" + path + "'");
+  if (::access(path.c_str(), R_OK) != 0)
+    return common::Status::Error("cannot open checkpoint '" + path + "'");
   try {
     torch::serialize::InputArchive archive;
     archive.load_from(path);
@@ -396,24 +420,24 @@ common::StatusOr<std::string> ReadCheckpointConfigText(const std::string& path) 
   }
 }
 
-common::Status PpoTrainer::LoadWeights(const std::string& path) {
-  if (::access(path.c_str(), R_OK) != 0) return common::Status::Error("cannot open checkpoint '" + path + "'");
+common::StatusOr<std::vector<float>> ReadCheckpointWeights(const std::string& path,
+                                                           const common::PolicyConfig& config) {
+  if (::access(path.c_str(), R_OK) != 0)
+    return common::Status::Error("cannot open checkpoint '" + path + "'");
   try {
-    torch::serialize::InputArchive archive, model;
+    torch::serialize::InputArchive archive;
     archive.load_from(path);
-    archive.read("model", model);
-    actors::PolicyNet net(impl_->config.policy);
-    net->load(model);
-    if (!SameShapes(net, impl_->config.policy)) {
-      return common::Status::Error("checkpoint '" + path + "' holds a policy of another shape "
-                                   "(check --hidden, --sage-layers, --max-chips, attention settings)");
-    }
-    MCMPART_RETURN_IF_ERROR(actors::LoadFlatParameters(impl_->net, actors::FlattenParameters(net)));
+    MCMPART_ASSIGN_OR_RETURN(PolicyNet net, ReadModel(archive, path, config));
+    return FlattenParameters(net);
   } catch (const c10::Error& e) {
-    return common::Status::Error("checkpoint '" + path + "' is corrupt or was made by a policy of another shape (" +
-                                 std::string(e.what_without_backtrace()).substr(0, 200) + ")");
+    return UnreadableCheckpoint(path, e);
   }
-  return common::Status::Ok();
 }
 
-}  // namespace mcmpart::learner
+common::Status PpoTrainer::LoadWeights(const std::string& path) {
+  MCMPART_ASSIGN_OR_RETURN(std::vector<float> flat,
+                           ReadCheckpointWeights(path, impl_->config.policy));
+  return LoadFlatParameters(impl_->net, flat);
+}
+
+}  // namespace mcmpart::policy

@@ -1,17 +1,17 @@
 // The policy network (LibTorch): GraphSAGE layers over the graph, per-node chip logits
-// masked to K, and a value head on the pooled graph embedding (SPEC §6). Internal header:
-// include only from policy/learner code.
+// masked to K, and a value head on the pooled graph embedding (SPEC §6). Internal to
+// mcmpart_policy: the only header that includes LibTorch.
 #pragma once
 
-#include <vector>
-
 #include <torch/torch.h>
+
+#include <vector>
 
 #include "actors/features.h"
 #include "common/config.h"
 #include "common/status.h"
 
-namespace mcmpart::actors {
+namespace mcmpart::policy {
 
 /// Features of one graph, or of a batch of G graphs as one disjoint union, as tensors with
 /// the mean-aggregation normalisers precomputed.
@@ -31,7 +31,7 @@ struct FeatureTensors {
   std::vector<int> num_chips;    ///< K per graph
   int num_graphs() const { return static_cast<int>(num_chips.size()); }
 };
-FeatureTensors ToTensors(const GraphFeatures& f);
+FeatureTensors ToTensors(const actors::GraphFeatures& f);
 /// Disjoint union of graphs, for one batched forward pass.
 FeatureTensors BatchTensors(const std::vector<const FeatureTensors*>& graphs);
 
@@ -73,9 +73,10 @@ struct PolicyOutput {
 
 /// GNN policy in the style of GDP (Zhou et al., 2019) as used by Xie et al. (MLSys 2022):
 /// node embedding → GraphSAGE × L → segment-recurrent attention in topological order →
-/// per-node logits conditioned on hardware features, plus a learned multiple (initially 0) of
-/// a one-hot "balanced contiguous split" prior; value head on the pooled embedding. With
-/// tie_units, the nodes of a placement unit get their unit's mean logits (one decision).
+/// per-node logits conditioned on hardware features, plus a learned multiple (initially
+/// --prior-init, default 2) of a one-hot "balanced contiguous split" prior; value head on the
+/// pooled embedding. With tie_units, the nodes of a placement unit get their unit's mean logits
+/// (one decision).
 class PolicyNetImpl : public torch::nn::Module {
  public:
   explicit PolicyNetImpl(const common::PolicyConfig& config);
@@ -98,4 +99,4 @@ std::vector<float> FlattenParameters(PolicyNet& net);
 /// Inverse of FlattenParameters; error on a size mismatch.
 common::Status LoadFlatParameters(PolicyNet& net, const std::vector<float>& flat);
 
-}  // namespace mcmpart::actors
+}  // namespace mcmpart::policy

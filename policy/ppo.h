@@ -11,7 +11,7 @@
 #include "common/config.h"
 #include "common/status.h"
 
-namespace mcmpart::learner {
+namespace mcmpart::policy {
 
 /// Statistics of one PPO update.
 struct PpoStats {
@@ -39,6 +39,11 @@ struct TrainingState {
 
 /// The config text stored in a checkpoint; error names the path when it cannot be read.
 common::StatusOr<std::string> ReadCheckpointConfigText(const std::string& path);
+/// The policy weights stored in a checkpoint, flat as Policy::SetFlatWeights takes them, for
+/// a policy of shape `config`; no optimiser is built. Errors (missing or corrupt file, a
+/// policy of another shape) name the path.
+common::StatusOr<std::vector<float>> ReadCheckpointWeights(const std::string& path,
+                                                           const common::PolicyConfig& config);
 
 /// A partition kept for self-imitation, with its reward.
 struct Elite {
@@ -49,7 +54,7 @@ struct Elite {
 /// Owns the trainable policy and its Adam optimiser. Not thread-safe.
 class PpoTrainer {
  public:
-  /// Same config and seed as actors::Policy ⇒ the same initial weights.
+  /// Same config and seed as Policy ⇒ the same initial weights.
   PpoTrainer(const common::Config& config, uint64_t seed);
   ~PpoTrainer();
   PpoTrainer(const PpoTrainer&) = delete;
@@ -74,7 +79,8 @@ class PpoTrainer {
   /// Restores weights, optimiser, RNG and returns the saved state. Errors (missing file,
   /// corrupt file, a policy of another shape) name the path and leave the trainer unchanged.
   common::StatusOr<TrainingState> LoadCheckpoint(const std::string& path);
-  /// Restores only the weights (fine-tuning from a pre-trained checkpoint).
+  /// Restores only the weights (fine-tuning from a pre-trained checkpoint), as read by
+  /// ReadCheckpointWeights; on error the trainer is unchanged.
   common::Status LoadWeights(const std::string& path);
 
  private:
@@ -82,4 +88,4 @@ class PpoTrainer {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace mcmpart::learner
+}  // namespace mcmpart::policy

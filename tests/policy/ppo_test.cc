@@ -1,34 +1,29 @@
 // PPO trainer sanity: initial weights match the actors', updates move probability toward
-// rewarded actions, statistics stay in range.
+// rewarded actions, statistics stay in range, checkpoints round-trip.
+#include "policy/ppo.h"
+
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "actors/features.h"
-#include "actors/policy.h"
-#include "common/bert.h"
-#include "common/graph_io.h"
-#include "hw/hardware.h"
-#include "learner/ppo.h"
+#include "common/config.h"
+#include "policy/policy.h"
+#include "tests/policy/fixture.h"
 
-namespace mcmpart::learner {
+namespace mcmpart::policy {
 namespace {
-
-struct Fixture {
-  common::Graph graph = common::MakeBert(common::BertConfig{1, 32, 2, 8}, "tiny");
-  hw::Hardware hw = *hw::MakePreset("mcm8-ring");
-  actors::GraphFeatures features = actors::BuildFeatures(graph, hw);
-};
 
 TEST(Ppo, LearnerAndActorStartFromTheSameWeights) {
   common::Config c;
   PpoTrainer trainer(c, 7);
-  actors::Policy policy(c.policy, 7);
+  Policy policy(c.policy, 7);
   EXPECT_EQ(trainer.FlatWeights(), policy.FlatWeights());
-  actors::Policy other(c.policy, 8);
+  Policy other(c.policy, 8);
   EXPECT_NE(other.FlatWeights(), policy.FlatWeights());
 }
 
@@ -37,9 +32,9 @@ TEST(Ppo, ActorAndLearnerLogProbsAgreeAfterWeightTransfer) {
   common::Config c;
   PpoTrainer trainer(c, 3);
   trainer.AddGraph(f.features);
-  actors::Policy reference(c.policy, 3);  // the learner's initial network, as an actor sees it
+  Policy reference(c.policy, 3);  // the learner's initial network, as an actor sees it
   reference.AddGraph(f.features);
-  actors::Policy policy(c.policy, 99);
+  Policy policy(c.policy, 99);
   policy.AddGraph(f.features);
   common::Rng rng(1);
   const auto before = policy.Sample(0, 1, rng).log_prob_table;
@@ -49,7 +44,7 @@ TEST(Ppo, ActorAndLearnerLogProbsAgreeAfterWeightTransfer) {
   EXPECT_NE(before, after);
   EXPECT_EQ(after, reference.Sample(0, 1, rng).log_prob_table);
   // The record the learner trains on carries exactly these per-node log-probabilities.
-  actors::PolicySample s = policy.Sample(0, 3, rng);
+  PolicySample s = policy.Sample(0, 3, rng);
   for (int i = 0; i < 3; ++i) EXPECT_EQ(s.NodeLogProbs(s.proposals[i]), s.logp[i]);
   EXPECT_FALSE(policy.SetFlatWeights(std::vector<float>(3)).ok());
 }
@@ -59,15 +54,15 @@ TEST(Ppo, UpdatesRaiseTheProbabilityOfRewardedActions) {
   common::Config c;
   c.ppo.batch_size = 32;
   c.ppo.minibatch = 8;
-  c.ppo.target_kl = 10;  // no early stop: we want to see the update act
+  c.ppo.target_kl = 10;     // no early stop: we want to see the update act
   c.policy.prior_init = 0;  // start uniform so the shift toward chip 0 is the update's alone
   PpoTrainer trainer(c, 1);
   trainer.AddGraph(f.features);
-  actors::Policy policy(c.policy, 1);
+  Policy policy(c.policy, 1);
   policy.AddGraph(f.features);
   common::Rng rng(5);
   auto mean_prob_chip0 = [&]() {
-    actors::PolicySample s = policy.Sample(0, 1, rng);
+    PolicySample s = policy.Sample(0, 1, rng);
     double p = 0;
     for (int v = 0; v < f.graph.num_nodes(); ++v) p += std::exp(s.log_prob_table[v * s.max_chips]);
     return p / f.graph.num_nodes();
@@ -75,7 +70,7 @@ TEST(Ppo, UpdatesRaiseTheProbabilityOfRewardedActions) {
   const double before = mean_prob_chip0();
   EXPECT_NEAR(before, 1.0 / 8, 0.02);  // near-uniform over the 8 unmasked chips
   for (int round = 0; round < 5; ++round) {
-    actors::PolicySample s = policy.Sample(0, c.ppo.batch_size, rng);
+    PolicySample s = policy.Sample(0, c.ppo.batch_size, rng);
     std::vector<actors::EpisodeRecord> batch(c.ppo.batch_size);
     for (int i = 0; i < c.ppo.batch_size; ++i) {
       actors::EpisodeRecord& r = batch[i];
@@ -101,10 +96,10 @@ TEST(Ppo, UpdatesRaiseTheProbabilityOfRewardedActions) {
 TEST(Ppo, MaskedChipsAreNeverSampled) {
   Fixture f;
   common::Config c;
-  actors::Policy policy(c.policy, 2);
+  Policy policy(c.policy, 2);
   policy.AddGraph(f.features);  // K = 8 < K_max = 16
   common::Rng rng(1);
-  actors::PolicySample s = policy.Sample(0, 50, rng);
+  PolicySample s = policy.Sample(0, 50, rng);
   for (const auto& p : s.proposals) {
     for (int chip : p) {
       ASSERT_GE(chip, 0);
@@ -117,14 +112,14 @@ TEST(Ppo, MaskedChipsAreNeverSampled) {
 }
 
 }  // namespace
-}  // namespace mcmpart::learner
+}  // namespace mcmpart::policy
 
-namespace mcmpart::learner {
+namespace mcmpart::policy {
 namespace {
 
-std::vector<actors::EpisodeRecord> RandomBatch(actors::Policy& policy, int n, uint64_t seed) {
+std::vector<actors::EpisodeRecord> RandomBatch(Policy& policy, int n, uint64_t seed) {
   common::Rng rng(seed);
-  actors::PolicySample s = policy.Sample(0, n, rng);
+  PolicySample s = policy.Sample(0, n, rng);
   std::vector<actors::EpisodeRecord> batch(n);
   for (int i = 0; i < n; ++i) {
     batch[i].proposal = s.proposals[i];
@@ -146,7 +141,7 @@ TEST(Checkpoint, RoundTripIsBitExactAndContinuesIdentically) {
   c.ppo.sil_coef = 0.5;
   PpoTrainer a(c, 11);
   a.AddGraph(f.features);
-  actors::Policy policy(c.policy, 11);
+  Policy policy(c.policy, 11);
   policy.AddGraph(f.features);
   a.Update(RandomBatch(policy, 16, 1));
   TrainingState st;
@@ -201,10 +196,47 @@ TEST(Checkpoint, BadFilesAreErrorsThatLeaveTheTrainerUnchanged) {
   EXPECT_EQ(t.FlatWeights(), before);
 }
 
-}  // namespace
-}  // namespace mcmpart::learner
+// The weights-only reader returns what the trainer saved, without building a trainer; its
+// errors name the path.
+TEST(Checkpoint, WeightsAreReadWithoutATrainer) {
+  Fixture f;
+  common::Config c;
+  c.ppo.batch_size = 16;
+  c.ppo.minibatch = 8;
+  PpoTrainer trainer(c, 12);
+  trainer.AddGraph(f.features);
+  Policy policy(c.policy, 12);
+  policy.AddGraph(f.features);
+  trainer.Update(RandomBatch(policy, 16, 3));
+  const std::string path = ::testing::TempDir() + "/weights.ckpt";
+  ASSERT_TRUE(trainer.SaveCheckpoint(path, TrainingState{}).ok());
+  auto weights = ReadCheckpointWeights(path, c.policy);
+  ASSERT_TRUE(weights.ok()) << weights.status().message();
+  EXPECT_EQ(*weights, trainer.FlatWeights());
+  EXPECT_NE(*weights, policy.FlatWeights());  // the update moved them off the initial weights
+  ASSERT_TRUE(policy.SetFlatWeights(*weights).ok());
+  EXPECT_EQ(policy.FlatWeights(), trainer.FlatWeights());
 
-namespace mcmpart::learner {
+  auto missing = ReadCheckpointWeights("/nonexistent/w.ckpt", c.policy);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("/nonexistent/w.ckpt"), std::string::npos);
+  const std::string junk = ::testing::TempDir() + "/junk-weights.ckpt";
+  std::ofstream(junk) << "not a checkpoint";
+  auto corrupt = ReadCheckpointWeights(junk, c.policy);
+  ASSERT_FALSE(corrupt.ok());
+  EXPECT_NE(corrupt.status().message().find(junk), std::string::npos);
+  common::Config wide = c;
+  wide.policy.hidden = 32;
+  auto mismatch = ReadCheckpointWeights(path, wide.policy);
+  ASSERT_FALSE(mismatch.ok());
+  EXPECT_NE(mismatch.status().message().find(path), std::string::npos);
+  EXPECT_NE(mismatch.status().message().find("another shape"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mcmpart::policy
+
+namespace mcmpart::policy {
 namespace {
 
 // Records whose ratios already lie outside [1 - clip, 1 + clip] on the side their advantage
@@ -218,10 +250,10 @@ TEST(Ppo, ClippedRatiosGiveNoGradient) {
   c.ppo.value_coef = 0;
   c.ppo.entropy_coef = 0;
   c.ppo.target_kl = 100;
-  actors::Policy policy(c.policy, 4);
+  Policy policy(c.policy, 4);
   policy.AddGraph(f.features);
   common::Rng rng(9);
-  actors::PolicySample s = policy.Sample(0, 16, rng);
+  PolicySample s = policy.Sample(0, 16, rng);
   auto make_batch = [&](bool offset) {
     std::vector<actors::EpisodeRecord> batch(16);
     for (int i = 0; i < 16; ++i) {
@@ -255,7 +287,7 @@ TEST(Ppo, ClippedRatiosGiveNoGradient) {
 struct SilRun {
   common::Config config;
   std::unique_ptr<PpoTrainer> trainer;
-  std::unique_ptr<actors::Policy> policy;
+  std::unique_ptr<Policy> policy;
   std::vector<actors::EpisodeRecord> batch;
   common::Partition best;
 
@@ -269,7 +301,7 @@ struct SilRun {
     config.policy.prior_init = 0;
     trainer = std::make_unique<PpoTrainer>(config, seed);
     trainer->AddGraph(features);
-    policy = std::make_unique<actors::Policy>(config.policy, seed);
+    policy = std::make_unique<Policy>(config.policy, seed);
     policy->AddGraph(features);
     batch = RandomBatch(*policy, 16, seed + 1);
     for (auto& r : batch) r.reward = 0.2;
@@ -336,65 +368,5 @@ TEST(Ppo, SelfImitationStopsAtTheProbabilityCeiling) {
   EXPECT_GT(free, 0.95);
 }
 
-// The policy runs a graph of more than 5,000 nodes on the CPU (segment-recurrent attention).
-// With tie_units every sample keeps each placement unit on one chip and its nodes share one
-// row of log-probabilities; untied, a uniform start splits colocation groups.
-TEST(Policy, TiedUnitsAreSampledAsOneDecision) {
-  auto g = common::LoadGraph(std::string(MCMPART_BENCHMARK_DIR) +
-                             "/throughput-inputs/OperatorGraphs/bert_l-3_inference.json");
-  ASSERT_TRUE(g.ok()) << g.status().message();
-  auto hw = hw::LoadHardware("from-graph", &*g);
-  ASSERT_TRUE(hw.ok());
-  const actors::GraphFeatures features = actors::BuildFeatures(*g, *hw);
-  ASSERT_LT(features.num_units, g->num_nodes());
-  for (bool tie : {true, false}) {
-    common::Config c;
-    c.policy.prior_init = 0;
-    c.policy.tie_units = tie;
-    actors::Policy policy(c.policy, 5);
-    policy.AddGraph(features);
-    common::Rng rng(2);
-    actors::PolicySample s = policy.Sample(0, 8, rng);
-    int split = 0;
-    for (const common::Partition& p : s.proposals) {
-      std::vector<int> chip(features.num_units, -1);
-      for (int v = 0; v < g->num_nodes(); ++v) {
-        const int64_t u = features.unit[v];
-        if (chip[u] < 0) chip[u] = p[v];
-        split += chip[u] != p[v];
-      }
-    }
-    if (tie) {
-      EXPECT_EQ(split, 0);
-      const int k = s.max_chips;
-      for (int v = 0; v < g->num_nodes(); ++v) {
-        const int first = static_cast<int>(std::find(features.unit.begin(), features.unit.end(),
-                                                     features.unit[v]) - features.unit.begin());
-        for (int chip = 0; chip < k; ++chip) {
-          ASSERT_FLOAT_EQ(s.log_prob_table[v * k + chip], s.log_prob_table[first * k + chip]);
-        }
-      }
-    } else {
-      EXPECT_GT(split, 0);
-    }
-  }
-}
-
-TEST(Policy, RunsAGraphOfFiveThousandNodes) {
-  auto g = common::MakeBuiltinGraph("bert:layers=360,hidden=64,heads=2,seq=16");
-  ASSERT_TRUE(g.ok());
-  ASSERT_GT(g->num_nodes(), 5000);
-  hw::Hardware hw = *hw::MakePreset("mcm16-ring");
-  common::Config c;
-  actors::Policy policy(c.policy, 1);
-  policy.AddGraph(actors::BuildFeatures(*g, hw));
-  common::Rng rng(1);
-  actors::PolicySample s = policy.Sample(0, 2, rng);
-  ASSERT_EQ(s.proposals.size(), 2u);
-  ASSERT_EQ(static_cast<int>(s.proposals[0].size()), g->num_nodes());
-  ASSERT_EQ(static_cast<int>(s.log_prob_table.size()), g->num_nodes() * s.max_chips);
-  for (int chip : s.proposals[1]) ASSERT_LT(chip, 16);
-}
-
 }  // namespace
-}  // namespace mcmpart::learner
+}  // namespace mcmpart::policy

@@ -1,26 +1,33 @@
 // GraphSAGE policy network and parameter flattening.
-#include "actors/policy_net.h"
+#include "policy/policy_net.h"
 
-namespace mcmpart::actors {
+namespace mcmpart::policy {
+
+using actors::GraphFeatures;
 
 FeatureTensors ToTensors(const GraphFeatures& f) {
   FeatureTensors t;
   const int64_t n = f.num_nodes;
   t.x = torch::from_blob(const_cast<float*>(f.node.data()), {n, GraphFeatures::kNodeFeatures},
-                         torch::kFloat32).clone();
+                         torch::kFloat32)
+            .clone();
   t.src = torch::from_blob(const_cast<int64_t*>(f.edge_src.data()),
-                           {static_cast<int64_t>(f.edge_src.size())}, torch::kInt64).clone();
+                           {static_cast<int64_t>(f.edge_src.size())}, torch::kInt64)
+              .clone();
   t.dst = torch::from_blob(const_cast<int64_t*>(f.edge_dst.data()),
-                           {static_cast<int64_t>(f.edge_dst.size())}, torch::kInt64).clone();
+                           {static_cast<int64_t>(f.edge_dst.size())}, torch::kInt64)
+              .clone();
   auto ones = torch::ones({static_cast<int64_t>(f.edge_src.size())});
   auto indeg = torch::zeros({n}).index_add(0, t.dst, ones);
   auto outdeg = torch::zeros({n}).index_add(0, t.src, ones);
   t.inv_in = (1.0 / indeg.clamp_min(1.0)).unsqueeze(1);
   t.inv_out = (1.0 / outdeg.clamp_min(1.0)).unsqueeze(1);
   t.hw = torch::from_blob(const_cast<float*>(f.hw.data()), {1, GraphFeatures::kHwFeatures},
-                          torch::kFloat32).clone();
+                          torch::kFloat32)
+             .clone();
   t.order = torch::from_blob(const_cast<int64_t*>(f.topo_order.data()),
-                             {static_cast<int64_t>(f.topo_order.size())}, torch::kInt64).clone();
+                             {static_cast<int64_t>(f.topo_order.size())}, torch::kInt64)
+                .clone();
   t.node_graph = torch::zeros({n}, torch::kInt64);
   t.prior = torch::from_blob(const_cast<int64_t*>(f.prior_chip.data()), {n}, torch::kInt64).clone();
   t.unit = torch::from_blob(const_cast<int64_t*>(f.unit.data()), {n}, torch::kInt64).clone();
@@ -73,8 +80,10 @@ FeatureTensors BatchTensors(const std::vector<const FeatureTensors*>& graphs) {
 
 SageLayerImpl::SageLayerImpl(int hidden)
     : self_(register_module("self", torch::nn::Linear(hidden, hidden))),
-      pred_(register_module("pred", torch::nn::Linear(torch::nn::LinearOptions(hidden, hidden).bias(false)))),
-      succ_(register_module("succ", torch::nn::Linear(torch::nn::LinearOptions(hidden, hidden).bias(false)))),
+      pred_(register_module(
+          "pred", torch::nn::Linear(torch::nn::LinearOptions(hidden, hidden).bias(false)))),
+      succ_(register_module(
+          "succ", torch::nn::Linear(torch::nn::LinearOptions(hidden, hidden).bias(false)))),
       norm_(register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({hidden})))) {}
 
 torch::Tensor SageLayerImpl::forward(const torch::Tensor& h, const FeatureTensors& g) {
@@ -87,11 +96,12 @@ SegmentAttentionImpl::SegmentAttentionImpl(int hidden, int heads, int segment)
     : segment_(segment),
       attn_(register_module("attn", torch::nn::MultiheadAttention(
                                         torch::nn::MultiheadAttentionOptions(hidden, heads)))),
-      ffn_(register_module("ffn", torch::nn::Sequential(torch::nn::Linear(hidden, 2 * hidden),
-                                                        torch::nn::ReLU(),
-                                                        torch::nn::Linear(2 * hidden, hidden)))),
+      ffn_(register_module(
+          "ffn", torch::nn::Sequential(torch::nn::Linear(hidden, 2 * hidden), torch::nn::ReLU(),
+                                       torch::nn::Linear(2 * hidden, hidden)))),
       norm1_(register_module("norm1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({hidden})))),
-      norm2_(register_module("norm2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({hidden})))) {}
+      norm2_(
+          register_module("norm2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({hidden})))) {}
 
 torch::Tensor SegmentAttentionImpl::forward(const torch::Tensor& h, const FeatureTensors& g) {
   auto x = h.index_select(0, g.order);
@@ -103,7 +113,8 @@ torch::Tensor SegmentAttentionImpl::forward(const torch::Tensor& h, const Featur
       auto q = x.slice(0, s, std::min<int64_t>(end, s + segment_));
       auto kv = memory.defined() ? torch::cat({memory, q}, 0) : q;
       auto attended = std::get<0>(attn_->forward(q.unsqueeze(1), kv.unsqueeze(1), kv.unsqueeze(1),
-                                                 torch::Tensor(), false)).squeeze(1);
+                                                 torch::Tensor(), false))
+                          .squeeze(1);
       auto y = norm1_(q + attended);
       y = norm2_(y + ffn_->forward(y));
       outs.push_back(y);
@@ -125,10 +136,12 @@ PolicyNetImpl::PolicyNetImpl(const common::PolicyConfig& c)
     attention_.push_back(register_module("attention" + std::to_string(i),
                                          SegmentAttention(h, c.attention_heads, c.segment)));
   }
-  head_ = register_module("head", torch::nn::Sequential(torch::nn::Linear(2 * h, h), torch::nn::ReLU(),
-                                                        torch::nn::Linear(h, c.max_chips)));
-  value_ = register_module("value", torch::nn::Sequential(torch::nn::Linear(2 * h, h), torch::nn::ReLU(),
-                                                          torch::nn::Linear(h, 1)));
+  head_ =
+      register_module("head", torch::nn::Sequential(torch::nn::Linear(2 * h, h), torch::nn::ReLU(),
+                                                    torch::nn::Linear(h, c.max_chips)));
+  value_ =
+      register_module("value", torch::nn::Sequential(torch::nn::Linear(2 * h, h), torch::nn::ReLU(),
+                                                     torch::nn::Linear(h, 1)));
   prior_scale_ = register_parameter("prior_scale", torch::full({1}, c.prior_init));
   // Start near the uniform policy: small final-layer weights.
   torch::NoGradGuard no_grad;
@@ -143,8 +156,8 @@ PolicyOutput PolicyNetImpl::forward(const FeatureTensors& g) {
   for (auto& layer : layers_) h = layer(h, g);
   for (auto& layer : attention_) h = layer(h, g);
   auto cond = torch::cat({h, hw.index_select(0, g.node_graph)}, 1);
-  auto logits = head_->forward(cond) +
-                prior_scale_ * torch::one_hot(g.prior, max_chips_).to(torch::kFloat32);
+  auto logits =
+      head_->forward(cond) + prior_scale_ * torch::one_hot(g.prior, max_chips_).to(torch::kFloat32);
   // Chips at or above each graph's K get -1e9: probability exactly 0 after the softmax.
   auto mask = torch::zeros({g.num_graphs(), max_chips_});
   for (int gi = 0; gi < g.num_graphs(); ++gi) {
@@ -184,11 +197,12 @@ common::Status LoadFlatParameters(PolicyNet& net, const std::vector<float>& flat
   }
   size_t offset = 0;
   for (auto& p : net->parameters()) {
-    auto src = torch::from_blob(const_cast<float*>(flat.data() + offset), p.sizes(), torch::kFloat32);
+    auto src =
+        torch::from_blob(const_cast<float*>(flat.data() + offset), p.sizes(), torch::kFloat32);
     p.copy_(src);
     offset += static_cast<size_t>(p.numel());
   }
   return common::Status::Ok();
 }
 
-}  // namespace mcmpart::actors
+}  // namespace mcmpart::policy
