@@ -14,6 +14,56 @@
 
 namespace mcmpart::policy {
 
+namespace {
+
+// Seed offset of the trainer's minibatch shuffling stream, apart from the network's init.
+constexpr uint64_t kShuffleSeedSalt = 0x5050;
+
+// Advantages: reward minus the behaviour policy's value, normalised over the batch.
+std::vector<double> NormalisedAdvantages(const std::vector<actors::EpisodeRecord>& batch) {
+  const int b = static_cast<int>(batch.size());
+  std::vector<double> adv(b);
+  double mean = 0, sq = 0;
+  for (int i = 0; i < b; ++i) {
+    adv[i] = batch[i].reward - batch[i].value;
+    mean += adv[i];
+  }
+  mean /= b;
+  for (double a : adv) sq += (a - mean) * (a - mean);
+  const double stdev = std::sqrt(sq / b);
+  for (double& a : adv) a = stdev > 1e-8 ? (a - mean) / stdev : a - mean;
+  return adv;
+}
+
+// Scale of self-imitation advantages: the batch's reward spread, floored so that a converged
+// policy (all samples alike) cannot blow the weights up.
+double SilScale(const std::vector<actors::EpisodeRecord>& batch) {
+  const int b = static_cast<int>(batch.size());
+  double reward_mean = 0, reward_sq = 0;
+  for (const actors::EpisodeRecord& r : batch) reward_mean += r.reward;
+  reward_mean /= b;
+  for (const actors::EpisodeRecord& r : batch) {
+    reward_sq += (r.reward - reward_mean) * (r.reward - reward_mean);
+  }
+  return std::max(std::sqrt(reward_sq / b), 1e-3 + 0.01 * std::abs(reward_mean));
+}
+
+torch::Tensor ActionTensor(const std::vector<int>& partition) {
+  std::vector<int64_t> a64(partition.begin(), partition.end());
+  return torch::tensor(a64, torch::kInt64).unsqueeze(1);
+}
+
+}  // namespace
+
+// What one update trains on, built once per batch.
+struct UpdateInputs {
+  std::vector<double> adv;
+  std::vector<torch::Tensor> actions, old_logp;  // per record: the trained action, its logp
+  std::vector<std::vector<torch::Tensor>> elite_actions;  // per graph, per elite
+  double sil_scale = 0;
+  bool sil = false;
+};
+
 struct PpoTrainer::Impl {
   common::Config config;
   PolicyNet net{nullptr};
@@ -37,6 +87,14 @@ struct PpoTrainer::Impl {
     list.insert(at, Elite{r.partition, r.reward});
     if (list.size() > cap) list.pop_back();
   }
+
+  UpdateInputs Prepare(const std::vector<actors::EpisodeRecord>& batch);
+  double RunEpoch(const std::vector<actors::EpisodeRecord>& batch, const UpdateInputs& in,
+                  const std::vector<int>& order, PpoStats* stats, int* steps);
+  double Minibatch(const std::vector<actors::EpisodeRecord>& batch, const UpdateInputs& in,
+                   const std::vector<int>& order, int s, int e, PpoStats* stats);
+  torch::Tensor SilLoss(const PolicyOutput& out, const FeatureTensors& joint,
+                        const std::vector<int>& graph_ids, const UpdateInputs& in);
 };
 
 PpoTrainer::PpoTrainer(const common::Config& config, uint64_t seed) : impl_(new Impl) {
@@ -46,7 +104,7 @@ PpoTrainer::PpoTrainer(const common::Config& config, uint64_t seed) : impl_(new 
   impl_->net = PolicyNet(config.policy);
   impl_->optimizer = std::make_unique<torch::optim::Adam>(impl_->net->parameters(),
                                                           torch::optim::AdamOptions(config.ppo.lr));
-  impl_->rng.seed(seed ^ 0x5050);
+  impl_->rng.seed(seed ^ kShuffleSeedSalt);
 }
 
 PpoTrainer::~PpoTrainer() = default;
@@ -59,155 +117,150 @@ int PpoTrainer::AddGraph(const actors::GraphFeatures& features) {
 
 std::vector<float> PpoTrainer::FlatWeights() const { return FlattenParameters(impl_->net); }
 
+UpdateInputs PpoTrainer::Impl::Prepare(const std::vector<actors::EpisodeRecord>& batch) {
+  const common::PpoConfig& pc = config.ppo;
+  UpdateInputs in;
+  in.adv = NormalisedAdvantages(batch);
+  // Self-imitation targets: the best valid partitions so far, including this batch's.
+  in.sil = pc.sil_coef > 0;
+  if (in.sil) {
+    for (const actors::EpisodeRecord& r : batch) AddElite(r);
+  }
+  in.sil_scale = SilScale(batch);
+  in.elite_actions.resize(graphs.size());
+  for (size_t g = 0; in.sil && g < elites.size(); ++g) {
+    for (const Elite& e : elites[g]) in.elite_actions[g].push_back(ActionTensor(e.partition));
+  }
+  for (const actors::EpisodeRecord& r : batch) {
+    const bool repaired = pc.train_on_repaired && !r.partition.empty();
+    in.actions.push_back(ActionTensor(repaired ? r.partition : r.proposal));
+    in.old_logp.push_back(
+        torch::tensor(repaired ? r.logp_partition : r.logp_proposal, torch::kFloat32));
+  }
+  return in;
+}
+
+// One pass over the batch in minibatches; returns the epoch's mean approx-KL.
+double PpoTrainer::Impl::RunEpoch(const std::vector<actors::EpisodeRecord>& batch,
+                                  const UpdateInputs& in, const std::vector<int>& order,
+                                  PpoStats* stats, int* steps) {
+  const int b = static_cast<int>(batch.size());
+  const int mb = std::max(1, std::min(config.ppo.minibatch, b));
+  double epoch_kl = 0;
+  int epoch_steps = 0;
+  for (int s = 0; s < b; s += mb) {
+    epoch_kl += Minibatch(batch, in, order, s, std::min(b, s + mb), stats);
+    ++epoch_steps;
+    ++*steps;
+  }
+  return epoch_kl / std::max(1, epoch_steps);
+}
+
+// One gradient step on records order[s..e): a batched forward over their distinct graphs,
+// the clipped surrogate, value and entropy terms and self-imitation. Returns its approx-KL.
+double PpoTrainer::Impl::Minibatch(const std::vector<actors::EpisodeRecord>& batch,
+                                   const UpdateInputs& in, const std::vector<int>& order, int s,
+                                   int e, PpoStats* stats) {
+  const common::PpoConfig& pc = config.ppo;
+  std::vector<int> graph_ids;
+  for (int j = s; j < e; ++j) graph_ids.push_back(batch[order[j]].graph);
+  std::sort(graph_ids.begin(), graph_ids.end());
+  graph_ids.erase(std::unique(graph_ids.begin(), graph_ids.end()), graph_ids.end());
+  std::vector<const FeatureTensors*> parts;
+  std::vector<int> slot(graphs.size(), -1);
+  for (int g : graph_ids) {
+    slot[g] = static_cast<int>(parts.size());
+    parts.push_back(&graphs.at(g));
+  }
+  const FeatureTensors joint = BatchTensors(parts);
+  const PolicyOutput out = net->forward(joint);
+  // Entropy per node, averaged per graph, then over graphs.
+  auto node_entropy = -(out.log_probs.exp() * out.log_probs).sum(1);
+  torch::Tensor entropy = torch::zeros({});
+  for (size_t k = 0; k < parts.size(); ++k) {
+    entropy = entropy + node_entropy.slice(0, joint.offsets[k], joint.offsets[k + 1]).mean();
+  }
+  entropy = entropy / static_cast<double>(parts.size());
+  torch::Tensor policy_loss = torch::zeros({}), value_loss = torch::zeros({});
+  torch::Tensor kl = torch::zeros({}), clipped = torch::zeros({});
+  for (int j = s; j < e; ++j) {
+    const int i = order[j];
+    const int k = slot[batch[i].graph];
+    auto log_probs = out.log_probs.slice(0, joint.offsets[k], joint.offsets[k + 1]);
+    auto new_logp = log_probs.gather(1, in.actions[i]).squeeze(1);
+    auto log_ratio = new_logp - in.old_logp[i];
+    auto ratio = log_ratio.exp();
+    const double a = in.adv[i];
+    auto surr = torch::min(ratio * a, ratio.clamp(1.0 - pc.clip, 1.0 + pc.clip) * a);
+    policy_loss = policy_loss - surr.mean();
+    value_loss = value_loss + (out.value[k] - batch[i].reward).pow(2);
+    torch::NoGradGuard no_grad;
+    kl = kl + ((ratio - 1) - log_ratio).mean();
+    clipped = clipped + ((ratio - 1).abs() > pc.clip).to(torch::kFloat32).mean();
+  }
+  const double n = e - s;
+  policy_loss = policy_loss / n;
+  value_loss = value_loss / n;
+  torch::Tensor sil_loss = SilLoss(out, joint, graph_ids, in);
+  auto loss =
+      policy_loss + pc.value_coef * value_loss - pc.entropy_coef * entropy + pc.sil_coef * sil_loss;
+  optimizer->zero_grad();
+  loss.backward();
+  const double gn = torch::nn::utils::clip_grad_norm_(net->parameters(), pc.max_grad_norm);
+  optimizer->step();
+  stats->policy_loss += policy_loss.item<double>();
+  stats->value_loss += value_loss.item<double>();
+  stats->sil_loss += sil_loss.item<double>();
+  stats->entropy += entropy.item<double>();
+  stats->grad_norm += gn;
+  stats->clip_fraction += clipped.item<double>() / n;
+  return kl.item<double>() / n;
+}
+
+// Self-imitation (Oh et al., ICML 2018): for each graph of the minibatch, raise the
+// log-probability of its elite partitions in proportion to how far their reward exceeds the
+// value, (R − V)+ / spread capped at 3, up to sil_max_prob per node, and pull V up towards
+// them.
+torch::Tensor PpoTrainer::Impl::SilLoss(const PolicyOutput& out, const FeatureTensors& joint,
+                                        const std::vector<int>& graph_ids, const UpdateInputs& in) {
+  const common::PpoConfig& pc = config.ppo;
+  torch::Tensor sil_loss = torch::zeros({});
+  int sil_terms = 0;
+  for (size_t k = 0; in.sil && k < graph_ids.size(); ++k) {
+    const int g = graph_ids[k];
+    auto log_probs = out.log_probs.slice(0, joint.offsets[k], joint.offsets[k + 1]);
+    const double v = out.value[k].item<double>();
+    for (size_t j = 0; j < elites[g].size(); ++j) {
+      const double gap = elites[g][j].reward - v;
+      if (gap <= 0) continue;
+      const double w = std::min(gap / in.sil_scale, 3.0);
+      auto logp = log_probs.gather(1, in.elite_actions[g][j]).squeeze(1);
+      // Nodes already at the ceiling give no gradient: the policy keeps exploring around the
+      // elites instead of collapsing onto them (a ceiling of 1 masks nothing).
+      auto below = (logp.detach() < std::log(pc.sil_max_prob)).to(torch::kFloat32);
+      sil_loss = sil_loss - w * (logp * below).mean() +
+                 0.5 * pc.value_coef * (elites[g][j].reward - out.value[k]).pow(2);
+      ++sil_terms;
+    }
+  }
+  if (sil_terms > 0) sil_loss = sil_loss / static_cast<double>(sil_terms);
+  return sil_loss;
+}
+
 PpoStats PpoTrainer::Update(const std::vector<actors::EpisodeRecord>& batch) {
   const auto start = std::chrono::steady_clock::now();
   const common::PpoConfig& pc = impl_->config.ppo;
   PpoStats stats;
   stats.learning_rate = pc.lr;
-  const int b = static_cast<int>(batch.size());
-  if (b == 0) return stats;
-
-  // Advantages: reward minus the behaviour policy's value, normalised over the batch.
-  std::vector<double> adv(b);
-  double mean = 0, sq = 0;
-  for (int i = 0; i < b; ++i) {
-    adv[i] = batch[i].reward - batch[i].value;
-    mean += adv[i];
-  }
-  mean /= b;
-  for (double a : adv) sq += (a - mean) * (a - mean);
-  const double stdev = std::sqrt(sq / b);
-  for (double& a : adv) a = stdev > 1e-8 ? (a - mean) / stdev : a - mean;
-
-  // Self-imitation targets: the best valid partitions so far, including this batch's.
-  const bool sil = pc.sil_coef > 0;
-  if (sil) {
-    for (const actors::EpisodeRecord& r : batch) impl_->AddElite(r);
-  }
-  // Scale of self-imitation advantages: the batch's reward spread, floored so that a
-  // converged policy (all samples alike) cannot blow the weights up.
-  double reward_mean = 0, reward_sq = 0;
-  for (const actors::EpisodeRecord& r : batch) reward_mean += r.reward;
-  reward_mean /= b;
-  for (const actors::EpisodeRecord& r : batch) {
-    reward_sq += (r.reward - reward_mean) * (r.reward - reward_mean);
-  }
-  const double sil_scale = std::max(std::sqrt(reward_sq / b), 1e-3 + 0.01 * std::abs(reward_mean));
-  std::vector<std::vector<torch::Tensor>> elite_actions(impl_->graphs.size());
-  if (sil) {
-    for (size_t g = 0; g < impl_->elites.size(); ++g) {
-      for (const Elite& e : impl_->elites[g]) {
-        std::vector<int64_t> a64(e.partition.begin(), e.partition.end());
-        elite_actions[g].push_back(torch::tensor(a64, torch::kInt64).unsqueeze(1));
-      }
-    }
-  }
-
-  // Actions and behaviour log-probs as tensors.
-  std::vector<torch::Tensor> actions(b), old_logp(b);
-  for (int i = 0; i < b; ++i) {
-    const actors::EpisodeRecord& r = batch[i];
-    const bool repaired = pc.train_on_repaired && !r.partition.empty();
-    const common::Partition& a = repaired ? r.partition : r.proposal;
-    const std::vector<float>& lp = repaired ? r.logp_partition : r.logp_proposal;
-    std::vector<int64_t> a64(a.begin(), a.end());
-    actions[i] = torch::tensor(a64, torch::kInt64).unsqueeze(1);
-    old_logp[i] = torch::tensor(lp, torch::kFloat32);
-  }
-
+  if (batch.empty()) return stats;
+  const UpdateInputs in = impl_->Prepare(batch);
   impl_->net->train();
-  std::vector<int> order(b);
+  std::vector<int> order(batch.size());
   std::iota(order.begin(), order.end(), 0);
-  const int mb = std::max(1, std::min(pc.minibatch, b));
   int steps = 0;
   for (int epoch = 0; epoch < pc.epochs; ++epoch) {
     std::shuffle(order.begin(), order.end(), impl_->rng);
-    double epoch_kl = 0;
-    int epoch_steps = 0;
-    for (int s = 0; s < b; s += mb) {
-      const int e = std::min(b, s + mb);
-      // One batched forward over the distinct graphs of the minibatch.
-      std::vector<int> graph_ids;
-      for (int j = s; j < e; ++j) graph_ids.push_back(batch[order[j]].graph);
-      std::sort(graph_ids.begin(), graph_ids.end());
-      graph_ids.erase(std::unique(graph_ids.begin(), graph_ids.end()), graph_ids.end());
-      std::vector<const FeatureTensors*> parts;
-      std::vector<int> slot(impl_->graphs.size(), -1);
-      for (int g : graph_ids) {
-        slot[g] = static_cast<int>(parts.size());
-        parts.push_back(&impl_->graphs.at(g));
-      }
-      const FeatureTensors joint = BatchTensors(parts);
-      const PolicyOutput out = impl_->net->forward(joint);
-      // Entropy per node, averaged per graph, then over graphs.
-      auto node_entropy = -(out.log_probs.exp() * out.log_probs).sum(1);
-      torch::Tensor entropy = torch::zeros({});
-      for (size_t k = 0; k < parts.size(); ++k) {
-        entropy = entropy + node_entropy.slice(0, joint.offsets[k], joint.offsets[k + 1]).mean();
-      }
-      entropy = entropy / static_cast<double>(parts.size());
-      torch::Tensor policy_loss = torch::zeros({}), value_loss = torch::zeros({});
-      torch::Tensor kl = torch::zeros({}), clipped = torch::zeros({});
-      for (int j = s; j < e; ++j) {
-        const int i = order[j];
-        const int k = slot[batch[i].graph];
-        auto log_probs = out.log_probs.slice(0, joint.offsets[k], joint.offsets[k + 1]);
-        auto new_logp = log_probs.gather(1, actions[i]).squeeze(1);
-        auto log_ratio = new_logp - old_logp[i];
-        auto ratio = log_ratio.exp();
-        const double a = adv[i];
-        auto surr = torch::min(ratio * a, ratio.clamp(1.0 - pc.clip, 1.0 + pc.clip) * a);
-        policy_loss = policy_loss - surr.mean();
-        value_loss = value_loss + (out.value[k] - batch[i].reward).pow(2);
-        torch::NoGradGuard no_grad;
-        kl = kl + ((ratio - 1) - log_ratio).mean();
-        clipped = clipped + ((ratio - 1).abs() > pc.clip).to(torch::kFloat32).mean();
-      }
-      const double n = e - s;
-      policy_loss = policy_loss / n;
-      value_loss = value_loss / n;
-      // Self-imitation (Oh et al., ICML 2018): for each graph of the minibatch, raise the
-      // log-probability of its elite partitions in proportion to how far their reward
-      // exceeds the value, (R − V)+ / spread capped at 3, up to sil_max_prob per node, and pull
-      // V up towards them.
-      torch::Tensor sil_loss = torch::zeros({});
-      int sil_terms = 0;
-      for (size_t k = 0; sil && k < parts.size(); ++k) {
-        const int g = graph_ids[k];
-        auto log_probs = out.log_probs.slice(0, joint.offsets[k], joint.offsets[k + 1]);
-        const double v = out.value[k].item<double>();
-        for (size_t j = 0; j < impl_->elites[g].size(); ++j) {
-          const double gap = impl_->elites[g][j].reward - v;
-          if (gap <= 0) continue;
-          const double w = std::min(gap / sil_scale, 3.0);
-          auto logp = log_probs.gather(1, elite_actions[g][j]).squeeze(1);
-          // Nodes already at the ceiling give no gradient: the policy keeps exploring around
-          // the elites instead of collapsing onto them (a ceiling of 1 masks nothing).
-          auto below = (logp.detach() < std::log(pc.sil_max_prob)).to(torch::kFloat32);
-          sil_loss = sil_loss - w * (logp * below).mean() +
-                     0.5 * pc.value_coef * (impl_->elites[g][j].reward - out.value[k]).pow(2);
-          ++sil_terms;
-        }
-      }
-      if (sil_terms > 0) sil_loss = sil_loss / static_cast<double>(sil_terms);
-      auto loss = policy_loss + pc.value_coef * value_loss - pc.entropy_coef * entropy +
-                  pc.sil_coef * sil_loss;
-      impl_->optimizer->zero_grad();
-      loss.backward();
-      const double gn =
-          torch::nn::utils::clip_grad_norm_(impl_->net->parameters(), pc.max_grad_norm);
-      impl_->optimizer->step();
-      stats.policy_loss += policy_loss.item<double>();
-      stats.value_loss += value_loss.item<double>();
-      stats.sil_loss += sil_loss.item<double>();
-      stats.entropy += entropy.item<double>();
-      stats.grad_norm += gn;
-      stats.clip_fraction += clipped.item<double>() / n;
-      epoch_kl += kl.item<double>() / n;
-      ++epoch_steps;
-      ++steps;
-    }
-    stats.approx_kl = epoch_kl / std::max(1, epoch_steps);
+    stats.approx_kl = impl_->RunEpoch(batch, in, order, &stats, &steps);
     stats.epochs_run = epoch + 1;
     if (stats.approx_kl > pc.target_kl) break;
   }
@@ -270,6 +323,38 @@ common::Status UnreadableCheckpoint(const std::string& path, const c10::Error& e
   return common::Status::Error("checkpoint '" + path +
                                "' is corrupt or was made by a policy of another shape (" +
                                std::string(e.what_without_backtrace()).substr(0, 200) + ")");
+}
+
+// Self-imitation elites of a checkpoint, per graph (none in checkpoints written before
+// self-imitation existed).
+common::StatusOr<std::vector<std::vector<Elite>>> ReadElites(
+    torch::serialize::InputArchive& archive, const std::string& path,
+    const std::vector<FeatureTensors>& graphs) {
+  std::vector<std::vector<Elite>> elites(graphs.size());
+  torch::Tensor eg, er, ep;
+  if (!archive.try_read("elite_graph", eg) || !archive.try_read("elite_reward", er) ||
+      !archive.try_read("elite_partition", ep)) {
+    return elites;
+  }
+  int64_t at = 0;
+  for (int64_t i = 0; i < eg.numel(); ++i) {
+    const int64_t g = eg[i].item<int64_t>();
+    if (g < 0 || g >= static_cast<int64_t>(elites.size())) {
+      return common::Status::Error("checkpoint '" + path + "' holds elites of graph " +
+                                   std::to_string(g) + " but this run has " +
+                                   std::to_string(elites.size()) + " graphs");
+    }
+    const int64_t n = graphs[g].x.size(0);
+    if (at + n > ep.numel()) {
+      return common::Status::Error("checkpoint '" + path + "' has truncated elite partitions");
+    }
+    Elite e;
+    e.reward = er[i].item<double>();
+    e.partition.assign(ep.data_ptr<int64_t>() + at, ep.data_ptr<int64_t>() + at + n);
+    at += n;
+    elites[g].push_back(std::move(e));
+  }
+  return elites;
 }
 
 torch::Tensor I64(int64_t v) { return torch::tensor({v}, torch::kInt64); }
@@ -370,30 +455,7 @@ common::StatusOr<TrainingState> PpoTrainer::LoadCheckpoint(const std::string& pa
     st.best_step = i64("best_step");
     t = get("best_partition");
     st.best_partition.assign(t.data_ptr<int64_t>(), t.data_ptr<int64_t>() + t.numel());
-    // Elites (absent in checkpoints written before self-imitation existed).
-    std::vector<std::vector<Elite>> elites(impl_->graphs.size());
-    torch::Tensor eg, er, ep;
-    if (archive.try_read("elite_graph", eg) && archive.try_read("elite_reward", er) &&
-        archive.try_read("elite_partition", ep)) {
-      int64_t at = 0;
-      for (int64_t i = 0; i < eg.numel(); ++i) {
-        const int64_t g = eg[i].item<int64_t>();
-        if (g < 0 || g >= static_cast<int64_t>(elites.size())) {
-          return common::Status::Error("checkpoint '" + path + "' holds elites of graph " +
-                                       std::to_string(g) + " but this run has " +
-                                       std::to_string(elites.size()) + " graphs");
-        }
-        const int64_t n = impl_->graphs[g].x.size(0);
-        if (at + n > ep.numel()) {
-          return common::Status::Error("checkpoint '" + path + "' has truncated elite partitions");
-        }
-        Elite e;
-        e.reward = er[i].item<double>();
-        e.partition.assign(ep.data_ptr<int64_t>() + at, ep.data_ptr<int64_t>() + at + n);
-        at += n;
-        elites[g].push_back(std::move(e));
-      }
-    }
+    MCMPART_ASSIGN_OR_RETURN(auto elites, ReadElites(archive, path, impl_->graphs));
     impl_->elites = std::move(elites);
     impl_->net = net;
     impl_->optimizer = std::move(optimizer);
