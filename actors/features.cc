@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "actors/baselines.h"
+#include "actors/placement.h"
 #include "hw/op_cost.h"
 
 namespace mcmpart::actors {

@@ -17,17 +17,12 @@
 namespace mcmpart::actors {
 
 enum class RepairStatus {
-  kUnchanged,         ///< the proposal was valid
-  kOptimal,           ///< a valid partition with proven minimal weighted change
-  kBestWithinLimit,   ///< the best valid partition found before the time limit
-  kInfeasible,        ///< no valid partition exists (or none was found within the limit)
+  kUnchanged,        ///< the proposal was valid
+  kOptimal,          ///< a valid partition with proven minimal weighted change
+  kBestWithinLimit,  ///< the best valid partition found before the time limit
+  kInfeasible,       ///< no valid partition exists (or none was found within the limit)
 };
 const char* RepairStatusName(RepairStatus s);
-
-/// Necessary conditions for a valid partition to exist (pins in range and consistent with
-/// acyclic/max_hop along paths, an op or colocation group above S, total weights above K·S,
-/// weights near a node that max_hop forces onto too few chips). An error names the cause.
-common::Status DiagnoseInfeasible(const common::Graph& graph, const hw::Hardware& hw);
 
 struct RepairOptions {
   double time_limit_ms = 100.0;  ///< wall-clock budget per repair
@@ -38,12 +33,11 @@ struct RepairOptions {
 
 struct RepairResult {
   RepairStatus status = RepairStatus::kInfeasible;
-  common::Partition partition;  ///< valid unless kInfeasible
-  int changed_nodes = 0;        ///< nodes whose chip differs from the proposal
+  common::Partition partition;   ///< valid unless kInfeasible
+  int changed_nodes = 0;         ///< nodes whose chip differs from the proposal
   double weighted_change = 0.0;  ///< Σ w_v·[p_v ≠ q_v]
   double solve_ms = 0.0;
   std::string message;  ///< cause when kInfeasible
-  int64_t search_nodes = 0;  ///< Gecode search nodes explored (0 without search)
 };
 
 /// Repairs proposals for one (graph, hardware) pair. Construction precomputes the model's

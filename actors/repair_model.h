@@ -1,5 +1,5 @@
 // Internal: the Gecode constraint model of SPEC §2 shared by repair.cc and exact.cc. Included
-// only by actors/repair*.cc and actors/exact*.cc (keeps Gecode out of the public headers).
+// only by actors/repair*.cc and actors/search/exact.cc (keeps Gecode out of the public headers).
 #pragma once
 
 #include <gecode/int.hh>

@@ -8,6 +8,10 @@
 #include "policy/ppo.h"
 
 namespace mcmpart::learner {
+namespace {
+// Stream of the evaluation's sampling, apart from the streams training derives from the seed.
+constexpr uint64_t kEvalStream = 0xE7A1;
+}  // namespace
 
 common::StatusOr<PolicyEvaluation> EvaluatePolicy(const common::Config& config,
                                                   const std::string& checkpoint,
@@ -20,7 +24,7 @@ common::StatusOr<PolicyEvaluation> EvaluatePolicy(const common::Config& config,
   MCMPART_RETURN_IF_ERROR(policy.SetFlatWeights(weights));
   MCMPART_ASSIGN_OR_RETURN(auto env, actors::Environment::Create(graph, hw, config));
   policy.AddGraph(env->features());
-  common::Rng rng(common::DeriveSeed(static_cast<uint64_t>(config.run.seed), 0xE7A1));
+  common::Rng rng(common::DeriveSeed(static_cast<uint64_t>(config.run.seed), kEvalStream));
 
   auto decode = [&](const policy::PolicySample& s, int i) {
     actors::EpisodeRecord r;

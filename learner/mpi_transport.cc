@@ -99,6 +99,4 @@ std::unique_ptr<actors::Transport> InitMpiTransport(int* argc, char*** argv) {
   return std::make_unique<MpiTransport>();
 }
 
-void AbortMpiJob(int code) { MPI_Abort(MPI_COMM_WORLD, code); }
-
 }  // namespace mcmpart::learner

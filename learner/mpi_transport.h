@@ -11,7 +11,4 @@ namespace mcmpart::learner {
 /// without mpirun is a world of size 1. MPI is finalised when the transport is destroyed.
 std::unique_ptr<actors::Transport> InitMpiTransport(int* argc, char*** argv);
 
-/// Terminates every rank of the job (after a rank hit an error the others cannot see).
-void AbortMpiJob(int code);
-
 }  // namespace mcmpart::learner

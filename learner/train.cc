@@ -4,9 +4,9 @@
 #include <algorithm>
 #include <memory>
 
-#include "actors/actor.h"
 #include "actors/environment.h"
-#include "actors/search.h"
+#include "actors/search/actor_loop.h"
+#include "actors/search/strategy.h"
 #include "learner/learner_loop.h"
 #include "learner/record_sink.h"
 #include "policy/policy.h"
@@ -76,7 +76,7 @@ common::StatusOr<TrainSummary> RunTraining(const TrainInputs& in, actors::Transp
     strategy.SetPolicyVersion(v);
     return common::Status::Ok();
   };
-  MCMPART_RETURN_IF_ERROR(actors::RunActor(in.config, strategy, Raw(envs), t, on_weights));
+  MCMPART_RETURN_IF_ERROR(actors::search::RunActor(in.config, strategy, Raw(envs), t, on_weights));
   return TrainSummary{};
 }
 
@@ -85,17 +85,17 @@ common::StatusOr<TrainSummary> RunSearch(const TrainInputs& in, const std::strin
   if (t && t->size() > 1) {
     if (t->rank() == 0) return RunLearnerRank(in, *t, /*learning=*/false, strategy_name);
     MCMPART_ASSIGN_OR_RETURN(auto envs, MakeEnvs(in));
-    MCMPART_ASSIGN_OR_RETURN(auto strategy,
-                             actors::MakeBaselineStrategy(strategy_name, Raw(envs), in.config,
-                                                          ActorSeed(in, t->rank(), 0)));
-    MCMPART_RETURN_IF_ERROR(actors::RunActor(in.config, *strategy, Raw(envs), *t, nullptr));
+    MCMPART_ASSIGN_OR_RETURN(
+        auto strategy, actors::search::MakeBaselineStrategy(strategy_name, Raw(envs), in.config,
+                                                            ActorSeed(in, t->rank(), 0)));
+    MCMPART_RETURN_IF_ERROR(actors::search::RunActor(in.config, *strategy, Raw(envs), *t, nullptr));
     return TrainSummary{};
   }
   // In this process: ask, score, tell until the budget, the time limit or a finished search.
   MCMPART_ASSIGN_OR_RETURN(auto envs, MakeEnvs(in));
-  MCMPART_ASSIGN_OR_RETURN(
-      auto strategy,
-      actors::MakeBaselineStrategy(strategy_name, Raw(envs), in.config, ActorSeed(in, 1, 0)));
+  MCMPART_ASSIGN_OR_RETURN(auto strategy,
+                           actors::search::MakeBaselineStrategy(strategy_name, Raw(envs), in.config,
+                                                                ActorSeed(in, 1, 0)));
   MCMPART_ASSIGN_OR_RETURN(auto log, OpenRunLog(in, 1));
   RecordSink sink(in, log.get(), log ? log->num_rollouts() : 0, strategy_name);
   sink.summary().ranks = 1;
@@ -105,7 +105,7 @@ common::StatusOr<TrainSummary> RunSearch(const TrainInputs& in, const std::strin
       break;
     }
     std::vector<actors::EpisodeRecord> records =
-        actors::AskScoreTell(*strategy, Raw(envs), in.config.actor.samples_per_message, 0);
+        actors::search::AskScoreTell(*strategy, Raw(envs), in.config.actor.samples_per_message, 0);
     if (records.empty()) break;
     for (const actors::EpisodeRecord& r : records) {
       if (sink.budget_reached()) break;

@@ -9,17 +9,17 @@ RlStrategy::RlStrategy(Policy& policy, std::vector<actors::Environment*> envs, i
                        uint64_t seed)
     : policy_(policy), envs_(std::move(envs)), envs_per_step_(envs_per_step), rng_(seed) {}
 
-std::vector<actors::Candidate> RlStrategy::Ask(int n) {
+std::vector<actors::search::Candidate> RlStrategy::Ask(int n) {
   std::vector<int> graphs;
   for (int e = 0; e < envs_per_step_; ++e)
     graphs.push_back(static_cast<int>(next_env_++ % envs_.size()));
   last_ = policy_.SampleMany(graphs, n, rng_);
   last_sample_.clear();
-  std::vector<actors::Candidate> out;
+  std::vector<actors::search::Candidate> out;
   for (size_t s = 0; s < last_.size(); ++s) {
     PolicySample& sample = last_[s];
     for (size_t i = 0; i < sample.proposals.size(); ++i) {
-      actors::Candidate c;
+      actors::search::Candidate c;
       c.record.graph = graphs[s];
       c.record.strategy = 0;
       c.record.policy_version = version_;

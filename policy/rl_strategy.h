@@ -6,7 +6,7 @@
 
 #include "actors/environment.h"
 #include "actors/record.h"
-#include "actors/search.h"
+#include "actors/search/strategy.h"
 #include "common/rng.h"
 #include "policy/policy.h"
 
@@ -17,12 +17,12 @@ namespace mcmpart::policy {
 /// `n` proposals for each. Repair weights are PolicySample::RepairWeights. Tell adds the
 /// log-probabilities of the repaired actions. Policy and envs are not owned; records carry the
 /// policy version last given to SetPolicyVersion.
-class RlStrategy final : public actors::SearchStrategy {
+class RlStrategy final : public actors::search::SearchStrategy {
  public:
   RlStrategy(Policy& policy, std::vector<actors::Environment*> envs, int envs_per_step,
              uint64_t seed);
   const char* name() const override { return "rl"; }
-  std::vector<actors::Candidate> Ask(int n) override;
+  std::vector<actors::search::Candidate> Ask(int n) override;
   void Tell(std::vector<actors::EpisodeRecord>& scored) override;
   /// Restarts the sampling stream (e.g. keyed on the first policy version received).
   void Reseed(uint64_t seed) { rng_.seed(seed); }

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Builds the unit tests of every library (common, hw, actors, policy, learner) with ASan + UBSan
+# Builds the unit tests of every library (common, hw, actors, actors/search, policy, learner) with ASan + UBSan
 # in build-asan and runs them; any finding fails. LibTorch, Gecode, HDF5 and MPI themselves are
 # not instrumented; their allocations still go through ASan's allocator.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tests=(mcmpart_common_tests mcmpart_hw_tests mcmpart_actors_tests mcmpart_policy_tests
+tests=(mcmpart_common_tests mcmpart_hw_tests mcmpart_actors_tests mcmpart_search_tests mcmpart_policy_tests
        mcmpart_learner_tests)
 
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMCMPART_SANITIZE=ON >/dev/null

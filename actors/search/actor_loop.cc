@@ -1,11 +1,11 @@
 // Actor loop: strategy proposals, repair and evaluation, records to the learner.
-#include "actors/actor.h"
+#include "actors/search/actor_loop.h"
 
 #include <chrono>
 #include <memory>
 #include <thread>
 
-namespace mcmpart::actors {
+namespace mcmpart::actors::search {
 
 namespace {
 using Clock = std::chrono::steady_clock;
@@ -139,4 +139,4 @@ common::Status RunActor(const common::Config& config, SearchStrategy& strategy,
   return ActorLoop(config, strategy, envs, transport, on_weights).Run();
 }
 
-}  // namespace mcmpart::actors
+}  // namespace mcmpart::actors::search

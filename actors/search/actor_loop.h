@@ -6,12 +6,12 @@
 #include <vector>
 
 #include "actors/environment.h"
-#include "actors/search.h"
+#include "actors/search/strategy.h"
 #include "actors/transport.h"
 #include "common/config.h"
 #include "common/status.h"
 
-namespace mcmpart::actors {
+namespace mcmpart::actors::search {
 
 /// Applies a weights broadcast (version, flat weights); empty weights = nothing to apply.
 using WeightsHandler = std::function<common::Status(int64_t version, const std::vector<float>&)>;
@@ -26,4 +26,4 @@ common::Status RunActor(const common::Config& config, SearchStrategy& strategy,
                         const std::vector<Environment*>& envs, Transport& transport,
                         const WeightsHandler& on_weights);
 
-}  // namespace mcmpart::actors
+}  // namespace mcmpart::actors::search

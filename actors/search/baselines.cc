@@ -6,11 +6,12 @@
 #include <limits>
 #include <set>
 
-#include "actors/baselines.h"
-#include "actors/exact.h"
-#include "actors/search.h"
+#include "actors/placement.h"
+#include "actors/search/dp.h"
+#include "actors/search/exact.h"
+#include "actors/search/strategy.h"
 
-namespace mcmpart::actors {
+namespace mcmpart::actors::search {
 namespace {
 
 int StrategyIndex(const std::string& name) {
@@ -43,7 +44,8 @@ common::Partition RandomValid(Environment& env, common::Rng& rng) {
 /// round-robin over the environments.
 class RandomStrategy final : public SearchStrategy {
  public:
-  RandomStrategy(std::vector<Environment*> envs, uint64_t seed) : envs_(std::move(envs)), rng_(seed) {}
+  RandomStrategy(std::vector<Environment*> envs, uint64_t seed)
+      : envs_(std::move(envs)), rng_(seed) {}
   const char* name() const override { return "random"; }
   std::vector<Candidate> Ask(int n) override {
     std::vector<Candidate> out;
@@ -83,6 +85,19 @@ class AnnealStrategy final : public SearchStrategy {
  public:
   static constexpr double kT0 = 0.05;
   static constexpr double kT1 = 5e-4;
+  // Repair keeps the nodes a move changed this many times more firmly than the others, so it
+  // does not simply undo the move.
+  static constexpr double kMovedRepairWeight = 10.0;
+  // The move mix as cumulative probabilities: whole stage-boundary shifts first (the moves
+  // that keep a pipeline a pipeline), then single-node frontier moves that keep every edge
+  // pointing forward, moves joining the two ends of a cut edge, ±1 chip steps, and the rest a
+  // uniform chip (so every partition stays reachable).
+  static constexpr double kBoundaryShift = 0.2;
+  static constexpr double kFrontierMove = 0.6;
+  static constexpr double kJoinEdge = 0.8;
+  static constexpr double kChipStep = 0.95;
+  static constexpr int kFrontierTries = 16;  // random nodes tried for a frontier move
+  static constexpr int kJoinTries = 8;       // random edges tried for a cut edge to join
 
   AnnealStrategy(std::vector<Environment*> envs, int64_t budget, uint64_t seed)
       : envs_(std::move(envs)), chains_(envs_.size()), turn_(envs_.size(), 0), rng_(seed) {
@@ -115,7 +130,7 @@ class AnnealStrategy final : public SearchStrategy {
       }
       Candidate c = MakeCandidate(g, StrategyIndex("anneal"), ch.current);
       c.repair_weights.assign(ch.current.size(), 1.0);
-      for (int v : Move(g, &c.record.proposal)) c.repair_weights[v] = 10.0;
+      for (int v : Move(g, &c.record.proposal)) c.repair_weights[v] = kMovedRepairWeight;
       out.push_back(std::move(c));
     }
     return out;
@@ -181,13 +196,15 @@ class AnnealStrategy final : public SearchStrategy {
     const int k = envs_[env]->hardware().num_chips;
     std::uniform_int_distribution<int> node(0, g.num_nodes() - 1);
     double kind = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
-    if (kind < 0.2 && k > 1) {
+    if (kind < kBoundaryShift && k > 1) {
       std::vector<int> moved = ShiftBoundary(env, p);
       if (!moved.empty()) return moved;
     }
-    kind = 0.2 + 0.8 * std::uniform_real_distribution<double>(0.0, 1.0)(rng_);  // single-node moves
-    if (kind < 0.6 && k > 1) {
-      for (int tries = 0; tries < 16; ++tries) {
+    // Single-node moves: `kind` is redrawn over the rest of the mix.
+    kind = kBoundaryShift +
+           (1 - kBoundaryShift) * std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+    if (kind < kFrontierMove && k > 1) {
+      for (int tries = 0; tries < kFrontierTries; ++tries) {
         const int v = node(rng_);
         const int c = (*p)[v];
         const bool later = rng_() & 1;
@@ -203,9 +220,9 @@ class AnnealStrategy final : public SearchStrategy {
         }
       }
     }
-    if (kind < 0.8 && g.num_edges() > 0) {
+    if (kind < kJoinEdge && g.num_edges() > 0) {
       std::uniform_int_distribution<int> edge(0, g.num_edges() - 1);
-      for (int tries = 0; tries < 8; ++tries) {
+      for (int tries = 0; tries < kJoinTries; ++tries) {
         const common::Edge& e = g.edges[edge(rng_)];
         if ((*p)[e.src] == (*p)[e.dst]) continue;
         if (rng_() & 1) {
@@ -218,7 +235,7 @@ class AnnealStrategy final : public SearchStrategy {
     }
     const int v = node(rng_);
     if (k == 1) return {v};
-    if (kind < 0.95) {
+    if (kind < kChipStep) {
       int c = (*p)[v] + ((rng_() & 1) ? 1 : -1);
       if (c < 0) c = 1;
       if (c >= k) c = k - 2;
@@ -247,7 +264,8 @@ class FixedStrategy final : public SearchStrategy {
   const char* name() const override { return name_; }
   std::vector<Candidate> Ask(int n) override {
     std::vector<Candidate> out;
-    while (static_cast<int>(out.size()) < n && next_ < queue_.size()) out.push_back(queue_[next_++]);
+    while (static_cast<int>(out.size()) < n && next_ < queue_.size())
+      out.push_back(queue_[next_++]);
     return out;
   }
   void Tell(std::vector<EpisodeRecord>&) override {}
@@ -264,17 +282,21 @@ class FixedStrategy final : public SearchStrategy {
 common::StatusOr<std::unique_ptr<SearchStrategy>> MakeBaselineStrategy(
     const std::string& name, std::vector<Environment*> envs, const common::Config& config,
     uint64_t seed) {
-  if (envs.empty()) return common::Status::Error("search strategy '" + name + "' needs at least one graph");
-  if (name == "random") return std::unique_ptr<SearchStrategy>(new RandomStrategy(std::move(envs), seed));
+  if (envs.empty())
+    return common::Status::Error("search strategy '" + name + "' needs at least one graph");
+  if (name == "random")
+    return std::unique_ptr<SearchStrategy>(new RandomStrategy(std::move(envs), seed));
   if (name == "anneal") {
-    return std::unique_ptr<SearchStrategy>(new AnnealStrategy(std::move(envs), config.run.budget, seed));
+    return std::unique_ptr<SearchStrategy>(
+        new AnnealStrategy(std::move(envs), config.run.budget, seed));
   }
   std::vector<Candidate> queue;
   if (name == "dp") {
     for (size_t g = 0; g < envs.size(); ++g) {
       auto r = DpMaxLoad(envs[g]->graph(), envs[g]->hardware());
       if (!r.ok()) return r.status().WithContext("graph '" + envs[g]->graph().name + "'");
-      queue.push_back(MakeCandidate(static_cast<int>(g), StrategyIndex("dp"), std::move(r->partition)));
+      queue.push_back(
+          MakeCandidate(static_cast<int>(g), StrategyIndex("dp"), std::move(r->partition)));
     }
     return std::unique_ptr<SearchStrategy>(new FixedStrategy("dp", std::move(queue)));
   }
@@ -284,7 +306,8 @@ common::StatusOr<std::unique_ptr<SearchStrategy>> MakeBaselineStrategy(
       for (int stages = envs[g]->hardware().num_chips; stages >= 1; --stages) {
         common::Partition p = GreedyPipeline(envs[g]->graph(), envs[g]->hardware(), stages);
         if (seen.insert(p).second) {
-          queue.push_back(MakeCandidate(static_cast<int>(g), StrategyIndex("greedy"), std::move(p)));
+          queue.push_back(
+              MakeCandidate(static_cast<int>(g), StrategyIndex("greedy"), std::move(p)));
         }
       }
     }
@@ -298,12 +321,14 @@ common::StatusOr<std::unique_ptr<SearchStrategy>> MakeBaselineStrategy(
     for (size_t g = 0; g < envs.size(); ++g) {
       auto r = ExactMaxLoad(envs[g]->graph(), envs[g]->hardware(), options);
       if (!r.ok()) return r.status().WithContext("graph '" + envs[g]->graph().name + "'");
-      queue.push_back(MakeCandidate(static_cast<int>(g), StrategyIndex("exact"), std::move(r->partition)));
+      queue.push_back(
+          MakeCandidate(static_cast<int>(g), StrategyIndex("exact"), std::move(r->partition)));
     }
     return std::unique_ptr<SearchStrategy>(new FixedStrategy("exact", std::move(queue)));
   }
-  return common::Status::Error("unknown search strategy '" + name +
-                               "' (known: random, anneal, dp, greedy, exact; rl is `mcmpart train`)");
+  return common::Status::Error(
+      "unknown search strategy '" + name +
+      "' (known: random, anneal, dp, greedy, exact; rl is `mcmpart train`)");
 }
 
-}  // namespace mcmpart::actors
+}  // namespace mcmpart::actors::search

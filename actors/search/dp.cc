@@ -1,4 +1,6 @@
 // Dynamic program over ideals for contiguous max-load splits (Tarnawski et al., NeurIPS 2020).
+#include "actors/search/dp.h"
+
 #include <algorithm>
 #include <cassert>
 #include <chrono>
@@ -10,13 +12,17 @@
 #include <set>
 #include <unordered_map>
 
-#include "actors/baselines.h"
+#include "actors/placement.h"
 #include "hw/constraints.h"
 #include "hw/evaluator.h"
 #include "hw/op_cost.h"
 
-namespace mcmpart::actors {
+namespace mcmpart::actors::search {
 namespace {
+
+using actors::FindRoot;
+using actors::JoinColocationGroups;
+using actors::MergeCycles;
 
 using common::Graph;
 using common::Partition;
@@ -39,38 +45,18 @@ struct BitsHash {
 // Nodes that must share a chip, contracted into "super nodes" in a topological order.
 struct Contracted {
   int m = 0;
-  std::vector<int> super_of;                // original node → super node
-  std::vector<std::vector<int>> members;    // super node → original nodes
-  std::vector<std::vector<int>> preds;      // super DAG predecessors (distinct)
+  std::vector<int> super_of;              // original node → super node
+  std::vector<std::vector<int>> members;  // super node → original nodes
+  std::vector<std::vector<int>> preds;    // super DAG predecessors (distinct)
   std::vector<double> compute_s;
   std::vector<int64_t> weights, max_ws;
-  std::vector<int> pin;                     // -1 = free
+  std::vector<int> pin;  // -1 = free
   // Super nodes the reductions set aside (original members each), in the order they were set
   // aside; ToPartition places them last to first. super_of is −1 for their members.
   std::vector<std::vector<int>> set_aside;
   std::vector<bool> set_aside_sink;  // set aside as a sink (else as a source)
   int merged = 0;                    // super nodes the reductions merged into a neighbour
 };
-
-int Find(std::vector<int>& uf, int x) {
-  while (uf[x] != x) x = uf[x] = uf[uf[x]];
-  return x;
-}
-
-// Union-find forest over the nodes with every colocation group joined (when colocate is on).
-std::vector<int> JoinColocationGroups(const Graph& g, const hw::Hardware& hw) {
-  std::vector<int> uf(g.num_nodes());
-  std::iota(uf.begin(), uf.end(), 0);
-  if (!hw.constraints.colocate) return uf;
-  std::vector<int> first(g.colocation_groups.size(), -1);
-  for (int v = 0; v < g.num_nodes(); ++v) {
-    const int grp = g.nodes[v].colocation_group;
-    if (grp < 0) continue;
-    if (first[grp] < 0) first[grp] = v;
-    uf[Find(uf, v)] = Find(uf, first[grp]);
-  }
-  return uf;
-}
 
 // Whether the SRAM limit can never bind: the whole graph fits on one chip, with every node's
 // output buffered there too when buffers count (a chip holds each node's bytes at most once,
@@ -124,7 +110,8 @@ Reduction Reduce(const Graph& g, const hw::Hardware& hw, const std::vector<doubl
   red.aside.assign(n, false);
   bool pinned_any = false;
   for (const common::Node& node : g.nodes) pinned_any = pinned_any || (cc.pin && node.pin >= 0);
-  if ((cc.max_hop && cc.max_hop_distance < hw.num_chips - 1) || (cc.no_skip && pinned_any)) return red;
+  if ((cc.max_hop && cc.max_hop_distance < hw.num_chips - 1) || (cc.no_skip && pinned_any))
+    return red;
   const bool slack = SramSlack(g, hw);
   std::vector<std::vector<int>> members(n);
   std::vector<double> comp(n, 0.0);
@@ -132,7 +119,7 @@ Reduction Reduce(const Graph& g, const hw::Hardware& hw, const std::vector<doubl
   std::vector<bool> pinned(n, false);
   int alive = 0;
   for (int v = 0; v < n; ++v) {
-    const int r = Find(uf, v);
+    const int r = FindRoot(uf, v);
     alive += r == v;
     members[r].push_back(v);
     comp[r] += compute[v];
@@ -141,7 +128,7 @@ Reduction Reduce(const Graph& g, const hw::Hardware& hw, const std::vector<doubl
   }
   std::vector<std::set<int>> preds(n), succs(n);
   for (const common::Edge& e : g.edges) {
-    const int a = Find(uf, e.src), b = Find(uf, e.dst);
+    const int a = FindRoot(uf, e.src), b = FindRoot(uf, e.dst);
     if (a != b) {
       succs[a].insert(b);
       preds[b].insert(a);
@@ -154,7 +141,7 @@ Reduction Reduce(const Graph& g, const hw::Hardware& hw, const std::vector<doubl
     for (int w : members[r]) {
       for (int e : g.in_edges()[w]) {
         const int u = g.edges[e].src;
-        if (send[u] != 0 && Find(uf, u) != r) return false;
+        if (send[u] != 0 && FindRoot(uf, u) != r) return false;
       }
     }
     return true;
@@ -163,7 +150,7 @@ Reduction Reduce(const Graph& g, const hw::Hardware& hw, const std::vector<doubl
     for (int u : members[r]) {
       if (send[u] == 0) continue;
       for (int e : g.out_edges()[u]) {
-        if (Find(uf, g.edges[e].dst) != r) return false;
+        if (FindRoot(uf, g.edges[e].dst) != r) return false;
       }
     }
     return true;
@@ -177,7 +164,7 @@ Reduction Reduce(const Graph& g, const hw::Hardware& hw, const std::vector<doubl
     }
   };
   for (int v : g.topo_order()) {
-    if (Find(uf, v) == v) push(v);
+    if (FindRoot(uf, v) == v) push(v);
   }
   auto join = [&](int r, int into) {
     uf[r] = into;
@@ -199,7 +186,7 @@ Reduction Reduce(const Graph& g, const hw::Hardware& hw, const std::vector<doubl
     const int r = work.front();
     work.pop_front();
     queued[r] = false;
-    if (Find(uf, r) != r || red.aside[r] || !candidate(r)) continue;
+    if (FindRoot(uf, r) != r || red.aside[r] || !candidate(r)) continue;
     if (succs[r].empty() && preds[r].size() == 1) {  // (a)
       const int p = *preds[r].begin();
       succs[p].erase(r);
@@ -227,79 +214,6 @@ Reduction Reduce(const Graph& g, const hw::Hardware& hw, const std::vector<doubl
   return red;
 }
 
-// Joins the strongly connected components of the graph contracted by `uf`, until none is
-// left: a contiguous split (or any acyclic one) puts a cycle through a colocation group on one chip.
-void MergeCycles(const Graph& g, std::vector<int>& uf) {
-  const int n = g.num_nodes();
-  for (bool changed = true; changed;) {
-    changed = false;
-    std::vector<int> root(n), ids;
-    for (int v = 0; v < n; ++v) root[v] = Find(uf, v);
-    std::vector<int> index(n, -1);
-    for (int v = 0; v < n; ++v) {
-      if (index[root[v]] < 0) {
-        index[root[v]] = static_cast<int>(ids.size());
-        ids.push_back(root[v]);
-      }
-    }
-    const int m = static_cast<int>(ids.size());
-    std::vector<std::vector<int>> adj(m);
-    for (const common::Edge& e : g.edges) {
-      const int a = index[root[e.src]], b = index[root[e.dst]];
-      if (a != b) adj[a].push_back(b);
-    }
-    // Iterative Tarjan.
-    std::vector<int> num(m, -1), low(m, 0), comp(m, -1), stack;
-    std::vector<bool> on(m, false);
-    int counter = 0, comps = 0;
-    for (int s = 0; s < m; ++s) {
-      if (num[s] >= 0) continue;
-      std::vector<std::pair<int, size_t>> call = {{s, 0}};
-      num[s] = low[s] = counter++;
-      stack.push_back(s);
-      on[s] = true;
-      while (!call.empty()) {
-        auto& [v, it] = call.back();
-        if (it < adj[v].size()) {
-          const int w = adj[v][it++];
-          if (num[w] < 0) {
-            num[w] = low[w] = counter++;
-            stack.push_back(w);
-            on[w] = true;
-            call.push_back({w, 0});
-          } else if (on[w]) {
-            low[v] = std::min(low[v], num[w]);
-          }
-          continue;
-        }
-        if (low[v] == num[v]) {
-          int w;
-          do {
-            w = stack.back();
-            stack.pop_back();
-            on[w] = false;
-            comp[w] = comps;
-          } while (w != v);
-          ++comps;
-        }
-        const int done = v;
-        call.pop_back();
-        if (!call.empty()) low[call.back().first] = std::min(low[call.back().first], low[done]);
-      }
-    }
-    if (comps == m) break;
-    std::vector<int> rep(comps, -1);
-    for (int i = 0; i < m; ++i) {
-      if (rep[comp[i]] < 0) {
-        rep[comp[i]] = ids[i];
-      } else {
-        uf[Find(uf, ids[i])] = Find(uf, rep[comp[i]]);
-        changed = true;
-      }
-    }
-  }
-}
-
 common::StatusOr<Contracted> Contract(const Graph& g, const hw::Hardware& hw,
                                       const std::vector<double>& node_compute,
                                       const std::vector<double>& node_send, bool reduce) {
@@ -315,7 +229,7 @@ common::StatusOr<Contracted> Contract(const Graph& g, const hw::Hardware& hw,
   // Number super nodes in a topological order (Kahn, smallest original topological rank first).
   std::vector<int> root(n), min_rank(n, std::numeric_limits<int>::max());
   for (int v = 0; v < n; ++v) {
-    root[v] = Find(uf, v);
+    root[v] = FindRoot(uf, v);
     min_rank[root[v]] = std::min(min_rank[root[v]], g.topo_rank()[v]);
   }
   std::vector<std::vector<int>> succ(n);
@@ -363,11 +277,13 @@ common::StatusOr<Contracted> Contract(const Graph& g, const hw::Hardware& hw,
     const int pin = hw.constraints.pin ? g.nodes[v].pin : -1;
     if (pin >= 0) {
       if (pin >= hw.num_chips) {
-        return Status::Error("node '" + g.nodes[v].name + "' is pinned to chip " + std::to_string(pin) +
-                             " but the hardware has " + std::to_string(hw.num_chips) + " chips");
+        return Status::Error("node '" + g.nodes[v].name + "' is pinned to chip " +
+                             std::to_string(pin) + " but the hardware has " +
+                             std::to_string(hw.num_chips) + " chips");
       }
       if (c.pin[s] >= 0 && c.pin[s] != pin) {
-        return Status::Error("node '" + g.nodes[v].name + "' is pinned to chip " + std::to_string(pin) +
+        return Status::Error("node '" + g.nodes[v].name + "' is pinned to chip " +
+                             std::to_string(pin) +
                              " but must share a chip with a node pinned to chip " +
                              std::to_string(c.pin[s]) + " (colocation or a cycle through a group)");
       }
@@ -551,8 +467,8 @@ class DpSolver {
         double chip0_load = -1;  // stage load is the same on every chip unless pins differ
         for (int k = 1; k <= k_max; ++k) {
           if (best[k - 1][j] == kInf) continue;
-          const double load = hw_.constraints.pin || chip0_load < 0 ? StageLoad(fam[j], fam[i], k - 1)
-                                                                  : chip0_load;
+          const double load =
+              hw_.constraints.pin || chip0_load < 0 ? StageLoad(fam[j], fam[i], k - 1) : chip0_load;
           chip0_load = load;
           const double v = std::max(best[k - 1][j], load);
           if (v < best[k][i]) {
@@ -703,9 +619,12 @@ class DpSolver {
 
 const char* DpFamilyName(DpFamily f) {
   switch (f) {
-    case DpFamily::kAllIdeals: return "all-ideals";
-    case DpFamily::kPrefixes: return "topological-prefixes";
-    case DpFamily::kPrefixesHop1: return "topological-prefixes-hop1";
+    case DpFamily::kAllIdeals:
+      return "all-ideals";
+    case DpFamily::kPrefixes:
+      return "topological-prefixes";
+    case DpFamily::kPrefixesHop1:
+      return "topological-prefixes-hop1";
   }
   return "?";
 }
@@ -724,18 +643,21 @@ common::StatusOr<DpResult> DpMaxLoad(const Graph& graph, const hw::Hardware& hw,
     const double given = graph.SendCost(v);
     send[v] = given >= 0 ? given : hw::HopSeconds(graph.SendBytes(v), hw);
   }
-  MCMPART_ASSIGN_OR_RETURN(Contracted contracted, Contract(graph, hw, compute, send, options.reduce));
+  MCMPART_ASSIGN_OR_RETURN(Contracted contracted,
+                           Contract(graph, hw, compute, send, options.reduce));
   const int reduced_nodes = contracted.merged + static_cast<int>(contracted.set_aside.size());
   DpSolver solver(graph, hw, std::move(contracted), std::move(send));
-  const bool hop_binding = hw.constraints.max_hop && hw.constraints.max_hop_distance < hw.num_chips - 1;
+  const bool hop_binding =
+      hw.constraints.max_hop && hw.constraints.max_hop_distance < hw.num_chips - 1;
   DpResult result;
   std::vector<Ideal> family;
   std::vector<int> cuts;
   if (hop_binding) {
     result.family = DpFamily::kPrefixesHop1;
     if (solver.m() > 3000) {
-      return Status::Error("dp: " + std::to_string(solver.m()) +
-                           " contracted nodes is too many for the max_hop dynamic program (at most 3000)");
+      return Status::Error(
+          "dp: " + std::to_string(solver.m()) +
+          " contracted nodes is too many for the max_hop dynamic program (at most 3000)");
     }
     solver.Prefixes(&family);
     cuts = solver.SolveHop1(family);
@@ -753,7 +675,8 @@ common::StatusOr<DpResult> DpMaxLoad(const Graph& graph, const hw::Hardware& hw,
   }
   result.family_size = static_cast<int64_t>(family.size());
   if (cuts.empty()) {
-    return Status::Error(std::string("dp: no contiguous split over ") + DpFamilyName(result.family) +
+    return Status::Error(std::string("dp: no contiguous split over ") +
+                         DpFamilyName(result.family) +
                          " satisfies the enabled constraints of hardware '" + hw.name + "'");
   }
   result.partition = solver.ToPartition(family, cuts);
@@ -762,113 +685,12 @@ common::StatusOr<DpResult> DpMaxLoad(const Graph& graph, const hw::Hardware& hw,
   for (int chip : result.partition) used[chip] = true;
   result.chips_used = static_cast<int>(std::count(used.begin(), used.end(), true));
   assert(hw::IsValid(graph, hw, result.partition));
-  result.max_load_s = hw::MakeMaxLoadEvaluator(graph, hw)->Evaluate(result.partition).time_per_sample_s;
+  result.max_load_s =
+      hw::MakeMaxLoadEvaluator(graph, hw)->Evaluate(result.partition).time_per_sample_s;
   result.optimal_contiguous = result.family == DpFamily::kAllIdeals;
   result.solve_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   return result;
 }
 
-// Groups by decreasing height (longest path to a sink) in the graph with colocation groups
-// contracted.
-std::vector<int> PipelineOrder(const Graph& graph, const hw::Hardware& hw) {
-  const int n = graph.num_nodes();
-  std::vector<int> uf = JoinColocationGroups(graph, hw);
-  // Height of each group in the contracted graph: the longest path to a sink, in reverse
-  // topological order of the contracted graph (Kahn on successors counted per group).
-  std::vector<int> root(n), out_deg(n, 0), height(n, 0);
-  std::vector<std::vector<int>> group_preds(n);
-  for (int v = 0; v < n; ++v) root[v] = Find(uf, v);
-  for (const common::Edge& e : graph.edges) {
-    const int a = root[e.src], b = root[e.dst];
-    if (a == b) continue;
-    ++out_deg[a];
-    group_preds[b].push_back(a);
-  }
-  std::vector<int> ready;
-  int roots = 0;
-  for (int v = 0; v < n; ++v) {
-    if (root[v] != v) continue;
-    ++roots;
-    if (out_deg[v] == 0) ready.push_back(v);
-  }
-  int done = 0;
-  while (!ready.empty()) {
-    const int b = ready.back();
-    ready.pop_back();
-    ++done;
-    for (int a : group_preds[b]) {
-      height[a] = std::max(height[a], height[b] + 1);
-      if (--out_deg[a] == 0) ready.push_back(a);
-    }
-  }
-  if (done < roots) return graph.topo_order();  // colocation makes a cycle: plain order
-  // Decreasing height is a topological order of the groups; ties go by each group's first
-  // topological position, which keeps a group's members together.
-  std::vector<int> first_pos(n, n);
-  for (int v = 0; v < n; ++v) {
-    first_pos[root[v]] = std::min(first_pos[root[v]], graph.topo_rank()[v]);
-  }
-  std::vector<int> order = graph.topo_order();
-  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
-    const int ra = root[a], rb = root[b];
-    if (height[ra] != height[rb]) return height[ra] > height[rb];
-    return first_pos[ra] < first_pos[rb];
-  });
-  return order;
-}
-
-Partition GreedyPipeline(const Graph& graph, const hw::Hardware& hw, int stages) {
-  stages = std::clamp(stages, 1, hw.num_chips);
-  const int n = graph.num_nodes();
-  std::vector<double> compute(n);
-  double total = 0;
-  for (int v = 0; v < n; ++v) {
-    const common::Node& node = graph.nodes[v];
-    compute[v] = node.op_class == common::OpClass::kGiven
-                     ? node.latency_s
-                     : static_cast<double>(hw::OpCycles(node, hw)) * hw.cycle_s();
-    total += compute[v];
-  }
-  Partition p(n, 0);
-  int chip = 0;
-  double done = 0;
-  int stage_nodes = 0;
-  int64_t stage_weights = 0;
-  const std::vector<int> order = PipelineOrder(graph, hw);
-  for (size_t i = 0; i < order.size(); ++i) {
-    const int v = order[i];
-    // A colocation group is consecutive in the order; only its first member may open a stage.
-    const int grp = graph.nodes[v].colocation_group;
-    const bool inside_group = hw.constraints.colocate && grp >= 0 && i > 0 &&
-                              graph.nodes[order[i - 1]].colocation_group == grp;
-    const bool over_sram = hw.constraints.sram && stage_nodes > 0 &&
-                           stage_weights + graph.nodes[v].weight_bytes > hw.chip.sram_bytes;
-    const bool balanced = done >= total * (chip + 1) / stages;
-    if ((over_sram || balanced) && chip + 1 < stages && !inside_group) {
-      ++chip;
-      stage_nodes = 0;
-      stage_weights = 0;
-    }
-    p[v] = chip;
-    done += compute[v];
-    ++stage_nodes;
-    stage_weights += graph.nodes[v].weight_bytes;
-  }
-  return p;
-}
-
-std::vector<int> PlacementUnits(const common::Graph& graph, const hw::Hardware& hw) {
-  std::vector<int> uf = JoinColocationGroups(graph, hw);
-  if (hw.constraints.colocate && hw.constraints.acyclic) MergeCycles(graph, uf);
-  std::vector<int> unit(graph.num_nodes(), -1), index(graph.num_nodes(), -1);
-  int units = 0;
-  for (int v = 0; v < graph.num_nodes(); ++v) {
-    const int r = Find(uf, v);
-    if (index[r] < 0) index[r] = units++;
-    unit[v] = index[r];
-  }
-  return unit;
-}
-
-}  // namespace mcmpart::actors
+}  // namespace mcmpart::actors::search

@@ -1,5 +1,5 @@
-// Baseline partitioners behind MakeBaselineStrategy (actors/search.h): the contiguous-split
-// dynamic program and the greedy balanced pipeline, exposed for tests and benchmarks.
+// The contiguous-split dynamic program behind the "dp" strategy, exposed for tests and
+// benchmarks.
 #pragma once
 
 #include <cstdint>
@@ -10,7 +10,7 @@
 #include "common/status.h"
 #include "hw/hardware.h"
 
-namespace mcmpart::actors {
+namespace mcmpart::actors::search {
 
 struct DpOptions {
   /// Enumerate every ideal (downward-closed node set) when the graph has at most this many;
@@ -55,24 +55,9 @@ struct DpResult {
 /// 100 (conditions and proof at Reduce in dp.cc). Stages respect sram (hw::ComputeSramUse
 /// semantics), pin and colocate; no_skip holds because stages are non-empty and fill chips
 /// 0..m−1. A binding max_hop (H < K−1) switches to family kPrefixesHop1, which enforces H = 1
-/// (stricter than needed for H ≥ 2). Errors: no contiguous split in the family satisfies the constraints.
+/// (stricter than needed for H ≥ 2). Errors: no contiguous split in the family satisfies the
+/// constraints.
 common::StatusOr<DpResult> DpMaxLoad(const common::Graph& graph, const hw::Hardware& hw,
                                      const DpOptions& options = {});
 
-/// Unit of each node (0, 1, ... in node order): nodes of a colocation group (when colocate is
-/// on) share a unit, and so do the groups a cycle runs through (when acyclic is on too); every
-/// valid partition puts a unit on one chip.
-std::vector<int> PlacementUnits(const common::Graph& graph, const hw::Hardware& hw);
-
-/// A topological order with each colocation group (when colocate is on) consecutive and every
-/// group as late as possible, so a zero-compute source such as a weight comes just before its
-/// first consumer; the plain topological order when colocation groups form a cycle.
-std::vector<int> PipelineOrder(const common::Graph& graph, const hw::Hardware& hw);
-
-/// The greedy balanced pipeline: walks PipelineOrder and closes a stage once its compute
-/// reaches total/`stages` (or the next node would overflow SRAM by weights), so stages are
-/// contiguous and no colocation group is split; later stages take what remains. Not necessarily
-/// valid (buffers, max_hop, pins): the environment repairs it. `stages` is clamped to 1..K.
-common::Partition GreedyPipeline(const common::Graph& graph, const hw::Hardware& hw, int stages);
-
-}  // namespace mcmpart::actors
+}  // namespace mcmpart::actors::search

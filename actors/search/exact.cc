@@ -1,6 +1,6 @@
 // Branch and bound for the max-load optimum on the shared Gecode model (the exact baseline
 // that the dnn-partitioning benchmark solves with an ILP; here Gecode's BAB engine).
-#include "actors/exact.h"
+#include "actors/search/exact.h"
 
 #include <algorithm>
 #include <cassert>
@@ -10,14 +10,15 @@
 #include "actors/repair_model.h"
 #include "hw/constraints.h"
 #include "hw/evaluator.h"
+#include "hw/feasibility.h"
 #include "hw/op_cost.h"
 
-namespace mcmpart::actors {
+namespace mcmpart::actors::search {
 
 common::StatusOr<ExactResult> ExactMaxLoad(const common::Graph& graph, const hw::Hardware& hw,
                                            const ExactOptions& options) {
   internal::DeadlineStop stop(options.time_limit_ms);
-  MCMPART_RETURN_IF_ERROR(DiagnoseInfeasible(graph, hw));
+  MCMPART_RETURN_IF_ERROR(hw::DiagnoseInfeasible(graph, hw));
   const int n = graph.num_nodes(), k = hw.num_chips;
   // Seconds per term exactly as hw/maxload.cc computes them, then scaled to integers.
   std::vector<double> compute_s(n), send_s(n);
@@ -80,4 +81,4 @@ common::StatusOr<ExactResult> ExactMaxLoad(const common::Graph& graph, const hw:
   return r;
 }
 
-}  // namespace mcmpart::actors
+}  // namespace mcmpart::actors::search

@@ -9,7 +9,7 @@
 #include "common/status.h"
 #include "hw/hardware.h"
 
-namespace mcmpart::actors {
+namespace mcmpart::actors::search {
 
 struct ExactOptions {
   double time_limit_ms = 10000.0;  ///< wall-clock budget; the best partition so far is kept
@@ -32,4 +32,4 @@ struct ExactResult {
 common::StatusOr<ExactResult> ExactMaxLoad(const common::Graph& graph, const hw::Hardware& hw,
                                            const ExactOptions& options = {});
 
-}  // namespace mcmpart::actors
+}  // namespace mcmpart::actors::search

@@ -1,7 +1,7 @@
 // The ask → score → tell step shared by the actor loop and local searches.
-#include "actors/search.h"
+#include "actors/search/strategy.h"
 
-namespace mcmpart::actors {
+namespace mcmpart::actors::search {
 
 std::vector<EpisodeRecord> AskScoreTell(SearchStrategy& strategy,
                                         const std::vector<Environment*>& envs, int n, int rank) {
@@ -18,4 +18,4 @@ std::vector<EpisodeRecord> AskScoreTell(SearchStrategy& strategy,
   return records;
 }
 
-}  // namespace mcmpart::actors
+}  // namespace mcmpart::actors::search

@@ -12,7 +12,7 @@
 #include "common/rng.h"
 #include "common/status.h"
 
-namespace mcmpart::actors {
+namespace mcmpart::actors::search {
 
 /// A proposal waiting to be scored: `record` carries the proposal and whatever the strategy
 /// knows about it (graph index, policy version and log-probs for RL); `repair_weights` is the
@@ -51,4 +51,4 @@ common::StatusOr<std::unique_ptr<SearchStrategy>> MakeBaselineStrategy(
     const std::string& name, std::vector<Environment*> envs, const common::Config& config,
     uint64_t seed);
 
-}  // namespace mcmpart::actors
+}  // namespace mcmpart::actors::search

@@ -13,7 +13,7 @@
 #include "actors/environment.h"
 #include "actors/features.h"
 #include "actors/record.h"
-#include "actors/search.h"
+#include "actors/search/strategy.h"
 #include "common/bert.h"
 #include "common/config.h"
 #include "common/graph_io.h"
@@ -58,14 +58,14 @@ TEST(RlStrategy, RecordsCarryTheVersionLastSetAndThePolicysRepairWeights) {
   policy.AddGraph((*env)->features());
   RlStrategy strategy(policy, {env->get()}, 1, 7);
   EXPECT_EQ(strategy.policy_version(), -1);
-  for (const actors::Candidate& cand : strategy.Ask(2)) EXPECT_EQ(cand.record.policy_version, -1);
+  for (const actors::search::Candidate& cand : strategy.Ask(2)) EXPECT_EQ(cand.record.policy_version, -1);
   strategy.SetPolicyVersion(5);
   EXPECT_EQ(strategy.policy_version(), 5);
-  std::vector<actors::Candidate> candidates = strategy.Ask(3);
+  std::vector<actors::search::Candidate> candidates = strategy.Ask(3);
   ASSERT_EQ(candidates.size(), 3u);
   strategy.SetPolicyVersion(6);  // later weights do not rewrite records already asked for
   std::vector<actors::EpisodeRecord> scored;
-  for (actors::Candidate& cand : candidates) {
+  for (actors::search::Candidate& cand : candidates) {
     EXPECT_EQ(cand.record.policy_version, 5);
     ASSERT_EQ(cand.repair_weights.size(), cand.record.logp_proposal.size());
     for (size_t v = 0; v < cand.repair_weights.size(); ++v) {

@@ -4,14 +4,14 @@
 #include <algorithm>
 #include <memory>
 
-#include "actors/baselines.h"
-#include "actors/search.h"
+#include "actors/search/dp.h"
+#include "actors/search/strategy.h"
 #include "common/bert.h"
 #include "common/graph_io.h"
 #include "hw/constraints.h"
 #include "hw/evaluator.h"
 
-namespace mcmpart::actors {
+namespace mcmpart::actors::search {
 namespace {
 
 struct Problem {
@@ -20,8 +20,8 @@ struct Problem {
   std::unique_ptr<Environment> env;
 };
 
-std::unique_ptr<Problem> MakeProblem(const std::string& graph_name, int chips, const common::Config& config,
-                                     bool max_hop = true) {
+std::unique_ptr<Problem> MakeProblem(const std::string& graph_name, int chips,
+                                     const common::Config& config, bool max_hop = true) {
   auto p = std::make_unique<Problem>();
   p->graph = *common::MakeBuiltinGraph(graph_name);
   p->hw = *hw::MakePreset("mcm8-ring");
@@ -41,7 +41,8 @@ common::Config MaxLoadConfig(int64_t budget) {
 }
 
 // The driver's loop (learner::RunSearch): ask, score, tell until `budget` or finished.
-std::vector<EpisodeRecord> AskScoreTell(SearchStrategy& s, std::vector<Environment*> envs, int64_t budget, int per_ask) {
+std::vector<EpisodeRecord> AskScoreTell(SearchStrategy& s, std::vector<Environment*> envs,
+                                        int64_t budget, int per_ask) {
   std::vector<EpisodeRecord> all;
   while (static_cast<int64_t>(all.size()) < budget && !s.finished()) {
     std::vector<Candidate> cands = s.Ask(per_ask);
@@ -101,9 +102,11 @@ TEST(Baselines, SameSeedSameRun) {
     auto b = MakeProblem(kSmallBert, 4, config);
     auto sa = MakeBaselineStrategy(name, {a->env.get()}, config, 11);
     auto sb = MakeBaselineStrategy(name, {b->env.get()}, config, 11);
-    auto ra = AskScoreTell(**sa, {a->env.get()}, 40, 4), rb = AskScoreTell(**sb, {b->env.get()}, 40, 4);
+    auto ra = AskScoreTell(**sa, {a->env.get()}, 40, 4),
+         rb = AskScoreTell(**sb, {b->env.get()}, 40, 4);
     ASSERT_EQ(ra.size(), rb.size());
-    for (size_t i = 0; i < ra.size(); ++i) EXPECT_EQ(ra[i].partition, rb[i].partition) << name << " " << i;
+    for (size_t i = 0; i < ra.size(); ++i)
+      EXPECT_EQ(ra[i].partition, rb[i].partition) << name << " " << i;
   }
 }
 
@@ -168,7 +171,8 @@ TEST(Baselines, DeterministicStrategiesEmitValidPartitionsThenFinish) {
     if (std::string(name) != "greedy") {
       ASSERT_EQ(recs.size(), 1u);
       EXPECT_TRUE(recs[0].proposal_valid) << name;  // scored unchanged by repair
-      const double load = hw::MakeMaxLoadEvaluator(p->graph, p->hw)->Evaluate(recs[0].partition).time_per_sample_s;
+      const double load =
+          hw::MakeMaxLoadEvaluator(p->graph, p->hw)->Evaluate(recs[0].partition).time_per_sample_s;
       (std::string(name) == "dp" ? dp_load : exact_load) = load;
     }
   }
@@ -186,4 +190,4 @@ TEST(Baselines, UnknownNameIsAnError) {
 }
 
 }  // namespace
-}  // namespace mcmpart::actors
+}  // namespace mcmpart::actors::search

@@ -1,4 +1,6 @@
 // The contiguous-split DP against brute force, the exact solver and the benchmark's optima.
+#include "actors/search/dp.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -7,15 +9,15 @@
 #include <set>
 #include <string>
 
-#include "actors/baselines.h"
-#include "actors/exact.h"
+#include "actors/placement.h"
+#include "actors/search/exact.h"
 #include "common/bert.h"
 #include "common/graph_io.h"
 #include "hw/constraints.h"
 #include "hw/evaluator.h"
 #include "tests/actors/random_dag.h"
 
-namespace mcmpart::actors {
+namespace mcmpart::actors::search {
 namespace {
 
 using common::Partition;
@@ -25,7 +27,8 @@ double BruteForce(const testing::Instance& inst) {
   auto eval = hw::MakeMaxLoadEvaluator(inst.graph, inst.hw);
   double best = std::numeric_limits<double>::infinity();
   testing::ForEachPartition(inst.graph.num_nodes(), inst.hw.num_chips, [&](const Partition& p) {
-    if (hw::IsValid(inst.graph, inst.hw, p)) best = std::min(best, eval->Evaluate(p).time_per_sample_s);
+    if (hw::IsValid(inst.graph, inst.hw, p))
+      best = std::min(best, eval->Evaluate(p).time_per_sample_s);
   });
   return best;
 }
@@ -54,9 +57,11 @@ TEST(DpMaxLoad, MatchesBruteForceOverContiguousSplits) {
     }
     if (!r.ok()) continue;
     ASSERT_TRUE(hw::IsValid(inst.graph, inst.hw, r->partition))
-        << "seed " << seed << ": " << hw::DescribeViolations(hw::CheckPartition(inst.graph, inst.hw, r->partition));
-    EXPECT_DOUBLE_EQ(r->max_load_s,
-                     hw::MakeMaxLoadEvaluator(inst.graph, inst.hw)->Evaluate(r->partition).time_per_sample_s);
+        << "seed " << seed << ": "
+        << hw::DescribeViolations(hw::CheckPartition(inst.graph, inst.hw, r->partition));
+    EXPECT_DOUBLE_EQ(
+        r->max_load_s,
+        hw::MakeMaxLoadEvaluator(inst.graph, inst.hw)->Evaluate(r->partition).time_per_sample_s);
   }
   EXPECT_GT(optimal, 100);
   EXPECT_GT(bounded, 20);
@@ -87,7 +92,8 @@ TEST(DpMaxLoad, PrefixFamiliesAreOptimalOnTotalOrders) {
     ASSERT_EQ(r.ok(), !std::isinf(best)) << "seed " << seed;
     if (!r.ok()) continue;
     if (inst.hw.num_chips > 2 || !hop) {
-      EXPECT_EQ(r->family, hop && inst.hw.num_chips > 2 ? DpFamily::kPrefixesHop1 : DpFamily::kPrefixes);
+      EXPECT_EQ(r->family,
+                hop && inst.hw.num_chips > 2 ? DpFamily::kPrefixesHop1 : DpFamily::kPrefixes);
     }
     EXPECT_TRUE(hw::IsValid(g, inst.hw, r->partition)) << "seed " << seed;
     EXPECT_NEAR(r->max_load_s, best, 1e-9 * best) << "seed " << seed;
@@ -123,7 +129,9 @@ TEST(DpMaxLoad, BindingMaxHopGivesValidSplitsOnBertBase) {
     EXPECT_EQ(r->family, DpFamily::kPrefixesHop1);
     EXPECT_TRUE(hw::IsValid(*graph, hw, r->partition)) << preset;
     // A balanced pipeline cannot beat the compute of one chip's share.
-    const double one_chip = hw::MakeMaxLoadEvaluator(*graph, hw)->Evaluate(Partition(graph->num_nodes(), 0)).time_per_sample_s;
+    const double one_chip = hw::MakeMaxLoadEvaluator(*graph, hw)
+                                ->Evaluate(Partition(graph->num_nodes(), 0))
+                                .time_per_sample_s;
     EXPECT_GE(r->max_load_s * hw.num_chips, one_chip * (1 - 1e-9));
   }
 }
@@ -315,9 +323,9 @@ TEST(DpMaxLoad, ReductionsMakeGnmtLayerGraphExact) {
 }
 
 }  // namespace
-}  // namespace mcmpart::actors
+}  // namespace mcmpart::actors::search
 
-namespace mcmpart::actors {
+namespace mcmpart::actors::search {
 namespace {
 
 // PipelineOrder is a topological order; GreedyPipeline's stages follow it (every edge points to
@@ -379,4 +387,4 @@ TEST(GreedyPipeline, ValidOnBertL12OperatorGraph) {
 }
 
 }  // namespace
-}  // namespace mcmpart::actors
+}  // namespace mcmpart::actors::search

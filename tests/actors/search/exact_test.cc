@@ -1,5 +1,5 @@
 // ExactMaxLoad against brute-force enumeration with the checker and the maxload evaluator.
-#include "actors/exact.h"
+#include "actors/search/exact.h"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +12,7 @@
 #include "hw/evaluator.h"
 #include "tests/actors/random_dag.h"
 
-namespace mcmpart::actors {
+namespace mcmpart::actors::search {
 namespace {
 
 using common::Partition;
@@ -65,4 +65,4 @@ TEST(ExactMaxLoad, ProvesOptimalityOnSixtyNodes) {
 }
 
 }  // namespace
-}  // namespace mcmpart::actors
+}  // namespace mcmpart::actors::search
