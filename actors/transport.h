@@ -41,7 +41,7 @@ class Transport {
   virtual void Flush() = 0;
 };
 
-/// Weights message payload: [int64 version][float × n].
+/// Weights message payload: [int64 version][float × n], little-endian on every host.
 std::vector<uint8_t> EncodeWeights(int64_t version, const std::vector<float>& weights);
 bool DecodeWeights(const std::vector<uint8_t>& payload, int64_t* version, std::vector<float>* weights);
 

@@ -10,6 +10,7 @@
 #include <cxxopts.hpp>
 #include <nlohmann/json.hpp>
 
+#include "actors/record.h"
 #include "actors/repair.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
@@ -39,8 +40,8 @@ common::StatusOr<RolloutStats> CollectRollouts(learner::RunReader& reader) {
   for (int64_t begin = 0; begin < n; begin += kBlockRows) {
     auto rows = reader.ReadRollouts(begin, begin + kBlockRows, /*with_partitions=*/false);
     if (!rows.ok()) return rows.status();
-    for (const learner::RolloutRow& r : *rows) {
-      StrategyStats& st = s.strategies[r.strategy];
+    for (const actors::EpisodeRecord& r : *rows) {
+      StrategyStats& st = s.strategies[std::string(actors::StrategyName(r.strategy))];
       ++st.rows;
       st.valid += r.valid;
       st.proposal_valid += r.proposal_valid;

@@ -28,6 +28,10 @@ using policy::PpoTrainer;
 using policy::TrainingState;
 using Clock = std::chrono::steady_clock;
 
+double SecondsSince(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
 // How long the learner sleeps when no message is waiting.
 constexpr auto kIdlePoll = std::chrono::microseconds(50);
 

@@ -1,4 +1,4 @@
-// The record sink shared by the MPI learner and local searches.
+// The learner's record sink: numbering, run-file rows, best partition, statistics, progress.
 #include "learner/record_sink.h"
 
 #include <unistd.h>
@@ -7,16 +7,17 @@
 #include <cstdlib>
 
 namespace mcmpart::learner {
+namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double SecondsSince(Clock::time_point since) {
-  return std::chrono::duration<double>(Clock::now() - since).count();
+double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
+
+}  // namespace
 
 RecordSink::RecordSink(const TrainInputs& in, RunLog* log, int64_t start_evaluations,
                        const std::string& strategy)
-    : in_(in), log_(log), start_(Clock::now()), last_progress_(start_), strategy_(strategy) {
+    : in_(in), log_(log), start_(Clock::now()), strategy_(strategy) {
   s_.strategy = strategy;
   s_.evaluations = s_.start_evaluations = start_evaluations;
   progress_ = in.progress_to_stderr ? stderr : stdout;
@@ -27,8 +28,10 @@ RecordSink::RecordSink(const TrainInputs& in, RunLog* log, int64_t start_evaluat
 }
 
 bool RecordSink::time_up() const {
-  return in_.config.run.time_limit_s > 0 && SecondsSince(start_) >= in_.config.run.time_limit_s;
+  return in_.config.run.time_limit_s > 0 && Seconds(start_) >= in_.config.run.time_limit_s;
 }
+
+double RecordSink::elapsed_s() const { return Seconds(start_); }
 
 void RecordSink::RestoreBest(const policy::TrainingState& st) {
   s_.best_throughput = st.best_throughput;
@@ -37,7 +40,8 @@ void RecordSink::RestoreBest(const policy::TrainingState& st) {
   s_.best_step = st.best_step;
 }
 
-void RecordSink::Count(const actors::EpisodeRecord& r, int64_t step) {
+void RecordSink::Add(const actors::EpisodeRecord& r, int64_t lag) {
+  const int64_t step = s_.evaluations++;
   valid_ += r.valid;
   proposal_valid_ += r.proposal_valid;
   times_.inference_ms += r.inference_ms;
@@ -49,11 +53,6 @@ void RecordSink::Count(const actors::EpisodeRecord& r, int64_t step) {
   if (step < in_.config.ppo.batch_size) {
     s_.first_batch_best_throughput = std::max(s_.first_batch_best_throughput, r.throughput);
   }
-}
-
-void RecordSink::Add(const actors::EpisodeRecord& r, int64_t lag) {
-  const int64_t step = s_.evaluations++;
-  Count(r, step);
   const bool new_best = r.valid && r.throughput > s_.best_throughput;
   if (new_best) {
     s_.best_throughput = r.throughput;
@@ -64,86 +63,62 @@ void RecordSink::Add(const actors::EpisodeRecord& r, int64_t lag) {
   }
   if (!log_ || !status_.ok()) return;
   const auto t = Clock::now();
-  RolloutRow row;
+  actors::EpisodeRecord row = r;
   row.step = step;
-  row.wall_time_s = SecondsSince(start_);
-  row.rank = r.rank;
-  row.graph = r.graph;
-  row.policy_version = r.policy_version;
+  row.wall_time_s = Seconds(start_);
   row.policy_lag = static_cast<int32_t>(lag);
-  row.strategy = actors::StrategyNames().at(r.strategy);
-  row.reward = r.reward;
-  row.throughput = r.throughput;
-  row.latency_s = r.latency_s;
-  row.valid = r.valid;
-  row.proposal_valid = r.proposal_valid;
-  row.repair_status = r.repair_status;
-  row.changed_nodes = r.changed_nodes;
-  row.repair_ms = r.repair_ms;
-  row.eval_ms = r.eval_ms;
-  row.inference_ms = r.inference_ms;
-  row.message_ms = r.message_ms;
-  row.wait_ms = r.wait_ms;
-  row.proposal = r.proposal;
-  row.partition = r.partition;
   status_ = log_->AppendRollout(row);
   if (status_.ok() && new_best) {
     status_ = log_->UpdateBest(r.graph, r.partition, r.throughput, step, row.wall_time_s);
   }
-  log_s_ += SecondsSince(t);
+  log_s_ += Seconds(t);
 }
 
 void RecordSink::LogLearner(LearnerRow row) {
   if (!log_ || !status_.ok()) return;
   const auto t = Clock::now();
-  row.wall_time_s = SecondsSince(start_);
+  row.wall_time_s = Seconds(start_);
   row.samples_seen = s_.evaluations;
   row.best_throughput = s_.best_throughput;
   status_ = log_->AppendLearner(row);
-  log_s_ += SecondsSince(t);
-}
-
-void RecordSink::PrintBar(double frac, double rate, double eta, bool final_line) {
-  const int width = 24, filled = static_cast<int>(frac * width);
-  std::fprintf(progress_,
-               "\r[%s%s] %3.0f%%  %lld/%lld  update %lld  best %.1f/s  %.1f samples/s  eta %.0fs ",
-               std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(),
-               100 * frac, static_cast<long long>(s_.evaluations),
-               static_cast<long long>(in_.config.run.budget), static_cast<long long>(s_.updates),
-               s_.best_throughput, rate, std::max(0.0, eta));
-  if (final_line) std::fprintf(progress_, "\n");
-}
-
-void RecordSink::PrintLine(double rate, double eta) {
-  std::fprintf(progress_,
-               "[%s] update %lld  samples %lld/%lld  best %.1f samples/s (reward %.3f)  valid "
-               "%.0f%%  %.1f samples/s  eta %.0fs\n",
-               strategy_ == "rl" ? "train" : strategy_.c_str(), static_cast<long long>(s_.updates),
-               static_cast<long long>(s_.evaluations),
-               static_cast<long long>(in_.config.run.budget), s_.best_throughput, s_.best_reward,
-               100.0 * valid_ / std::max<int64_t>(1, counted_), rate, std::max(0.0, eta));
+  log_s_ += Seconds(t);
 }
 
 void RecordSink::Progress(bool final_line) {
-  const double interval = tty_ ? 0.25 : in_.config.run.progress_interval_s;
-  if (!final_line && SecondsSince(last_progress_) < interval) return;
+  const double interval_s = tty_ ? 0.25 : in_.config.run.progress_interval_s;
+  if (!final_line && Seconds(last_progress_) < interval_s) return;
   last_progress_ = Clock::now();
-  const double el = SecondsSince(start_);
-  const double rate = (s_.evaluations - s_.start_evaluations) / std::max(el, 1e-9);
+  const double el = Seconds(start_);
+  const int64_t done = s_.evaluations - s_.start_evaluations;
+  const double rate = done / std::max(el, 1e-9);
   const int64_t budget = in_.config.run.budget;
   double eta = (budget - s_.evaluations) / std::max(rate, 1e-9);
   if (in_.config.run.time_limit_s > 0) eta = std::min(eta, in_.config.run.time_limit_s - el);
+  const double frac = static_cast<double>(s_.evaluations) / budget;
   if (tty_) {
-    PrintBar(static_cast<double>(s_.evaluations) / budget, rate, eta, final_line);
+    const int width = 24, filled = static_cast<int>(frac * width);
+    std::fprintf(
+        progress_,
+        "\r[%s%s] %3.0f%%  %lld/%lld  update %lld  best %.1f/s  %.1f samples/s  eta %.0fs ",
+        std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(), 100 * frac,
+        static_cast<long long>(s_.evaluations), static_cast<long long>(budget),
+        static_cast<long long>(s_.updates), s_.best_throughput, rate, std::max(0.0, eta));
+    if (final_line) std::fprintf(progress_, "\n");
   } else {
-    PrintLine(rate, eta);
+    std::fprintf(
+        progress_,
+        "[%s] update %lld  samples %lld/%lld  best %.1f samples/s (reward %.3f)  valid %.0f%%  "
+        "%.1f samples/s  eta %.0fs\n",
+        strategy_ == "rl" ? "train" : strategy_.c_str(), static_cast<long long>(s_.updates),
+        static_cast<long long>(s_.evaluations), static_cast<long long>(budget), s_.best_throughput,
+        s_.best_reward, 100.0 * valid_ / std::max<int64_t>(1, counted_), rate, std::max(0.0, eta));
   }
   std::fflush(progress_);
 }
 
 common::Status RecordSink::Finish() {
   if (tty_) Progress(true);
-  s_.wall_s = SecondsSince(start_);
+  s_.wall_s = Seconds(start_);
   s_.samples_per_s = (s_.evaluations - s_.start_evaluations) / std::max(s_.wall_s, 1e-9);
   const double n = static_cast<double>(std::max<int64_t>(1, counted_));
   s_.valid_fraction = valid_ / n;

@@ -1,5 +1,5 @@
-// The record sink: evaluated records become run-file rows, the best partition, statistics and
-// the progress display.
+// Where evaluated records go on the learner: steps, run-file rows, the best partition,
+// statistics and the terminal progress display.
 #pragma once
 
 #include <chrono>
@@ -15,29 +15,30 @@
 
 namespace mcmpart::learner {
 
-/// Seconds since `since` on the steady clock.
-double SecondsSince(std::chrono::steady_clock::time_point since);
-
-/// Consumes evaluated records for the run: steps, run-file rows, best partition, statistics
-/// and the terminal progress display. Used by the MPI learner and by local searches.
+/// Consumes evaluated records for the run: numbers them, logs them (with learner rows) to the
+/// run file, keeps the best partition and the run's statistics, and shows progress. Used by
+/// the MPI learner and by local searches; one thread.
 class RecordSink {
  public:
-  /// `log` may be null (no run file); evaluations are counted from `start_evaluations`.
+  /// `log` may be null (no run file); evaluations continue from `start_evaluations`.
   RecordSink(const TrainInputs& in, RunLog* log, int64_t start_evaluations,
              const std::string& strategy);
 
   int64_t evaluations() const { return s_.evaluations; }
   bool budget_reached() const { return s_.evaluations >= in_.config.run.budget; }
+  /// The run's time limit has passed (never without one).
   bool time_up() const;
-  double elapsed_s() const { return SecondsSince(start_); }
+  /// Seconds since the sink was made.
+  double elapsed_s() const;
   TrainSummary& summary() { return s_; }
+  /// The first run-file error; once set, nothing more is logged.
   const common::Status& status() const { return status_; }
 
   /// Restores the best-so-far from a checkpoint (resume).
   void RestoreBest(const policy::TrainingState& st);
   /// Logs one record; `lag` is the learner's version minus the record's.
   void Add(const actors::EpisodeRecord& r, int64_t lag);
-  /// Logs one learner update (wall time, samples seen and best throughput filled in here).
+  /// Logs one learner row, filling its wall time, samples seen and best throughput.
   void LogLearner(LearnerRow row);
   /// A progress bar with ETA on a terminal, plain periodic lines otherwise.
   void Progress(bool final_line = false);
@@ -45,13 +46,11 @@ class RecordSink {
   common::Status Finish();
 
  private:
-  void Count(const actors::EpisodeRecord& r, int64_t step);
-  void PrintBar(double frac, double rate, double eta, bool final_line);
-  void PrintLine(double rate, double eta);
+  using Clock = std::chrono::steady_clock;
 
   const TrainInputs& in_;
   RunLog* log_;
-  std::chrono::steady_clock::time_point start_, last_progress_;
+  Clock::time_point start_, last_progress_ = Clock::now();
   std::string strategy_;
   TrainSummary s_;
   common::Status status_;

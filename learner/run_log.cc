@@ -1,28 +1,28 @@
 // HDF5 run file writer (SPEC §8): skeleton under a temp name, renamed, reopened for SWMR append.
 //
-// Layout (schema_version 1; every name below is a path in the file):
+// Layout (schema_version 2; every name below is a path in the file):
 //   /                  attrs format = "mcmpart-run", schema_version
 //   /meta              attrs seed, ranks, git_revision, start_time, command_line, evaluator;
 //                      datasets config, hardware (text), graph_names, graph_groups (string lists)
 //   /graphs/<g>        attrs name, index; node_names, op_types, op_classes, output_bytes,
 //                      weight_bytes, macs, vector_ops, moved_bytes, latency_s, colocation_group,
 //                      pin (per node), edges (E×2 src,dst), edge_bytes (per edge)
-//   /rollouts/<field>  one chunked, compressed, extendible 1-D dataset per RolloutRow field
-//                      (strategy as 16-byte null-padded strings), plus proposal and partition as
-//                      2-D int16 (rows × max nodes over graphs), padded with -1
-//   /learner/<field>   one 1-D dataset per LearnerRow field
+//   /rollouts/<field>  one chunked, compressed, extendible dataset per stored field of
+//                      actors::kEpisodeRecordFields: 1-D, strategy as 16-byte null-padded names,
+//                      proposal and partition 2-D int16 (rows × max nodes over graphs) padded
+//                      with -1; attr columns (their names, in order); repair_status_names
+//   /learner/<field>   one 1-D dataset per field of kLearnerRowFields; attr columns
 //   /best/<g>          found, throughput, step, wall_time_s (scalars), partition (int16, nodes):
 //                      fixed size, allocated up front, rewritten in place
 //   /status            rollout_rows, learner_rows (rows committed by the last flush),
 //                      last_flush_unix, closed (1 after a clean Close)
+// Version 1 had no `columns` attributes and two more /learner columns, queue_depth and log_ms.
 // Rows are committed in two steps: the rows and their extents are flushed first, then the
 // /status counters. A reader (or a crashed file) therefore never counts a row whose data is not
 // on disk; readers use min(/status count, dataset lengths).
 // SWMR cannot create objects, so everything above is created before the file is reopened with
 // H5F_ACC_SWMR_WRITE; the reopen path is the same one OpenForAppend uses.
 #include "learner/run_log.h"
-
-#include "learner/hdf5_util.h"
 
 #include <hdf5.h>
 #include <unistd.h>
@@ -34,16 +34,24 @@
 #include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <string_view>
 #include <thread>
+#include <type_traits>
 #include <utility>
 
 #include "actors/repair.h"
+#include "learner/hdf5_util.h"
 
 namespace mcmpart::learner {
 namespace {
 
 using hdf5::Handle;
+using hdf5::Kind;
+using hdf5::KindOf;
+using hdf5::KindSize;
+using hdf5::kIsPartition;
 using hdf5::kStrategyBytes;
+using hdf5::MakeType;
 using hdf5::QuietHdf5;
 using hdf5::VarStringType;
 
@@ -56,8 +64,8 @@ constexpr size_t kTargetChunkBytes = 1 << 20;
 // ever-growing datasets are touched), so a long run's memory stays flat.
 void BoundMetadataCache(hid_t fapl) {
   // HDF5's internal free lists keep every block they ever held unless capped (the library default).
-  static const bool capped = H5set_free_list_limits(1 << 20, 256 << 10, 1 << 20, 256 << 10, 4 << 20,
-                                                    1 << 20) >= 0;
+  static const bool capped =
+      H5set_free_list_limits(1 << 20, 256 << 10, 1 << 20, 256 << 10, 4 << 20, 1 << 20) >= 0;
   (void)capped;
   H5AC_cache_config_t config;
   config.version = H5AC__CURR_CACHE_CONFIG_VERSION;
@@ -68,70 +76,6 @@ void BoundMetadataCache(hid_t fapl) {
   config.min_size = 512 << 10;
   H5Pset_mdc_config(fapl, &config);
 }
-
-enum class Kind { kU8, kI8, kI16, kI32, kI64, kU64, kF64, kStrategy };
-
-size_t KindSize(Kind kind) {
-  switch (kind) {
-    case Kind::kU8:
-    case Kind::kI8: return 1;
-    case Kind::kI16: return 2;
-    case Kind::kI32: return 4;
-    case Kind::kI64:
-    case Kind::kU64:
-    case Kind::kF64: return 8;
-    case Kind::kStrategy: return kStrategyBytes;
-  }
-  return 0;
-}
-
-// A type identifier the caller owns; the same type serves memory and file (little-endian host).
-Handle MakeType(Kind kind) {
-  switch (kind) {
-    case Kind::kU8: return Handle(H5Tcopy(H5T_NATIVE_UINT8));
-    case Kind::kI8: return Handle(H5Tcopy(H5T_NATIVE_INT8));
-    case Kind::kI16: return Handle(H5Tcopy(H5T_NATIVE_INT16));
-    case Kind::kI32: return Handle(H5Tcopy(H5T_NATIVE_INT32));
-    case Kind::kI64: return Handle(H5Tcopy(H5T_NATIVE_INT64));
-    case Kind::kU64: return Handle(H5Tcopy(H5T_NATIVE_UINT64));
-    case Kind::kF64: return Handle(H5Tcopy(H5T_NATIVE_DOUBLE));
-    case Kind::kStrategy: {
-      Handle t(H5Tcopy(H5T_C_S1));
-      H5Tset_size(t.get(), kStrategyBytes);
-      H5Tset_strpad(t.get(), H5T_STR_NULLPAD);
-      return t;
-    }
-  }
-  return Handle();
-}
-
-struct ColumnSpec {
-  const char* name;
-  Kind kind;
-};
-
-// The order is the order AppendRollout/AppendLearner push values in.
-const ColumnSpec kRolloutColumns[] = {
-    {"step", Kind::kI64},          {"wall_time_s", Kind::kF64},   {"rank", Kind::kI32},
-    {"graph", Kind::kI32},         {"policy_version", Kind::kI64}, {"policy_lag", Kind::kI32},
-    {"strategy", Kind::kStrategy}, {"reward", Kind::kF64},        {"throughput", Kind::kF64},
-    {"latency_s", Kind::kF64},     {"valid", Kind::kU8},          {"proposal_valid", Kind::kU8},
-    {"repair_status", Kind::kI8},  {"changed_nodes", Kind::kI32}, {"repair_ms", Kind::kF64},
-    {"eval_ms", Kind::kF64},       {"inference_ms", Kind::kF64},  {"message_ms", Kind::kF64},
-    {"wait_ms", Kind::kF64},
-};
-const char* const kPartitionColumns[] = {"proposal", "partition"};
-
-const ColumnSpec kLearnerColumns[] = {
-    {"update", Kind::kI64},        {"samples_seen", Kind::kI64},  {"wall_time_s", Kind::kF64},
-    {"policy_version", Kind::kI64}, {"policy_loss", Kind::kF64},  {"value_loss", Kind::kF64},
-    {"entropy", Kind::kF64},       {"approx_kl", Kind::kF64},     {"clip_fraction", Kind::kF64},
-    {"grad_norm", Kind::kF64},     {"learning_rate", Kind::kF64}, {"lag_mean", Kind::kF64},
-    {"lag_max", Kind::kF64},       {"queue_depth", Kind::kF64},   {"reward_mean", Kind::kF64},
-    {"best_throughput", Kind::kF64}, {"update_ms", Kind::kF64},   {"broadcast_ms", Kind::kF64},
-    {"log_ms", Kind::kF64},        {"idle_ms", Kind::kF64},       {"heldout_reward", Kind::kF64},
-    {"sil_loss", Kind::kF64},      {"dropped_stale", Kind::kI64}, {"epochs_run", Kind::kI32},
-};
 
 // ---- skeleton writing helpers (used before SWMR starts) ----
 
@@ -156,17 +100,29 @@ Status WriteStringAttr(hid_t obj, const char* name, const std::string& value) {
   return Status::Ok();
 }
 
+Status WriteStringListAttr(hid_t obj, const char* name, const std::vector<std::string>& values) {
+  Handle type = VarStringType();
+  hsize_t dims[1] = {values.size()};
+  Handle space(H5Screate_simple(1, dims, nullptr));
+  Handle attr(H5Acreate2(obj, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT));
+  std::vector<const char*> ptrs;
+  for (const std::string& v : values) ptrs.push_back(v.c_str());
+  if (!attr.valid() || (!values.empty() && H5Awrite(attr.get(), type.get(), ptrs.data()) < 0)) {
+    return Status::Error(std::string("cannot write attribute '") + name + "'");
+  }
+  return Status::Ok();
+}
+
 Status WriteStringList(hid_t loc, const char* name, const std::vector<std::string>& values) {
   Handle type = VarStringType();
   hsize_t dims[1] = {values.size()};
   Handle space(H5Screate_simple(1, dims, nullptr));
-  Handle dset(H5Dcreate2(loc, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT,
-                         H5P_DEFAULT));
+  Handle dset(
+      H5Dcreate2(loc, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
   std::vector<const char*> ptrs;
   for (const std::string& v : values) ptrs.push_back(v.c_str());
-  if (!dset.valid() ||
-      (!values.empty() &&
-       H5Dwrite(dset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()) < 0)) {
+  if (!dset.valid() || (!values.empty() && H5Dwrite(dset.get(), type.get(), H5S_ALL, H5S_ALL,
+                                                    H5P_DEFAULT, ptrs.data()) < 0)) {
     return Status::Error(std::string("cannot write dataset '") + name + "'");
   }
   return Status::Ok();
@@ -175,8 +131,8 @@ Status WriteStringList(hid_t loc, const char* name, const std::vector<std::strin
 Status WriteText(hid_t loc, const char* name, const std::string& value) {
   Handle type = VarStringType();
   Handle space(H5Screate(H5S_SCALAR));
-  Handle dset(H5Dcreate2(loc, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT,
-                         H5P_DEFAULT));
+  Handle dset(
+      H5Dcreate2(loc, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
   const char* ptr = value.c_str();
   if (!dset.valid() || H5Dwrite(dset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, &ptr) < 0) {
     return Status::Error(std::string("cannot write dataset '") + name + "'");
@@ -186,8 +142,8 @@ Status WriteText(hid_t loc, const char* name, const std::string& value) {
 
 // A fixed-size dataset with its storage allocated now, so in-place writes under SWMR change no
 // metadata. rank 0 = scalar.
-Status CreateFixed(hid_t loc, const char* name, Kind kind, int rank, hsize_t size,
-                   const void* fill, const void* data) {
+Status CreateFixed(hid_t loc, const char* name, Kind kind, int rank, hsize_t size, const void* fill,
+                   const void* data) {
   Handle type = MakeType(kind);
   hsize_t dims[1] = {size};
   Handle space(rank == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, dims, nullptr));
@@ -195,10 +151,10 @@ Status CreateFixed(hid_t loc, const char* name, Kind kind, int rank, hsize_t siz
   H5Pset_layout(dcpl.get(), H5D_CONTIGUOUS);
   H5Pset_alloc_time(dcpl.get(), H5D_ALLOC_TIME_EARLY);
   if (fill) H5Pset_fill_value(dcpl.get(), type.get(), fill);
-  Handle dset(H5Dcreate2(loc, name, type.get(), space.get(), H5P_DEFAULT, dcpl.get(),
-                         H5P_DEFAULT));
-  if (!dset.valid() || (data && (rank == 0 || size > 0) &&
-                        H5Dwrite(dset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)) {
+  Handle dset(H5Dcreate2(loc, name, type.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT));
+  if (!dset.valid() ||
+      (data && (rank == 0 || size > 0) &&
+       H5Dwrite(dset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)) {
     return Status::Error(std::string("cannot write dataset '") + name + "'");
   }
   return Status::Ok();
@@ -229,12 +185,35 @@ Status CreateColumn(hid_t group, const char* name, Kind kind, hsize_t width, hsi
     const int16_t fill = -1;
     ok = ok && H5Pset_fill_value(dcpl.get(), H5T_NATIVE_INT16, &fill) >= 0;
   }
-  Handle dset(H5Dcreate2(group, name, type.get(), space.get(), H5P_DEFAULT, dcpl.get(),
-                         H5P_DEFAULT));
+  Handle dset(
+      H5Dcreate2(group, name, type.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT));
   if (!ok || !dset.valid()) {
     return Status::Error(std::string("cannot create dataset '") + name + "'");
   }
   return Status::Ok();
+}
+
+// One column per stored field of `fields` (2-D ones `width` wide), and the `columns` attribute
+// naming them in order.
+template <typename Fields>
+Status CreateColumns(hid_t group, const Fields& fields, hsize_t width, hsize_t chunk_rows,
+                     int compression) {
+  Status st;
+  actors::ForEachField(fields, [&](const auto& field) {
+    using F = std::decay_t<decltype(field)>;
+    using Stored = typename F::StoredType;
+    if constexpr (F::kInFile) {
+      if (!st.ok()) return;
+      if constexpr (kIsPartition<Stored>) {
+        const hsize_t rows = std::clamp<hsize_t>(kTargetChunkBytes / (2 * width), 1, chunk_rows);
+        st = CreateColumn(group, field.name, KindOf<Stored>(), width, rows, compression);
+      } else {
+        st = CreateColumn(group, field.name, KindOf<Stored>(), 0, chunk_rows, compression);
+      }
+    }
+  });
+  MCMPART_RETURN_IF_ERROR(st);
+  return WriteStringListAttr(group, "columns", actors::StoredFieldNames(fields));
 }
 
 Handle CreateGroup(hid_t loc, const char* name) {
@@ -302,8 +281,8 @@ Status WriteGraph(hid_t graphs_group, const std::string& group_name, const std::
     Handle type = MakeType(Kind::kI32);
     hsize_t dims[2] = {graph.edges.size(), 2};
     Handle space(H5Screate_simple(2, dims, nullptr));
-    Handle dset(H5Dcreate2(loc, "edges", type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT,
-                           H5P_DEFAULT));
+    Handle dset(
+        H5Dcreate2(loc, "edges", type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
     if (!dset.valid() || (!edges.empty() && H5Dwrite(dset.get(), type.get(), H5S_ALL, H5S_ALL,
                                                      H5P_DEFAULT, edges.data()) < 0)) {
       return Status::Error("cannot write /graphs/" + group_name + "/edges");
@@ -314,7 +293,8 @@ Status WriteGraph(hid_t graphs_group, const std::string& group_name, const std::
 
 Status WriteSkeleton(hid_t file, const RunMeta& meta, const std::vector<std::string>& names,
                      const std::vector<std::string>& groups,
-                     const std::vector<const common::Graph*>& graphs, const RunLogOptions& options) {
+                     const std::vector<const common::Graph*>& graphs,
+                     const RunLogOptions& options) {
   MCMPART_RETURN_IF_ERROR(WriteStringAttr(file, "format", "mcmpart-run"));
   const int32_t version = kRunSchemaVersion;
   MCMPART_RETURN_IF_ERROR(WriteAttr(file, "schema_version", Kind::kI32, &version));
@@ -339,7 +319,8 @@ Status WriteSkeleton(hid_t file, const RunMeta& meta, const std::vector<std::str
   if (!gs.valid() || !best.valid()) return Status::Error("cannot create /graphs and /best");
   int max_nodes = 1;
   for (size_t i = 0; i < graphs.size(); ++i) {
-    MCMPART_RETURN_IF_ERROR(WriteGraph(gs.get(), groups[i], names[i], static_cast<int>(i), *graphs[i]));
+    MCMPART_RETURN_IF_ERROR(
+        WriteGraph(gs.get(), groups[i], names[i], static_cast<int>(i), *graphs[i]));
     max_nodes = std::max(max_nodes, graphs[i]->num_nodes());
     Handle b = CreateGroup(best.get(), groups[i].c_str());
     if (!b.valid()) return Status::Error("cannot create group /best/" + groups[i]);
@@ -359,14 +340,9 @@ Status WriteSkeleton(hid_t file, const RunMeta& meta, const std::vector<std::str
   const hsize_t chunk_rows = static_cast<hsize_t>(std::max(1, options.chunk_rows));
   Handle r = CreateGroup(file, "rollouts");
   if (!r.valid()) return Status::Error("cannot create group /rollouts");
-  for (const ColumnSpec& c : kRolloutColumns) {
-    MCMPART_RETURN_IF_ERROR(CreateColumn(r.get(), c.name, c.kind, 0, chunk_rows, options.compression));
-  }
-  const hsize_t width = static_cast<hsize_t>(max_nodes);
-  const hsize_t rows_2d = std::clamp<hsize_t>(kTargetChunkBytes / (2 * width), 1, chunk_rows);
-  for (const char* name : kPartitionColumns) {
-    MCMPART_RETURN_IF_ERROR(CreateColumn(r.get(), name, Kind::kI16, width, rows_2d, options.compression));
-  }
+  MCMPART_RETURN_IF_ERROR(CreateColumns(r.get(), actors::kEpisodeRecordFields,
+                                        static_cast<hsize_t>(max_nodes), chunk_rows,
+                                        options.compression));
   std::vector<std::string> status_names;
   for (int s = 0; s <= static_cast<int>(actors::RepairStatus::kInfeasible); ++s) {
     status_names.push_back(actors::RepairStatusName(static_cast<actors::RepairStatus>(s)));
@@ -375,19 +351,22 @@ Status WriteSkeleton(hid_t file, const RunMeta& meta, const std::vector<std::str
 
   Handle l = CreateGroup(file, "learner");
   if (!l.valid()) return Status::Error("cannot create group /learner");
-  for (const ColumnSpec& c : kLearnerColumns) {
-    MCMPART_RETURN_IF_ERROR(CreateColumn(l.get(), c.name, c.kind, 0, chunk_rows, options.compression));
-  }
+  MCMPART_RETURN_IF_ERROR(
+      CreateColumns(l.get(), kLearnerRowFields, 0, chunk_rows, options.compression));
 
   Handle st = CreateGroup(file, "status");
   if (!st.valid()) return Status::Error("cannot create group /status");
   const int64_t zero_rows = 0;
   const double zero_time = 0.0;
   const uint8_t not_closed = 0;
-  MCMPART_RETURN_IF_ERROR(CreateFixed(st.get(), "rollout_rows", Kind::kI64, 0, 1, &zero_rows, &zero_rows));
-  MCMPART_RETURN_IF_ERROR(CreateFixed(st.get(), "learner_rows", Kind::kI64, 0, 1, &zero_rows, &zero_rows));
-  MCMPART_RETURN_IF_ERROR(CreateFixed(st.get(), "last_flush_unix", Kind::kF64, 0, 1, &zero_time, &zero_time));
-  MCMPART_RETURN_IF_ERROR(CreateFixed(st.get(), "closed", Kind::kU8, 0, 1, &not_closed, &not_closed));
+  MCMPART_RETURN_IF_ERROR(
+      CreateFixed(st.get(), "rollout_rows", Kind::kI64, 0, 1, &zero_rows, &zero_rows));
+  MCMPART_RETURN_IF_ERROR(
+      CreateFixed(st.get(), "learner_rows", Kind::kI64, 0, 1, &zero_rows, &zero_rows));
+  MCMPART_RETURN_IF_ERROR(
+      CreateFixed(st.get(), "last_flush_unix", Kind::kF64, 0, 1, &zero_time, &zero_time));
+  MCMPART_RETURN_IF_ERROR(
+      CreateFixed(st.get(), "closed", Kind::kU8, 0, 1, &not_closed, &not_closed));
   return Status::Ok();
 }
 
@@ -406,14 +385,43 @@ struct Column {
     const auto* p = reinterpret_cast<const unsigned char*>(&value);
     buffer.insert(buffer.end(), p, p + sizeof(T));
   }
+
+  // One row's value of a field the file stores as `Stored`.
+  template <typename Stored, typename Member>
+  void Append(const Member& value) {
+    if constexpr (std::is_same_v<Stored, actors::StrategyId>) {
+      char name[kStrategyBytes] = {};
+      const std::string_view n = actors::StrategyName(value);
+      std::memcpy(name, n.data(), n.size());
+      buffer.insert(buffer.end(), name, name + kStrategyBytes);
+    } else if constexpr (kIsPartition<Stored>) {
+      for (hsize_t v = 0; v < width; ++v) {
+        Put<int16_t>(v < value.size() ? static_cast<int16_t>(value[v]) : int16_t{-1});
+      }
+    } else {
+      Put<Stored>(static_cast<Stored>(value));
+    }
+  }
 };
 
 struct Table {
   std::string group;
-  std::vector<Column> columns;
-  int64_t written = 0;   // rows handed to HDF5
-  int64_t buffered = 0;  // rows in Column::buffer
+  std::vector<Column> columns;  // one per stored field of the table's field list, in order
+  int64_t written = 0;          // rows handed to HDF5
+  int64_t buffered = 0;         // rows in Column::buffer
   int64_t total() const { return written + buffered; }
+
+  // Buffers one row: every stored field of `fields`.
+  template <typename Row, typename Fields>
+  void Buffer(const Row& row, const Fields& fields) {
+    size_t i = 0;
+    actors::ForEachField(fields, [&](const auto& field) {
+      using F = std::decay_t<decltype(field)>;
+      if constexpr (F::kInFile) columns[i++].Append<typename F::StoredType>(row.*field.member);
+    });
+    assert(i == columns.size());
+    ++buffered;
+  }
 };
 
 Status ReadScalar(hid_t file, const char* path, hid_t mem_type, void* out) {
@@ -438,8 +446,7 @@ double UnixNow() {
 
 class Hdf5RunLog : public RunLog {
  public:
-  Hdf5RunLog(std::string path, RunLogOptions options)
-      : path_(std::move(path)), options_(options) {}
+  Hdf5RunLog(std::string path, RunLogOptions options) : path_(std::move(path)), options_(options) {}
 
   ~Hdf5RunLog() override {
     if (!closed_) {
@@ -473,21 +480,15 @@ class Hdf5RunLog : public RunLog {
       return Error("not an mcmpart run file (no schema_version attribute)");
     }
     if (version != kRunSchemaVersion) {
-      return Error("schema_version " + std::to_string(version) + " cannot be appended to (this "
-                   "build writes version " + std::to_string(kRunSchemaVersion) + ")");
+      return Error("schema_version " + std::to_string(version) +
+                   " cannot be appended to (this build writes version " +
+                   std::to_string(kRunSchemaVersion) + ")");
     }
     MCMPART_RETURN_IF_ERROR(ReadLayout());
     rollouts_.group = "/rollouts/";
-    for (const ColumnSpec& c : kRolloutColumns) {
-      MCMPART_RETURN_IF_ERROR(OpenColumn(&rollouts_, c.name, c.kind));
-    }
-    for (const char* name : kPartitionColumns) {
-      MCMPART_RETURN_IF_ERROR(OpenColumn(&rollouts_, name, Kind::kI16));
-    }
+    MCMPART_RETURN_IF_ERROR(OpenColumns(&rollouts_, actors::kEpisodeRecordFields));
     learner_.group = "/learner/";
-    for (const ColumnSpec& c : kLearnerColumns) {
-      MCMPART_RETURN_IF_ERROR(OpenColumn(&learner_, c.name, c.kind));
-    }
+    MCMPART_RETURN_IF_ERROR(OpenColumns(&learner_, kLearnerRowFields));
     MCMPART_RETURN_IF_ERROR(
         ReadScalar(file_.get(), "/status/rollout_rows", H5T_NATIVE_INT64, &rollouts_.written)
             .WithContext(path_));
@@ -495,8 +496,8 @@ class Hdf5RunLog : public RunLog {
         ReadScalar(file_.get(), "/status/learner_rows", H5T_NATIVE_INT64, &learner_.written)
             .WithContext(path_));
     const uint8_t open_flag = 0;
-    MCMPART_RETURN_IF_ERROR(
-        WriteScalar(file_.get(), "/status/closed", H5T_NATIVE_UINT8, &open_flag).WithContext(path_));
+    MCMPART_RETURN_IF_ERROR(WriteScalar(file_.get(), "/status/closed", H5T_NATIVE_UINT8, &open_flag)
+                                .WithContext(path_));
     if (H5Fflush(file_.get(), H5F_SCOPE_LOCAL) < 0) return Error("cannot flush");
     opened_ = true;
     last_flush_ = std::chrono::steady_clock::now();
@@ -504,86 +505,18 @@ class Hdf5RunLog : public RunLog {
     return Status::Ok();
   }
 
-  Status AppendRollout(const RolloutRow& row) override {
+  Status AppendRollout(const actors::EpisodeRecord& row) override {
     std::lock_guard<std::mutex> lock(mu_);
     MCMPART_RETURN_IF_ERROR(CheckUsable());
-    if (row.graph < 0 || row.graph >= static_cast<int>(graph_nodes_.size())) {
-      return Error("rollout step " + std::to_string(row.step) + ": graph index " +
-                   std::to_string(row.graph) + " out of range (file has " +
-                   std::to_string(graph_nodes_.size()) + " graphs)");
-    }
-    if (row.strategy.size() > kStrategyBytes) {
-      return Error("strategy name '" + row.strategy + "' longer than " +
-                   std::to_string(kStrategyBytes) + " bytes");
-    }
-    for (const common::Partition* p : {&row.proposal, &row.partition}) {
-      if (!p->empty() && static_cast<int>(p->size()) != graph_nodes_[row.graph]) {
-        return Error("rollout step " + std::to_string(row.step) + ": partition of " +
-                     std::to_string(p->size()) + " nodes for graph " + std::to_string(row.graph) +
-                     " with " + std::to_string(graph_nodes_[row.graph]) + " nodes");
-      }
-      for (int chip : *p) {
-        if (chip < -1 || chip > INT16_MAX) {
-          return Error("rollout step " + std::to_string(row.step) + ": chip " +
-                       std::to_string(chip) + " outside the stored range -1..32767");
-        }
-      }
-    }
-    std::vector<Column>& c = rollouts_.columns;
-    size_t i = 0;
-    c[i++].Put<int64_t>(row.step);
-    c[i++].Put<double>(row.wall_time_s);
-    c[i++].Put<int32_t>(row.rank);
-    c[i++].Put<int32_t>(row.graph);
-    c[i++].Put<int64_t>(row.policy_version);
-    c[i++].Put<int32_t>(row.policy_lag);
-    char strategy[kStrategyBytes] = {};
-    std::memcpy(strategy, row.strategy.data(), row.strategy.size());
-    c[i].buffer.insert(c[i].buffer.end(), strategy, strategy + kStrategyBytes);
-    ++i;
-    c[i++].Put<double>(row.reward);
-    c[i++].Put<double>(row.throughput);
-    c[i++].Put<double>(row.latency_s);
-    c[i++].Put<uint8_t>(row.valid ? 1 : 0);
-    c[i++].Put<uint8_t>(row.proposal_valid ? 1 : 0);
-    c[i++].Put<int8_t>(static_cast<int8_t>(row.repair_status));
-    c[i++].Put<int32_t>(row.changed_nodes);
-    c[i++].Put<double>(row.repair_ms);
-    c[i++].Put<double>(row.eval_ms);
-    c[i++].Put<double>(row.inference_ms);
-    c[i++].Put<double>(row.message_ms);
-    c[i++].Put<double>(row.wait_ms);
-    for (const common::Partition* p : {&row.proposal, &row.partition}) {
-      Column& col = c[i++];
-      for (hsize_t v = 0; v < col.width; ++v) {
-        col.Put<int16_t>(v < p->size() ? static_cast<int16_t>((*p)[v]) : int16_t{-1});
-      }
-    }
-    assert(i == c.size());
-    ++rollouts_.buffered;
+    MCMPART_RETURN_IF_ERROR(CheckRollout(row));
+    rollouts_.Buffer(row, actors::kEpisodeRecordFields);
     return AfterAppend(&rollouts_);
   }
 
   Status AppendLearner(const LearnerRow& row) override {
     std::lock_guard<std::mutex> lock(mu_);
     MCMPART_RETURN_IF_ERROR(CheckUsable());
-    std::vector<Column>& c = learner_.columns;
-    size_t i = 0;
-    c[i++].Put<int64_t>(row.update);
-    c[i++].Put<int64_t>(row.samples_seen);
-    c[i++].Put<double>(row.wall_time_s);
-    c[i++].Put<int64_t>(row.policy_version);
-    for (double v : {row.policy_loss, row.value_loss, row.entropy, row.approx_kl,
-                     row.clip_fraction, row.grad_norm, row.learning_rate, row.lag_mean,
-                     row.lag_max, row.queue_depth, row.reward_mean, row.best_throughput,
-                     row.update_ms, row.broadcast_ms, row.log_ms, row.idle_ms,
-                     row.heldout_reward, row.sil_loss}) {
-      c[i++].Put<double>(v);
-    }
-    c[i++].Put<int64_t>(row.dropped_stale);
-    c[i++].Put<int32_t>(row.epochs_run);
-    assert(i == c.size());
-    ++learner_.buffered;
+    learner_.Buffer(row, kLearnerRowFields);
     return AfterAppend(&learner_);
   }
 
@@ -610,10 +543,16 @@ class Hdf5RunLog : public RunLog {
     const std::string base = "/best/" + graph_groups_[graph] + "/";
     const uint8_t found = 1;
     // Partition first, `found` last: a reader that sees found = 1 sees a whole partition.
-    Status st = WriteScalar(file_.get(), (base + "partition").c_str(), H5T_NATIVE_INT16, chips.data());
-    if (st.ok()) st = WriteScalar(file_.get(), (base + "throughput").c_str(), H5T_NATIVE_DOUBLE, &throughput);
+    Status st =
+        WriteScalar(file_.get(), (base + "partition").c_str(), H5T_NATIVE_INT16, chips.data());
+    if (st.ok()) {
+      st = WriteScalar(file_.get(), (base + "throughput").c_str(), H5T_NATIVE_DOUBLE, &throughput);
+    }
     if (st.ok()) st = WriteScalar(file_.get(), (base + "step").c_str(), H5T_NATIVE_INT64, &step);
-    if (st.ok()) st = WriteScalar(file_.get(), (base + "wall_time_s").c_str(), H5T_NATIVE_DOUBLE, &wall_time_s);
+    if (st.ok()) {
+      st =
+          WriteScalar(file_.get(), (base + "wall_time_s").c_str(), H5T_NATIVE_DOUBLE, &wall_time_s);
+    }
     if (st.ok()) st = WriteScalar(file_.get(), (base + "found").c_str(), H5T_NATIVE_UINT8, &found);
     if (!st.ok()) return Fail(st);
     dirty_ = true;
@@ -679,6 +618,41 @@ class Hdf5RunLog : public RunLog {
     return error_;
   }
 
+  // A row the file can store: a graph index of the file, a known strategy, partitions of the
+  // graph's size (or empty) with chips in the stored range.
+  Status CheckRollout(const actors::EpisodeRecord& row) const {
+    const std::string where = "rollout step " + std::to_string(row.step) + ": ";
+    if (row.graph < 0 || row.graph >= static_cast<int>(graph_nodes_.size())) {
+      return Error(where + "graph index " + std::to_string(row.graph) + " out of range (file has " +
+                   std::to_string(graph_nodes_.size()) + " graphs)");
+    }
+    if (actors::StrategyName(row.strategy).empty()) {
+      return Error(where + "strategy id " + std::to_string(static_cast<int>(row.strategy)) +
+                   " is no known strategy");
+    }
+    Status st;
+    actors::ForEachField(actors::kEpisodeRecordFields, [&](const auto& field) {
+      if constexpr (kIsPartition<typename std::decay_t<decltype(field)>::StoredType>) {
+        const common::Partition& p = row.*field.member;
+        if (!st.ok() || p.empty()) return;
+        if (static_cast<int>(p.size()) != graph_nodes_[row.graph]) {
+          st = Error(where + field.name + " of " + std::to_string(p.size()) + " nodes for graph " +
+                     std::to_string(row.graph) + " with " +
+                     std::to_string(graph_nodes_[row.graph]) + " nodes");
+          return;
+        }
+        for (int chip : p) {
+          if (chip < -1 || chip > INT16_MAX) {
+            st = Error(where + "chip " + std::to_string(chip) + " in " + field.name +
+                       " outside the stored range -1..32767");
+            return;
+          }
+        }
+      }
+    });
+    return st;
+  }
+
   Status ReadLayout() {
     Handle d(H5Dopen2(file_.get(), "/meta/graph_groups", H5P_DEFAULT));
     if (!d.valid()) return Error("not an mcmpart run file (no /meta/graph_groups)");
@@ -731,10 +705,23 @@ class Hdf5RunLog : public RunLog {
     return Status::Ok();
   }
 
+  template <typename Fields>
+  Status OpenColumns(Table* table, const Fields& fields) {
+    Status st;
+    actors::ForEachField(fields, [&](const auto& field) {
+      using F = std::decay_t<decltype(field)>;
+      if constexpr (F::kInFile) {
+        if (st.ok()) st = OpenColumn(table, field.name, KindOf<typename F::StoredType>());
+      }
+    });
+    return st;
+  }
+
   Status AfterAppend(Table* table) {
     dirty_ = true;
-    const bool due = std::chrono::duration<double>(std::chrono::steady_clock::now() - last_flush_)
-                         .count() >= options_.flush_interval_s;
+    const bool due =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - last_flush_).count() >=
+        options_.flush_interval_s;
     if (due) return FlushLocked();
     if (table->buffered >= std::max(1, options_.chunk_rows)) {
       QuietHdf5 quiet;
@@ -755,12 +742,15 @@ class Hdf5RunLog : public RunLog {
       hsize_t offset[2] = {start, 0};
       hsize_t block[2] = {count, col.width};
       Handle type = MakeType(col.kind);
-      if (H5Dset_extent(col.dset.get(), dims) < 0) return Status::Error("cannot extend " + table->group);
+      if (H5Dset_extent(col.dset.get(), dims) < 0) {
+        return Status::Error("cannot extend " + table->group);
+      }
       Handle file_space(H5Dget_space(col.dset.get()));
       Handle mem_space(H5Screate_simple(rank, block, nullptr));
-      if (H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, offset, nullptr, block, nullptr) < 0 ||
-          H5Dwrite(col.dset.get(), type.get(), mem_space.get(), file_space.get(), H5P_DEFAULT,
-                   col.buffer.data()) < 0) {
+      const bool selected = H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, offset, nullptr,
+                                                block, nullptr) >= 0;
+      if (!selected || H5Dwrite(col.dset.get(), type.get(), mem_space.get(), file_space.get(),
+                                H5P_DEFAULT, col.buffer.data()) < 0) {
         return Status::Error("cannot write rows to " + table->group);
       }
       col.buffer.clear();
@@ -777,8 +767,12 @@ class Hdf5RunLog : public RunLog {
     if (st.ok()) st = WriteBuffered(&learner_);
     if (st.ok() && H5Fflush(file_.get(), H5F_SCOPE_LOCAL) < 0) st = Status::Error("cannot flush");
     const double now = UnixNow();
-    if (st.ok()) st = WriteScalar(file_.get(), "/status/rollout_rows", H5T_NATIVE_INT64, &rollouts_.written);
-    if (st.ok()) st = WriteScalar(file_.get(), "/status/learner_rows", H5T_NATIVE_INT64, &learner_.written);
+    if (st.ok()) {
+      st = WriteScalar(file_.get(), "/status/rollout_rows", H5T_NATIVE_INT64, &rollouts_.written);
+    }
+    if (st.ok()) {
+      st = WriteScalar(file_.get(), "/status/learner_rows", H5T_NATIVE_INT64, &learner_.written);
+    }
     if (st.ok()) st = WriteScalar(file_.get(), "/status/last_flush_unix", H5T_NATIVE_DOUBLE, &now);
     if (st.ok() && H5Fflush(file_.get(), H5F_SCOPE_LOCAL) < 0) st = Status::Error("cannot flush");
     if (!st.ok()) return Fail(st);
@@ -792,7 +786,9 @@ class Hdf5RunLog : public RunLog {
     const auto interval = std::chrono::duration<double>(options_.flush_interval_s);
     std::unique_lock<std::mutex> lock(mu_);
     while (!stop_) {
-      wake_.wait_until(lock, last_flush_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(interval));
+      wake_.wait_until(
+          lock,
+          last_flush_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(interval));
       if (stop_) break;
       const bool due = std::chrono::steady_clock::now() - last_flush_ >= interval;
       if (due && dirty_ && error_.ok()) {
@@ -873,7 +869,8 @@ StatusOr<std::unique_ptr<RunLog>> RunLog::Create(const std::string& path, const 
 StatusOr<std::unique_ptr<RunLog>> RunLog::OpenForAppend(const std::string& path,
                                                         const RunLogOptions& options) {
   if (access(path.c_str(), W_OK) != 0) {
-    return Status::Error("run file '" + path + "': cannot open for appending (missing or not writable)");
+    return Status::Error("run file '" + path +
+                         "': cannot open for appending (missing or not writable)");
   }
   auto log = std::make_unique<Hdf5RunLog>(path, options);
   MCMPART_RETURN_IF_ERROR(log->Open(/*recover=*/true));

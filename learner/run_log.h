@@ -4,8 +4,10 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include "actors/record.h"
 #include "common/graph.h"
 #include "common/partition.h"
 #include "common/status.h"
@@ -13,8 +15,10 @@
 namespace mcmpart::learner {
 
 /// Version of the run-file layout, stored as the root attribute `schema_version`; bumped on any
-/// incompatible change (readers refuse newer versions).
-inline constexpr int kRunSchemaVersion = 1;
+/// incompatible change (readers refuse newer versions). 2: /learner lost the never-set columns
+/// queue_depth and log_ms; /rollouts and /learner carry a `columns` attribute. RunReader also
+/// reads version 1.
+inline constexpr int kRunSchemaVersion = 2;
 
 /// Run-level metadata written once to /meta.
 struct RunMeta {
@@ -29,29 +33,6 @@ struct RunMeta {
   std::string evaluator;
 };
 
-/// One evaluated partition (SPEC §8 /rollouts).
-struct RolloutRow {
-  int64_t step = 0;          ///< global evaluation index, 0-based
-  double wall_time_s = 0;    ///< since run start
-  int32_t rank = 0;
-  int32_t graph = 0;         ///< index into RunMeta::graph_names
-  int64_t policy_version = 0;
-  int32_t policy_lag = 0;    ///< learner version at arrival − policy_version
-  std::string strategy;      ///< rl, random, anneal, dp, greedy, exact
-  double reward = 0;
-  double throughput = 0;     ///< samples/s of the final partition (0 when invalid)
-  double latency_s = 0;
-  bool valid = false;        ///< final partition valid
-  bool proposal_valid = false;
-  int32_t repair_status = 0;  ///< actors::RepairStatus as int
-  int32_t changed_nodes = 0;
-  double repair_ms = 0, eval_ms = 0, inference_ms = 0;
-  double message_ms = 0;  ///< actor time sending, per record of its message
-  double wait_ms = 0;     ///< actor time blocked on the learner (credits, weights), per record
-  common::Partition proposal;
-  common::Partition partition;
-};
-
 /// One learner update (SPEC §8 /learner).
 struct LearnerRow {
   int64_t update = 0;
@@ -61,14 +42,38 @@ struct LearnerRow {
   double policy_loss = 0, value_loss = 0, entropy = 0, approx_kl = 0, clip_fraction = 0;
   double grad_norm = 0, learning_rate = 0;
   double lag_mean = 0, lag_max = 0;
-  double queue_depth = 0;
   double reward_mean = 0, best_throughput = 0;
-  double update_ms = 0, broadcast_ms = 0, log_ms = 0, idle_ms = 0;
-  double heldout_reward = 0;   ///< mean greedy reward on held-out graphs (0 = not evaluated)
-  double sil_loss = 0;         ///< self-imitation loss of the update (0 = off)
-  int64_t dropped_stale = 0;   ///< records dropped for policy lag so far
+  double update_ms = 0, broadcast_ms = 0, idle_ms = 0;
+  double heldout_reward = 0;  ///< mean greedy reward on held-out graphs (0 = not evaluated)
+  double sil_loss = 0;        ///< self-imitation loss of the update (0 = off)
+  int64_t dropped_stale = 0;  ///< records dropped for policy lag so far
   int32_t epochs_run = 0;
 };
+
+/// Every field of LearnerRow, once, in the run file's column order (SPEC §8 /learner).
+inline constexpr auto kLearnerRowFields =
+    std::make_tuple(actors::MakeField<LearnerRow>("update", &LearnerRow::update),
+                    actors::MakeField<LearnerRow>("samples_seen", &LearnerRow::samples_seen),
+                    actors::MakeField<LearnerRow>("wall_time_s", &LearnerRow::wall_time_s),
+                    actors::MakeField<LearnerRow>("policy_version", &LearnerRow::policy_version),
+                    actors::MakeField<LearnerRow>("policy_loss", &LearnerRow::policy_loss),
+                    actors::MakeField<LearnerRow>("value_loss", &LearnerRow::value_loss),
+                    actors::MakeField<LearnerRow>("entropy", &LearnerRow::entropy),
+                    actors::MakeField<LearnerRow>("approx_kl", &LearnerRow::approx_kl),
+                    actors::MakeField<LearnerRow>("clip_fraction", &LearnerRow::clip_fraction),
+                    actors::MakeField<LearnerRow>("grad_norm", &LearnerRow::grad_norm),
+                    actors::MakeField<LearnerRow>("learning_rate", &LearnerRow::learning_rate),
+                    actors::MakeField<LearnerRow>("lag_mean", &LearnerRow::lag_mean),
+                    actors::MakeField<LearnerRow>("lag_max", &LearnerRow::lag_max),
+                    actors::MakeField<LearnerRow>("reward_mean", &LearnerRow::reward_mean),
+                    actors::MakeField<LearnerRow>("best_throughput", &LearnerRow::best_throughput),
+                    actors::MakeField<LearnerRow>("update_ms", &LearnerRow::update_ms),
+                    actors::MakeField<LearnerRow>("broadcast_ms", &LearnerRow::broadcast_ms),
+                    actors::MakeField<LearnerRow>("idle_ms", &LearnerRow::idle_ms),
+                    actors::MakeField<LearnerRow>("heldout_reward", &LearnerRow::heldout_reward),
+                    actors::MakeField<LearnerRow>("sil_loss", &LearnerRow::sil_loss),
+                    actors::MakeField<LearnerRow>("dropped_stale", &LearnerRow::dropped_stale),
+                    actors::MakeField<LearnerRow>("epochs_run", &LearnerRow::epochs_run));
 
 struct RunLogOptions {
   /// Rows reach the disk at least this often, by a background thread of the RunLog (it is the
@@ -97,7 +102,8 @@ class RunLog {
                                                                  const RunLogOptions& options = {});
   virtual ~RunLog() = default;
 
-  virtual common::Status AppendRollout(const RolloutRow& row) = 0;
+  /// Appends one /rollouts row: every field of kEpisodeRecordFields that the file stores.
+  virtual common::Status AppendRollout(const actors::EpisodeRecord& row) = 0;
   virtual common::Status AppendLearner(const LearnerRow& row) = 0;
   /// Records a new best partition for graph index `graph`.
   virtual common::Status UpdateBest(int graph, const common::Partition& partition,

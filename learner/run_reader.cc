@@ -1,32 +1,39 @@
-// Run file reader: SWMR read of the layout documented in run_log.cc into plain types.
+// Run file reader: SWMR read of the layout documented in run_log.cc (schema versions 1 and 2)
+// into plain types.
 #include "learner/run_reader.h"
-
-#include "learner/hdf5_util.h"
 
 #include <hdf5.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
+#include <optional>
+#include <set>
+#include <string_view>
+#include <type_traits>
+
+#include "learner/hdf5_util.h"
 
 namespace mcmpart::learner {
 namespace {
 
 using hdf5::Handle;
+using hdf5::KindOf;
+using hdf5::KindSize;
+using hdf5::kIsPartition;
 using hdf5::kStrategyBytes;
+using hdf5::MakeType;
 using hdf5::QuietHdf5;
 using hdf5::VarStringType;
 
 using common::Status;
 using common::StatusOr;
 
-
-Handle StrategyType() {
-  Handle t(H5Tcopy(H5T_C_S1));
-  H5Tset_size(t.get(), kStrategyBytes);
-  H5Tset_strpad(t.get(), H5T_STR_NULLPAD);
-  return t;
-}
+// Columns that schema-1 files written before they were added lack.
+constexpr std::string_view kLateV1Columns[] = {"/rollouts/message_ms", "/rollouts/wait_ms",
+                                               "/learner/heldout_reward", "/learner/sil_loss",
+                                               "/learner/dropped_stale"};
 
 // Length of the first dimension of a dataset, -1 when it is missing.
 int64_t Extent(hid_t file, const std::string& path) {
@@ -55,8 +62,9 @@ class Hdf5RunReader : public RunReader {
     int32_t version = 0;
     MCMPART_RETURN_IF_ERROR(ReadAttr(file_.get(), "schema_version", H5T_NATIVE_INT32, &version));
     if (version < 1 || version > kRunSchemaVersion) {
-      return Error("schema_version " + std::to_string(version) + " is not supported (this build "
-                   "reads up to " + std::to_string(kRunSchemaVersion) + ")");
+      return Error("schema_version " + std::to_string(version) +
+                   " is not supported (this build reads up to " +
+                   std::to_string(kRunSchemaVersion) + ")");
     }
     summary_.schema_version = version;
     MCMPART_RETURN_IF_ERROR(ReadMeta());
@@ -67,69 +75,24 @@ class Hdf5RunReader : public RunReader {
 
   const RunSummary& summary() const override { return summary_; }
 
-  StatusOr<std::vector<RolloutRow>> ReadRollouts(int64_t begin, int64_t end,
-                                                 bool with_partitions) override {
+  StatusOr<std::vector<actors::EpisodeRecord>> ReadRollouts(int64_t begin, int64_t end,
+                                                            bool with_partitions) override {
     QuietHdf5 quiet;
     begin = std::clamp<int64_t>(begin, 0, summary_.num_rollouts);
     end = std::clamp<int64_t>(end, begin, summary_.num_rollouts);
-    const size_t n = static_cast<size_t>(end - begin);
-    std::vector<RolloutRow> rows(n);
-    if (n == 0) return rows;
-    std::vector<int64_t> i64;
-    std::vector<int32_t> i32;
-    std::vector<double> f64;
-    std::vector<uint8_t> u8;
-    std::vector<int8_t> i8;
-    const std::string r = "/rollouts/";
-#define MCMPART_READ_FIELD(vec, type, name, field)                                     \
-  MCMPART_RETURN_IF_ERROR(ReadColumn(r + name, type, begin, n, &vec));                  \
-  for (size_t i = 0; i < n; ++i) rows[i].field = vec[i]
-    MCMPART_READ_FIELD(i64, H5T_NATIVE_INT64, "step", step);
-    MCMPART_READ_FIELD(f64, H5T_NATIVE_DOUBLE, "wall_time_s", wall_time_s);
-    MCMPART_READ_FIELD(i32, H5T_NATIVE_INT32, "rank", rank);
-    MCMPART_READ_FIELD(i32, H5T_NATIVE_INT32, "graph", graph);
-    MCMPART_READ_FIELD(i64, H5T_NATIVE_INT64, "policy_version", policy_version);
-    MCMPART_READ_FIELD(i32, H5T_NATIVE_INT32, "policy_lag", policy_lag);
-    MCMPART_READ_FIELD(f64, H5T_NATIVE_DOUBLE, "reward", reward);
-    MCMPART_READ_FIELD(f64, H5T_NATIVE_DOUBLE, "throughput", throughput);
-    MCMPART_READ_FIELD(f64, H5T_NATIVE_DOUBLE, "latency_s", latency_s);
-    MCMPART_READ_FIELD(u8, H5T_NATIVE_UINT8, "valid", valid);
-    MCMPART_READ_FIELD(u8, H5T_NATIVE_UINT8, "proposal_valid", proposal_valid);
-    MCMPART_READ_FIELD(i8, H5T_NATIVE_INT8, "repair_status", repair_status);
-    MCMPART_READ_FIELD(i32, H5T_NATIVE_INT32, "changed_nodes", changed_nodes);
-    MCMPART_READ_FIELD(f64, H5T_NATIVE_DOUBLE, "repair_ms", repair_ms);
-    MCMPART_READ_FIELD(f64, H5T_NATIVE_DOUBLE, "eval_ms", eval_ms);
-    MCMPART_READ_FIELD(f64, H5T_NATIVE_DOUBLE, "inference_ms", inference_ms);
-#undef MCMPART_READ_FIELD
-    {
-      Handle type = StrategyType();
-      std::vector<char> chars;
-      MCMPART_RETURN_IF_ERROR(ReadRaw(r + "strategy", type.get(), begin, n, 1, kStrategyBytes, &chars));
-      for (size_t i = 0; i < n; ++i) {
-        const char* s = chars.data() + i * kStrategyBytes;
-        rows[i].strategy.assign(s, strnlen(s, kStrategyBytes));
-      }
-    }
-    if (with_partitions) {
-      for (const char* name : {"proposal", "partition"}) {
-        std::vector<char> raw;
-        MCMPART_RETURN_IF_ERROR(
-            ReadRaw(r + name, H5T_NATIVE_INT16, begin, n, width_, sizeof(int16_t), &raw));
-        const auto* chips = reinterpret_cast<const int16_t*>(raw.data());
-        for (size_t i = 0; i < n; ++i) {
-          const int g = rows[i].graph;
-          if (g < 0 || g >= static_cast<int>(summary_.graphs.size())) {
-            return Error("rollout row " + std::to_string(begin + static_cast<int64_t>(i)) +
-                         " names graph " + std::to_string(g) + ", which the file does not hold");
-          }
-          const size_t nodes = summary_.graphs[g].node_names.size();
-          const int16_t* row = chips + i * width_;
-          if (std::all_of(row, row + nodes, [](int16_t c) { return c < 0; })) continue;
-          common::Partition& p = std::string(name) == "proposal" ? rows[i].proposal : rows[i].partition;
-          p.assign(row, row + nodes);
+    std::vector<actors::EpisodeRecord> rows(static_cast<size_t>(end - begin));
+    if (rows.empty()) return rows;
+    MCMPART_RETURN_IF_ERROR(ReadFields("/rollouts/", actors::kEpisodeRecordFields, begin, &rows));
+    if (!with_partitions) return rows;
+    Status st;
+    actors::ForEachField(actors::kEpisodeRecordFields, [&](const auto& field) {
+      if constexpr (kIsPartition<typename std::decay_t<decltype(field)>::StoredType>) {
+        if (st.ok()) {
+          st = ReadPartitions(std::string("/rollouts/") + field.name, begin, &rows, field.member);
         }
       }
-    }
+    });
+    MCMPART_RETURN_IF_ERROR(st);
     return rows;
   }
 
@@ -137,38 +100,9 @@ class Hdf5RunReader : public RunReader {
     QuietHdf5 quiet;
     begin = std::clamp<int64_t>(begin, 0, summary_.num_learner_rows);
     end = std::clamp<int64_t>(end, begin, summary_.num_learner_rows);
-    const size_t n = static_cast<size_t>(end - begin);
-    std::vector<LearnerRow> rows(n);
-    if (n == 0) return rows;
-    std::vector<int64_t> i64;
-    std::vector<int32_t> i32;
-    std::vector<double> f64;
-    const std::string r = "/learner/";
-#define MCMPART_READ_FIELD(vec, type, field)                                           \
-  MCMPART_RETURN_IF_ERROR(ReadColumn(r + #field, type, begin, n, &vec));               \
-  for (size_t i = 0; i < n; ++i) rows[i].field = vec[i]
-    MCMPART_READ_FIELD(i64, H5T_NATIVE_INT64, update);
-    MCMPART_READ_FIELD(i64, H5T_NATIVE_INT64, samples_seen);
-    MCMPART_READ_FIELD(f64, H5T_NATIVE_DOUBLE, wall_time_s);
-    MCMPART_READ_FIELD(i64, H5T_NATIVE_INT64, policy_version);
-    MCMPART_READ_FIELD(f64, H5T_NATIVE_DOUBLE, policy_loss);
-    MCMPART_READ_FIELD(f64, H5T_NATIVE_DOUBLE, value_loss);
-    MCMPART_READ_FIELD(f64, H5T_NATIVE_DOUBLE, entropy);
-    MCMPART_READ_FIELD(f64, H5T_NATIVE_DOUBLE, approx_kl);
-    MCMPART_READ_FIELD(f64, H5T_NATIVE_DOUBLE, clip_fraction);
-    MCMPART_READ_FIELD(f64, H5T_NATIVE_DOUBLE, grad_norm);
-    MCMPART_READ_FIELD(f64, H5T_NATIVE_DOUBLE, learning_rate);
-    MCMPART_READ_FIELD(f64, H5T_NATIVE_DOUBLE, lag_mean);
-    MCMPART_READ_FIELD(f64, H5T_NATIVE_DOUBLE, lag_max);
-    MCMPART_READ_FIELD(f64, H5T_NATIVE_DOUBLE, queue_depth);
-    MCMPART_READ_FIELD(f64, H5T_NATIVE_DOUBLE, reward_mean);
-    MCMPART_READ_FIELD(f64, H5T_NATIVE_DOUBLE, best_throughput);
-    MCMPART_READ_FIELD(f64, H5T_NATIVE_DOUBLE, update_ms);
-    MCMPART_READ_FIELD(f64, H5T_NATIVE_DOUBLE, broadcast_ms);
-    MCMPART_READ_FIELD(f64, H5T_NATIVE_DOUBLE, log_ms);
-    MCMPART_READ_FIELD(f64, H5T_NATIVE_DOUBLE, idle_ms);
-    MCMPART_READ_FIELD(i32, H5T_NATIVE_INT32, epochs_run);
-#undef MCMPART_READ_FIELD
+    std::vector<LearnerRow> rows(static_cast<size_t>(end - begin));
+    if (rows.empty()) return rows;
+    MCMPART_RETURN_IF_ERROR(ReadFields("/learner/", kLearnerRowFields, begin, &rows));
     return rows;
   }
 
@@ -239,20 +173,77 @@ class Hdf5RunReader : public RunReader {
     hsize_t count[2] = {n, width};
     Handle mem_space(H5Screate_simple(rank, count, nullptr));
     out->resize(n * width * elem_size);
-    if (H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, offset, nullptr, count, nullptr) < 0 ||
-        H5Dread(d.get(), mem_type, mem_space.get(), file_space.get(), H5P_DEFAULT, out->data()) < 0) {
+    if (H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, offset, nullptr, count, nullptr) <
+            0 ||
+        H5Dread(d.get(), mem_type, mem_space.get(), file_space.get(), H5P_DEFAULT, out->data()) <
+            0) {
       return Error("cannot read rows of " + path);
     }
     return Status::Ok();
   }
 
-  template <typename T>
-  Status ReadColumn(const std::string& path, hid_t mem_type, int64_t begin, size_t n,
-                    std::vector<T>* out) const {
+  // Rows [begin, begin + rows->size()) of every 1-D column of `fields` under `group`.
+  template <typename Row, typename Fields>
+  Status ReadFields(const std::string& group, const Fields& fields, int64_t begin,
+                    std::vector<Row>* rows) const {
+    Status st;
+    actors::ForEachField(fields, [&](const auto& field) {
+      using F = std::decay_t<decltype(field)>;
+      using Stored = typename F::StoredType;
+      if constexpr (F::kInFile && !kIsPartition<Stored>) {
+        if (st.ok()) st = ReadField<Stored>(group + field.name, begin, rows, field.member);
+      }
+    });
+    return st;
+  }
+
+  template <typename Stored, typename Row, typename Member>
+  Status ReadField(const std::string& path, int64_t begin, std::vector<Row>* rows,
+                   Member Row::*member) const {
+    if (absent_.count(path) > 0) return Status::Ok();
+    constexpr hdf5::Kind kind = KindOf<Stored>();
+    Handle type = MakeType(kind);
     std::vector<char> raw;
-    MCMPART_RETURN_IF_ERROR(ReadRaw(path, mem_type, begin, n, 1, sizeof(T), &raw));
-    out->resize(n);
-    std::memcpy(out->data(), raw.data(), raw.size());
+    MCMPART_RETURN_IF_ERROR(
+        ReadRaw(path, type.get(), begin, rows->size(), 1, KindSize(kind), &raw));
+    for (size_t i = 0; i < rows->size(); ++i) {
+      const char* cell = raw.data() + i * KindSize(kind);
+      if constexpr (std::is_same_v<Stored, actors::StrategyId>) {
+        const std::string_view name(cell, strnlen(cell, kStrategyBytes));
+        const std::optional<actors::StrategyId> id = actors::StrategyFromName(name);
+        if (!id) {
+          return Error(path + " row " + std::to_string(begin + static_cast<int64_t>(i)) +
+                       ": unknown strategy '" + std::string(name) + "'");
+        }
+        (*rows)[i].*member = *id;
+      } else {
+        Stored value;
+        std::memcpy(&value, cell, sizeof(Stored));
+        (*rows)[i].*member = static_cast<Member>(value);
+      }
+    }
+    return Status::Ok();
+  }
+
+  // A 2-D partition column: each row's first (graph's node count) chips; all -1 = empty.
+  Status ReadPartitions(const std::string& path, int64_t begin,
+                        std::vector<actors::EpisodeRecord>* rows,
+                        common::Partition actors::EpisodeRecord::*member) const {
+    std::vector<char> raw;
+    MCMPART_RETURN_IF_ERROR(
+        ReadRaw(path, H5T_NATIVE_INT16, begin, rows->size(), width_, sizeof(int16_t), &raw));
+    const auto* chips = reinterpret_cast<const int16_t*>(raw.data());
+    for (size_t i = 0; i < rows->size(); ++i) {
+      actors::EpisodeRecord& r = (*rows)[i];
+      if (r.graph < 0 || r.graph >= static_cast<int>(summary_.graphs.size())) {
+        return Error("rollout row " + std::to_string(begin + static_cast<int64_t>(i)) +
+                     " names graph " + std::to_string(r.graph) + ", which the file does not hold");
+      }
+      const size_t nodes = summary_.graphs[r.graph].node_names.size();
+      const int16_t* row = chips + i * width_;
+      if (std::all_of(row, row + nodes, [](int16_t c) { return c < 0; })) continue;
+      (r.*member).assign(row, row + nodes);
+    }
     return Status::Ok();
   }
 
@@ -316,31 +307,41 @@ class Hdf5RunReader : public RunReader {
     return Status::Ok();
   }
 
+  // Caps `rows` by the length of every column; a schema-1 file may lack the columns added late in
+  // that version (they read as 0).
+  Status CountRows(const std::string& group, const std::vector<std::string>& columns,
+                   int64_t* rows) {
+    for (const std::string& name : columns) {
+      const std::string path = group + name;
+      const int64_t len = Extent(file_.get(), path);
+      if (len < 0 && summary_.schema_version == 1 &&
+          std::find(std::begin(kLateV1Columns), std::end(kLateV1Columns), path) !=
+              std::end(kLateV1Columns)) {
+        absent_.insert(path);
+        continue;
+      }
+      if (len < 0) return Error("missing dataset " + path);
+      *rows = std::min(*rows, len);
+    }
+    return Status::Ok();
+  }
+
   // Committed rows: the /status counters, capped by what the datasets hold.
   Status ReadStatus() {
     uint8_t closed = 0;
-    MCMPART_RETURN_IF_ERROR(ReadScalar("/status/rollout_rows", H5T_NATIVE_INT64, &summary_.num_rollouts));
-    MCMPART_RETURN_IF_ERROR(ReadScalar("/status/learner_rows", H5T_NATIVE_INT64, &summary_.num_learner_rows));
-    MCMPART_RETURN_IF_ERROR(ReadScalar("/status/last_flush_unix", H5T_NATIVE_DOUBLE, &summary_.last_flush_unix));
+    MCMPART_RETURN_IF_ERROR(
+        ReadScalar("/status/rollout_rows", H5T_NATIVE_INT64, &summary_.num_rollouts));
+    MCMPART_RETURN_IF_ERROR(
+        ReadScalar("/status/learner_rows", H5T_NATIVE_INT64, &summary_.num_learner_rows));
+    MCMPART_RETURN_IF_ERROR(
+        ReadScalar("/status/last_flush_unix", H5T_NATIVE_DOUBLE, &summary_.last_flush_unix));
     MCMPART_RETURN_IF_ERROR(ReadScalar("/status/closed", H5T_NATIVE_UINT8, &closed));
     summary_.closed = closed != 0;
-    for (const char* name : {"step", "wall_time_s", "rank", "graph", "policy_version", "policy_lag",
-                             "strategy", "reward", "throughput", "latency_s", "valid",
-                             "proposal_valid", "repair_status", "changed_nodes", "repair_ms",
-                             "eval_ms", "inference_ms", "proposal", "partition"}) {
-      const int64_t len = Extent(file_.get(), std::string("/rollouts/") + name);
-      if (len < 0) return Error(std::string("missing dataset /rollouts/") + name);
-      summary_.num_rollouts = std::min(summary_.num_rollouts, len);
-    }
-    for (const char* name : {"update", "samples_seen", "wall_time_s", "policy_version",
-                             "policy_loss", "value_loss", "entropy", "approx_kl", "clip_fraction",
-                             "grad_norm", "learning_rate", "lag_mean", "lag_max", "queue_depth",
-                             "reward_mean", "best_throughput", "update_ms", "broadcast_ms",
-                             "log_ms", "idle_ms", "epochs_run"}) {
-      const int64_t len = Extent(file_.get(), std::string("/learner/") + name);
-      if (len < 0) return Error(std::string("missing dataset /learner/") + name);
-      summary_.num_learner_rows = std::min(summary_.num_learner_rows, len);
-    }
+    MCMPART_RETURN_IF_ERROR(CountRows("/rollouts/",
+                                      actors::StoredFieldNames(actors::kEpisodeRecordFields),
+                                      &summary_.num_rollouts));
+    MCMPART_RETURN_IF_ERROR(CountRows("/learner/", actors::StoredFieldNames(kLearnerRowFields),
+                                      &summary_.num_learner_rows));
     Handle d(H5Dopen2(file_.get(), "/rollouts/partition", H5P_DEFAULT));
     Handle space(H5Dget_space(d.get()));
     hsize_t dims[2] = {0, 0};
@@ -361,6 +362,7 @@ class Hdf5RunReader : public RunReader {
   Handle file_;
   RunSummary summary_;
   size_t width_ = 0;
+  std::set<std::string> absent_;  // columns this (schema-1) file lacks
 };
 
 }  // namespace

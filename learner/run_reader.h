@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "actors/record.h"
 #include "common/partition.h"
 #include "common/status.h"
 #include "learner/run_log.h"
@@ -39,12 +40,13 @@ struct RunSummary {
   std::vector<RunBest> best;     ///< one per graph
   int64_t num_rollouts = 0;      ///< rows committed by the writer's last flush
   int64_t num_learner_rows = 0;
-  bool closed = false;           ///< the writer closed the file cleanly (false: running or crashed)
-  double last_flush_unix = 0;    ///< when the writer last flushed, seconds since the epoch
+  bool closed = false;         ///< the writer closed the file cleanly (false: running or crashed)
+  double last_flush_unix = 0;  ///< when the writer last flushed, seconds since the epoch
 };
 
-/// An open run file. Opens in SWMR read mode, so it reads files that a job is writing or that a
-/// crashed job left behind; a snapshot as of Open (rows flushed later are not seen).
+/// An open run file (schema version 1 or 2). Opens in SWMR read mode, so it reads files that a job
+/// is writing or that a crashed job left behind; a snapshot as of Open (rows flushed later are not
+/// seen).
 class RunReader {
  public:
   /// Fails with a message naming the path when it is missing or not an mcmpart run file.
@@ -52,12 +54,14 @@ class RunReader {
   virtual ~RunReader() = default;
 
   virtual const RunSummary& summary() const = 0;
-  /// Rollout rows [begin, end), clamped to the committed rows. Without `with_partitions` the
-  /// proposal and partition fields stay empty (much less to read). Partitions have the graph's
-  /// node count; a row logged without a proposal reads back with an empty one.
-  virtual common::StatusOr<std::vector<RolloutRow>> ReadRollouts(int64_t begin, int64_t end,
-                                                                 bool with_partitions) = 0;
-  /// Learner rows [begin, end), clamped to the committed rows.
+  /// Rollout rows [begin, end), clamped to the committed rows: every field of
+  /// actors::kEpisodeRecordFields the file stores (the others stay at their defaults). Without
+  /// `with_partitions` the proposal and partition fields stay empty (much less to read).
+  /// Partitions have the graph's node count; a row logged without a proposal reads back with an
+  /// empty one.
+  virtual common::StatusOr<std::vector<actors::EpisodeRecord>> ReadRollouts(
+      int64_t begin, int64_t end, bool with_partitions) = 0;
+  /// Learner rows [begin, end), clamped to the committed rows: every field of kLearnerRowFields.
   virtual common::StatusOr<std::vector<LearnerRow>> ReadLearner(int64_t begin, int64_t end) = 0;
 };
 

@@ -21,7 +21,7 @@ std::vector<actors::search::Candidate> RlStrategy::Ask(int n) {
     for (size_t i = 0; i < sample.proposals.size(); ++i) {
       actors::search::Candidate c;
       c.record.graph = graphs[s];
-      c.record.strategy = 0;
+      c.record.strategy = actors::StrategyId::kRl;
       c.record.policy_version = version_;
       c.record.value = sample.value;
       c.record.inference_ms = sample.inference_ms / static_cast<double>(sample.proposals.size());

@@ -24,14 +24,20 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-SUPPORTED_SCHEMA = 1
-ROLLOUT_FIELDS = ("step", "wall_time_s", "rank", "graph", "policy_version", "policy_lag",
-                  "strategy", "reward", "throughput", "latency_s", "valid", "proposal_valid",
-                  "repair_status", "changed_nodes", "repair_ms", "eval_ms", "inference_ms")
+SUPPORTED_SCHEMA = 2
 
 
 class BadInput(Exception):
     pass
+
+
+def columns(f, group):
+    """Column names of /rollouts or /learner, from the group's `columns` attribute; schema-1
+    files have none, and there every dataset of the group but repair_status_names is a column."""
+    g = f[group]
+    if "columns" in g.attrs:
+        return [c.decode() if isinstance(c, bytes) else str(c) for c in g.attrs["columns"]]
+    return [name for name in g if name != "repair_status_names"]
 
 
 def committed(f, group, fields):
@@ -65,12 +71,15 @@ def load_run(path):
             "graph_names": [g.decode() for g in meta["graph_names"][:]],
             "graph_groups": [g.decode() for g in meta["graph_groups"][:]],
         }
-        n = committed(f, "rollouts", ROLLOUT_FIELDS)
-        r = {name: f["rollouts"][name][:n] for name in ROLLOUT_FIELDS}
+        rollout_fields = columns(f, "rollouts")
+        n = committed(f, "rollouts", rollout_fields)
+        # Partitions (2-D) are left out: only the best ones are plotted.
+        r = {name: f["rollouts"][name][:n] for name in rollout_fields
+             if f["rollouts"][name].ndim == 1}
         r["strategy"] = np.array([s.decode() for s in r["strategy"]], dtype=object)
         run["rollouts"] = r
         run["repair_status_names"] = [s.decode() for s in f["rollouts/repair_status_names"][:]]
-        learner_fields = list(f["learner"].keys())
+        learner_fields = columns(f, "learner")
         m = committed(f, "learner", learner_fields)
         run["learner"] = {name: f["learner"][name][:m] for name in learner_fields}
         run["graphs"], run["best"] = [], []

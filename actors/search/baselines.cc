@@ -14,14 +14,7 @@
 namespace mcmpart::actors::search {
 namespace {
 
-int StrategyIndex(const std::string& name) {
-  const auto& names = StrategyNames();
-  const auto it = std::find(names.begin(), names.end(), name);
-  assert(it != names.end());
-  return static_cast<int>(it - names.begin());
-}
-
-Candidate MakeCandidate(int graph, int strategy, common::Partition proposal) {
+Candidate MakeCandidate(int graph, StrategyId strategy, common::Partition proposal) {
   Candidate c;
   c.record.graph = graph;
   c.record.strategy = strategy;
@@ -51,7 +44,7 @@ class RandomStrategy final : public SearchStrategy {
     std::vector<Candidate> out;
     for (int i = 0; i < n; ++i) {
       const int g = static_cast<int>(next_++ % envs_.size());
-      out.push_back(MakeCandidate(g, StrategyIndex("random"), RandomValid(*envs_[g], rng_)));
+      out.push_back(MakeCandidate(g, StrategyId::kRandom, RandomValid(*envs_[g], rng_)));
     }
     return out;
   }
@@ -125,10 +118,10 @@ class AnnealStrategy final : public SearchStrategy {
       if (ch.current.empty()) {
         // Moves asked before the start is scored are made from it, unrepaired.
         ch.current = GreedyPipeline(env.graph(), env.hardware(), ch.start_stages);
-        out.push_back(MakeCandidate(g, StrategyIndex("anneal"), ch.current));
+        out.push_back(MakeCandidate(g, StrategyId::kAnneal, ch.current));
         continue;
       }
-      Candidate c = MakeCandidate(g, StrategyIndex("anneal"), ch.current);
+      Candidate c = MakeCandidate(g, StrategyId::kAnneal, ch.current);
       c.repair_weights.assign(ch.current.size(), 1.0);
       for (int v : Move(g, &c.record.proposal)) c.repair_weights[v] = kMovedRepairWeight;
       out.push_back(std::move(c));
@@ -295,8 +288,7 @@ common::StatusOr<std::unique_ptr<SearchStrategy>> MakeBaselineStrategy(
     for (size_t g = 0; g < envs.size(); ++g) {
       auto r = DpMaxLoad(envs[g]->graph(), envs[g]->hardware());
       if (!r.ok()) return r.status().WithContext("graph '" + envs[g]->graph().name + "'");
-      queue.push_back(
-          MakeCandidate(static_cast<int>(g), StrategyIndex("dp"), std::move(r->partition)));
+      queue.push_back(MakeCandidate(static_cast<int>(g), StrategyId::kDp, std::move(r->partition)));
     }
     return std::unique_ptr<SearchStrategy>(new FixedStrategy("dp", std::move(queue)));
   }
@@ -306,8 +298,7 @@ common::StatusOr<std::unique_ptr<SearchStrategy>> MakeBaselineStrategy(
       for (int stages = envs[g]->hardware().num_chips; stages >= 1; --stages) {
         common::Partition p = GreedyPipeline(envs[g]->graph(), envs[g]->hardware(), stages);
         if (seen.insert(p).second) {
-          queue.push_back(
-              MakeCandidate(static_cast<int>(g), StrategyIndex("greedy"), std::move(p)));
+          queue.push_back(MakeCandidate(static_cast<int>(g), StrategyId::kGreedy, std::move(p)));
         }
       }
     }
@@ -322,7 +313,7 @@ common::StatusOr<std::unique_ptr<SearchStrategy>> MakeBaselineStrategy(
       auto r = ExactMaxLoad(envs[g]->graph(), envs[g]->hardware(), options);
       if (!r.ok()) return r.status().WithContext("graph '" + envs[g]->graph().name + "'");
       queue.push_back(
-          MakeCandidate(static_cast<int>(g), StrategyIndex("exact"), std::move(r->partition)));
+          MakeCandidate(static_cast<int>(g), StrategyId::kExact, std::move(r->partition)));
     }
     return std::unique_ptr<SearchStrategy>(new FixedStrategy("exact", std::move(queue)));
   }

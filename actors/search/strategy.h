@@ -28,7 +28,7 @@ struct Candidate {
 class SearchStrategy {
  public:
   virtual ~SearchStrategy() = default;
-  /// Name as in StrategyNames() ("rl", "random", "anneal", "dp", "greedy", "exact").
+  /// Name as in kStrategyNames ("rl", "random", "anneal", "dp", "greedy", "exact").
   virtual const char* name() const = 0;
   /// Up to `n` candidates (fewer, or none, when the strategy has nothing new to offer).
   virtual std::vector<Candidate> Ask(int n) = 0;

@@ -1,5 +1,6 @@
 // Run file tests: every field round-trips through RunLog and RunReader, h5py reads the same
-// values, the periodic flush commits rows while the writer is open, bad input fails cleanly.
+// values, the periodic flush commits rows while the writer is open, bad input fails cleanly,
+// schema-1 files still read.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,19 +14,26 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "actors/record.h"
 #include "common/bert.h"
 #include "common/graph.h"
 #include "learner/run_log.h"
 #include "learner/run_reader.h"
+#include "tests/actors/record_fields.h"
 
 namespace mcmpart::learner {
 namespace {
 
 namespace fs = std::filesystem;
+namespace ft = actors::field_testing;
+using actors::EpisodeRecord;
+using actors::kEpisodeRecordFields;
+using actors::StrategyId;
 using common::Graph;
 using common::Partition;
 
@@ -80,18 +88,17 @@ Partition RandomPartition(int n, int k, std::mt19937_64& rng) {
   return p;
 }
 
-RolloutRow RandomRollout(int64_t step, const std::vector<const Graph*>& graphs,
-                         std::mt19937_64& rng) {
+EpisodeRecord RandomRollout(int64_t step, const std::vector<const Graph*>& graphs,
+                            std::mt19937_64& rng) {
   std::uniform_real_distribution<double> u(-1.0, 1.0);
-  RolloutRow r;
+  EpisodeRecord r;
   r.step = step;
   r.wall_time_s = 0.25 * step + u(rng);
   r.rank = static_cast<int>(rng() % 8);
   r.graph = static_cast<int>(rng() % graphs.size());
   r.policy_version = static_cast<int64_t>(rng() % 1000) + (int64_t{1} << 40);
   r.policy_lag = static_cast<int>(rng() % 4);
-  const char* kStrategies[] = {"rl", "random", "anneal", "sixteen_chars_xx"};
-  r.strategy = kStrategies[rng() % 4];
+  r.strategy = static_cast<StrategyId>(rng() % actors::kNumStrategies);
   r.reward = u(rng);
   r.throughput = 1e4 * (1 + u(rng));
   r.latency_s = 1e-3 * (1 + u(rng));
@@ -102,6 +109,8 @@ RolloutRow RandomRollout(int64_t step, const std::vector<const Graph*>& graphs,
   r.repair_ms = 10 * (1 + u(rng));
   r.eval_ms = 1 + u(rng);
   r.inference_ms = 2 + u(rng);
+  r.message_ms = 3 + u(rng);
+  r.wait_ms = 4 + u(rng);
   const int n = graphs[r.graph]->num_nodes();
   if (rng() % 4 != 0) r.proposal = RandomPartition(n, 4, rng);
   r.partition = RandomPartition(n, 4, rng);
@@ -124,66 +133,31 @@ LearnerRow RandomLearner(int64_t update, std::mt19937_64& rng) {
   l.learning_rate = u(rng);
   l.lag_mean = u(rng);
   l.lag_max = u(rng);
-  l.queue_depth = u(rng);
   l.reward_mean = u(rng);
   l.best_throughput = u(rng);
   l.update_ms = u(rng);
   l.broadcast_ms = u(rng);
-  l.log_ms = u(rng);
   l.idle_ms = u(rng);
+  l.heldout_reward = u(rng);
+  l.sil_loss = u(rng);
+  l.dropped_stale = static_cast<int64_t>(rng() % 1000);
   l.epochs_run = static_cast<int>(rng() % 10);
   return l;
 }
 
-void ExpectSameRollout(const RolloutRow& a, const RolloutRow& b, bool partitions) {
-  EXPECT_EQ(a.step, b.step);
-  EXPECT_EQ(a.wall_time_s, b.wall_time_s);
-  EXPECT_EQ(a.rank, b.rank);
-  EXPECT_EQ(a.graph, b.graph);
-  EXPECT_EQ(a.policy_version, b.policy_version);
-  EXPECT_EQ(a.policy_lag, b.policy_lag);
-  EXPECT_EQ(a.strategy, b.strategy);
-  EXPECT_EQ(a.reward, b.reward);
-  EXPECT_EQ(a.throughput, b.throughput);
-  EXPECT_EQ(a.latency_s, b.latency_s);
-  EXPECT_EQ(a.valid, b.valid);
-  EXPECT_EQ(a.proposal_valid, b.proposal_valid);
-  EXPECT_EQ(a.repair_status, b.repair_status);
-  EXPECT_EQ(a.changed_nodes, b.changed_nodes);
-  EXPECT_EQ(a.repair_ms, b.repair_ms);
-  EXPECT_EQ(a.eval_ms, b.eval_ms);
-  EXPECT_EQ(a.inference_ms, b.inference_ms);
-  if (partitions) {
-    EXPECT_EQ(a.proposal, b.proposal);
-    EXPECT_EQ(a.partition, b.partition);
-  } else {
+// Every field the file stores equal; the others (and without `partitions`, the partitions)
+// at their defaults.
+void ExpectSameRollout(const EpisodeRecord& a, const EpisodeRecord& b, bool partitions) {
+  ft::ExpectFields(a, b, kEpisodeRecordFields,
+                   partitions ? ft::Compared::kStored : ft::Compared::kStoredButPartitions);
+  if (!partitions) {
     EXPECT_TRUE(b.proposal.empty());
     EXPECT_TRUE(b.partition.empty());
   }
 }
 
 void ExpectSameLearner(const LearnerRow& a, const LearnerRow& b) {
-  EXPECT_EQ(a.update, b.update);
-  EXPECT_EQ(a.samples_seen, b.samples_seen);
-  EXPECT_EQ(a.wall_time_s, b.wall_time_s);
-  EXPECT_EQ(a.policy_version, b.policy_version);
-  EXPECT_EQ(a.policy_loss, b.policy_loss);
-  EXPECT_EQ(a.value_loss, b.value_loss);
-  EXPECT_EQ(a.entropy, b.entropy);
-  EXPECT_EQ(a.approx_kl, b.approx_kl);
-  EXPECT_EQ(a.clip_fraction, b.clip_fraction);
-  EXPECT_EQ(a.grad_norm, b.grad_norm);
-  EXPECT_EQ(a.learning_rate, b.learning_rate);
-  EXPECT_EQ(a.lag_mean, b.lag_mean);
-  EXPECT_EQ(a.lag_max, b.lag_max);
-  EXPECT_EQ(a.queue_depth, b.queue_depth);
-  EXPECT_EQ(a.reward_mean, b.reward_mean);
-  EXPECT_EQ(a.best_throughput, b.best_throughput);
-  EXPECT_EQ(a.update_ms, b.update_ms);
-  EXPECT_EQ(a.broadcast_ms, b.broadcast_ms);
-  EXPECT_EQ(a.log_ms, b.log_ms);
-  EXPECT_EQ(a.idle_ms, b.idle_ms);
-  EXPECT_EQ(a.epochs_run, b.epochs_run);
+  ft::ExpectFields(a, b, kLearnerRowFields, ft::Compared::kAll);
 }
 
 // Runs a Python snippet (argv[1] = the run file) and returns its stdout; fails the test on a
@@ -213,6 +187,71 @@ std::map<std::string, std::string> ParseLines(const std::string& text) {
   return kv;
 }
 
+// One value as the Python snippet of StoredRowsText prints it.
+template <typename T>
+std::string ValueText(const T& v) {
+  if constexpr (std::is_same_v<T, StrategyId>) {
+    return std::string(actors::StrategyName(v));
+  } else if constexpr (std::is_same_v<T, Partition>) {
+    std::string out;
+    for (int c : v) out += (out.empty() ? "" : " ") + std::to_string(c);
+    return out;
+  } else if constexpr (std::is_floating_point_v<T>) {
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), "%.17g", static_cast<double>(v));
+    return buf;
+  } else {
+    return std::to_string(static_cast<int64_t>(v));
+  }
+}
+
+// "group field row value" for every stored field of `fields` and every row.
+template <typename Row, typename Fields>
+std::string StoredRowsText(const std::string& group, const std::vector<Row>& rows,
+                           const Fields& fields) {
+  std::string out;
+  actors::ForEachField(fields, [&](const auto& field) {
+    if constexpr (std::decay_t<decltype(field)>::kInFile) {
+      for (size_t i = 0; i < rows.size(); ++i) {
+        out += group + " " + field.name + " " + std::to_string(i) + " " +
+               ValueText(rows[i].*field.member) + "\n";
+      }
+    }
+  });
+  return out;
+}
+
+std::string Join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ",") + n;
+  return out;
+}
+
+// The same text as StoredRowsText of a RunReader's rows, straight from the datasets with h5py.
+std::string H5pyRowsText(const std::string& path) {
+  return RunPython(R"(
+import sys, h5py
+f = h5py.File(sys.argv[1], "r")
+def text(v):
+    if v.ndim == 1:
+        return " ".join(str(int(c)) for c in v if c >= 0)
+    if isinstance(v, bytes):
+        return v.decode()
+    if v.dtype.kind == "f":
+        return "%.17g" % float(v)
+    return str(int(v))
+for group, counter, names in (("rollouts", "rollout_rows", ")" +
+                       Join(actors::StoredFieldNames(kEpisodeRecordFields)) + R"("),
+                      ("learner", "learner_rows", ")" +
+                       Join(actors::StoredFieldNames(kLearnerRowFields)) + R"(")):
+    n = int(f["status"][counter][()])
+    for name in names.split(","):
+        for i in range(n):
+            print(group, name, i, text(f[group][name][i]))
+)",
+                   path);
+}
+
 TEST(RunLog, EveryFieldRoundTripsThroughTheReader) {
   Fixture f;
   const std::string path = TempPath("roundtrip.h5");
@@ -222,7 +261,7 @@ TEST(RunLog, EveryFieldRoundTripsThroughTheReader) {
   auto log = RunLog::Create(path, f.meta, f.graphs, options);
   ASSERT_TRUE(log.ok()) << log.status().message();
   std::mt19937_64 rng(42);
-  std::vector<RolloutRow> rollouts;
+  std::vector<EpisodeRecord> rollouts;
   std::vector<LearnerRow> learner;
   for (int i = 0; i < 300; ++i) {
     rollouts.push_back(RandomRollout(i, f.graphs, rng));
@@ -304,7 +343,7 @@ TEST(RunLog, H5pyReadsTheSameValues) {
   auto log = RunLog::Create(path, f.meta, f.graphs);
   ASSERT_TRUE(log.ok()) << log.status().message();
   std::mt19937_64 rng(7);
-  std::vector<RolloutRow> rows;
+  std::vector<EpisodeRecord> rows;
   int64_t step_sum = 0;
   double reward_sum = 0;
   std::map<std::string, int> per_strategy;
@@ -312,7 +351,7 @@ TEST(RunLog, H5pyReadsTheSameValues) {
     rows.push_back(RandomRollout(i * 3, f.graphs, rng));
     step_sum += rows.back().step;
     reward_sum += rows.back().reward;
-    ++per_strategy[rows.back().strategy];
+    ++per_strategy[std::string(actors::StrategyName(rows.back().strategy))];
     ASSERT_TRUE((*log)->AppendRollout(rows.back()).ok());
   }
   ASSERT_TRUE((*log)->AppendLearner(RandomLearner(0, rng)).ok());
@@ -342,7 +381,8 @@ print("names", " ".join(x.decode() for x in f["graphs"][grp]["node_names"][:]))
 print("config", repr(f["meta/config"][()].decode()))
 print("learner", len(f["learner/update"]))
 print("compressed", r["partition"].compression, r["reward"].chunks is not None, r["reward"].maxshape)
-)", path);
+)",
+                                    path);
   auto kv = ParseLines(out);
   EXPECT_EQ(kv["schema"], std::to_string(kRunSchemaVersion)) << out;
   EXPECT_EQ(kv["rows"], "57 57 57");
@@ -350,7 +390,8 @@ print("compressed", r["partition"].compression, r["reward"].chunks is not None, 
   EXPECT_NEAR(std::stod(kv["reward_sum"]), reward_sum, 1e-9);
   std::string expected_strategies;
   for (const auto& [name, count] : per_strategy) {
-    expected_strategies += (expected_strategies.empty() ? "" : " ") + name + "=" + std::to_string(count);
+    expected_strategies +=
+        (expected_strategies.empty() ? "" : " ") + name + "=" + std::to_string(count);
   }
   EXPECT_EQ(kv["strategies"], expected_strategies);
   std::string p5;
@@ -376,7 +417,8 @@ TEST(RunLog, PeriodicFlushCommitsRowsWhileTheWriterIsOpen) {
   ASSERT_TRUE(log.ok()) << log.status().message();
   std::mt19937_64 rng(3);
   // Appended back to back: well within one interval, so only the timer can commit the last ones.
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE((*log)->AppendRollout(RandomRollout(i, f.graphs, rng)).ok());
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE((*log)->AppendRollout(RandomRollout(i, f.graphs, rng)).ok());
   ASSERT_TRUE((*log)->AppendLearner(RandomLearner(0, rng)).ok());
   std::this_thread::sleep_for(std::chrono::milliseconds(600));
   const std::string out = RunPython(R"(
@@ -384,7 +426,8 @@ import sys, h5py
 f = h5py.File(sys.argv[1], "r", swmr=True)
 print("rows", int(f["status/rollout_rows"][()]), len(f["rollouts/step"]), int(f["status/learner_rows"][()]))
 print("closed", int(f["status/closed"][()]))
-)", path);
+)",
+                                    path);
   auto kv = ParseLines(out);
   EXPECT_EQ(kv["rows"], "5 5 1") << out;
   EXPECT_EQ(kv["closed"], "0");
@@ -395,7 +438,7 @@ TEST(RunLog, ReopenAppendsAfterTheLastRow) {
   Fixture f;
   const std::string path = TempPath("append.h5");
   std::mt19937_64 rng(11);
-  std::vector<RolloutRow> rows;
+  std::vector<EpisodeRecord> rows;
   {
     auto log = RunLog::Create(path, f.meta, f.graphs);
     ASSERT_TRUE(log.ok()) << log.status().message();
@@ -466,17 +509,17 @@ TEST(RunLog, BadInputFailsWithAMessageAndLeavesNothing) {
   auto log = RunLog::Create(path, f.meta, f.graphs);
   ASSERT_TRUE(log.ok()) << log.status().message();
   std::mt19937_64 rng(5);
-  RolloutRow bad_graph = RandomRollout(0, f.graphs, rng);
+  EpisodeRecord bad_graph = RandomRollout(0, f.graphs, rng);
   bad_graph.graph = 2;
   auto st = (*log)->AppendRollout(bad_graph);
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.message().find("graph index 2"), std::string::npos) << st.message();
-  RolloutRow short_partition = RandomRollout(1, f.graphs, rng);
+  EpisodeRecord short_partition = RandomRollout(1, f.graphs, rng);
   short_partition.partition.pop_back();
   EXPECT_FALSE((*log)->AppendRollout(short_partition).ok());
-  RolloutRow long_strategy = RandomRollout(2, f.graphs, rng);
-  long_strategy.strategy = "seventeen_chars_x";
-  EXPECT_FALSE((*log)->AppendRollout(long_strategy).ok());
+  EpisodeRecord unknown_strategy = RandomRollout(2, f.graphs, rng);
+  unknown_strategy.strategy = static_cast<StrategyId>(actors::kNumStrategies);
+  EXPECT_FALSE((*log)->AppendRollout(unknown_strategy).ok());
   EXPECT_FALSE((*log)->UpdateBest(0, Partition(3, 0), 1.0, 0, 0.0).ok());
   EXPECT_FALSE((*log)->UpdateBest(5, Partition(), 1.0, 0, 0.0).ok());
   EXPECT_EQ((*log)->num_rollouts(), 0);
@@ -507,6 +550,155 @@ TEST(RunReader, RejectsMissingAndForeignFiles) {
   ASSERT_FALSE(not_run.ok());
   EXPECT_NE(not_run.status().message().find("not an mcmpart run file"), std::string::npos);
   EXPECT_FALSE(RunLog::OpenForAppend(foreign).ok());
+}
+
+// One rollout and one learner row per pair with every field of their lists set to a distinct
+// value, through the real writer and reader: a field that does not come back fails here.
+TEST(RunLog, EveryListedFieldRoundTrips) {
+  Fixture f;
+  const std::string path = TempPath("every_field.h5");
+  auto log = RunLog::Create(path, f.meta, f.graphs);
+  ASSERT_TRUE(log.ok()) << log.status().message();
+  std::vector<EpisodeRecord> rollouts(2);
+  std::vector<LearnerRow> learner(2);
+  for (int r = 0; r < 2; ++r) {
+    const int graph = 1 - r;
+    ft::SetDistinct(&rollouts[r], kEpisodeRecordFields, r, f.graphs[graph]->num_nodes());
+    rollouts[r].graph = graph;
+    ft::SetDistinct(&learner[r], kLearnerRowFields, r, 0);
+    ASSERT_TRUE((*log)->AppendRollout(rollouts[r]).ok());
+    ASSERT_TRUE((*log)->AppendLearner(learner[r]).ok());
+  }
+  ft::ExpectNoneDefault(rollouts, kEpisodeRecordFields);
+  ft::ExpectNoneDefault(learner, kLearnerRowFields);
+  ASSERT_TRUE((*log)->Close().ok());
+
+  auto reader = RunReader::Open(path);
+  ASSERT_TRUE(reader.ok()) << reader.status().message();
+  auto back = (*reader)->ReadRollouts(0, 2, true);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  ASSERT_EQ(back->size(), 2u);
+  for (int r = 0; r < 2; ++r) ExpectSameRollout(rollouts[r], (*back)[r], true);
+  auto lback = (*reader)->ReadLearner(0, 2);
+  ASSERT_TRUE(lback.ok()) << lback.status().message();
+  ASSERT_EQ(lback->size(), 2u);
+  for (int r = 0; r < 2; ++r) ExpectSameLearner(learner[r], (*lback)[r]);
+  EXPECT_EQ(H5pyRowsText(path), StoredRowsText("rollouts", rollouts, kEpisodeRecordFields) +
+                                    StoredRowsText("learner", learner, kLearnerRowFields));
+}
+
+TEST(RunLog, ColumnsAttributesNameTheStoredFields) {
+  Fixture f;
+  const std::string path = TempPath("columns.h5");
+  auto log = RunLog::Create(path, f.meta, f.graphs);
+  ASSERT_TRUE(log.ok()) << log.status().message();
+  ASSERT_TRUE((*log)->Close().ok());
+  const std::string out = RunPython(R"(
+import sys, h5py
+f = h5py.File(sys.argv[1], "r")
+for group in ("rollouts", "learner"):
+    names = [n.decode() if isinstance(n, bytes) else n for n in f[group].attrs["columns"]]
+    assert all(isinstance(f[group][n], h5py.Dataset) for n in names), names
+    print(group, ",".join(names))
+)",
+                                    path);
+  auto kv = ParseLines(out);
+  EXPECT_EQ(kv["rollouts"], Join(actors::StoredFieldNames(kEpisodeRecordFields))) << out;
+  EXPECT_EQ(kv["learner"], Join(actors::StoredFieldNames(kLearnerRowFields))) << out;
+  EXPECT_EQ(kv["learner"].find("queue_depth"), std::string::npos);
+}
+
+// tests/data/runs/schema_v1.h5: 24 rollout and 4 learner rows written by the schema-1 writer
+// (mcmpart_run_log_writer --rows 24 --learner-every 6 --seed 5, every field set).
+const std::string kSchemaV1File = std::string(MCMPART_TEST_DATA_DIR) + "/runs/schema_v1.h5";
+
+std::string CopyOf(const std::string& from, const std::string& name) {
+  const std::string to = TempPath(name);
+  fs::copy_file(from, to, fs::copy_options::overwrite_existing);
+  fs::permissions(to, fs::perms::owner_write, fs::perm_options::add);
+  return to;
+}
+
+TEST(RunReader, ReadsSchemaVersion1Files) {
+  const std::string path = CopyOf(kSchemaV1File, "schema_v1.h5");
+  auto reader = RunReader::Open(path);
+  ASSERT_TRUE(reader.ok()) << reader.status().message();
+  const RunSummary& s = (*reader)->summary();
+  EXPECT_EQ(s.schema_version, 1);
+  EXPECT_TRUE(s.closed);
+  ASSERT_EQ(s.num_rollouts, 24);
+  ASSERT_EQ(s.num_learner_rows, 4);
+  auto rows = (*reader)->ReadRollouts(0, 24, true);
+  ASSERT_TRUE(rows.ok()) << rows.status().message();
+  auto learner = (*reader)->ReadLearner(0, 4);
+  ASSERT_TRUE(learner.ok()) << learner.status().message();
+  for (const EpisodeRecord& r : *rows) EXPECT_GT(r.wait_ms, 0);
+  for (const LearnerRow& l : *learner) EXPECT_GT(l.sil_loss, 0);
+  EXPECT_EQ(H5pyRowsText(path), StoredRowsText("rollouts", *rows, kEpisodeRecordFields) +
+                                    StoredRowsText("learner", *learner, kLearnerRowFields));
+  auto append = RunLog::OpenForAppend(CopyOf(kSchemaV1File, "schema_v1_append.h5"));
+  ASSERT_FALSE(append.ok());
+  EXPECT_NE(append.status().message().find("schema_version 1"), std::string::npos)
+      << append.status().message();
+
+  // Schema-1 files written before message_ms, wait_ms, heldout_reward, sil_loss and
+  // dropped_stale existed read them as 0.
+  const std::string early = CopyOf(kSchemaV1File, "schema_v1_early.h5");
+  RunPython(R"(
+import sys, h5py
+with h5py.File(sys.argv[1], "r+") as f:
+    for name in ("rollouts/message_ms", "rollouts/wait_ms", "learner/heldout_reward",
+                 "learner/sil_loss", "learner/dropped_stale"):
+        del f[name]
+)",
+            early);
+  auto early_reader = RunReader::Open(early);
+  ASSERT_TRUE(early_reader.ok()) << early_reader.status().message();
+  EXPECT_EQ((*early_reader)->summary().num_rollouts, 24);
+  auto early_rows = (*early_reader)->ReadRollouts(0, 24, true);
+  ASSERT_TRUE(early_rows.ok()) << early_rows.status().message();
+  ASSERT_EQ(early_rows->size(), 24u);
+  for (size_t i = 0; i < 24; ++i) {
+    EpisodeRecord want = (*rows)[i];
+    want.message_ms = want.wait_ms = 0;
+    ExpectSameRollout(want, (*early_rows)[i], true);
+  }
+  auto early_learner = (*early_reader)->ReadLearner(0, 4);
+  ASSERT_TRUE(early_learner.ok()) << early_learner.status().message();
+  ASSERT_EQ(early_learner->size(), 4u);
+  for (size_t i = 0; i < 4; ++i) {
+    LearnerRow want = (*learner)[i];
+    want.heldout_reward = want.sil_loss = 0;
+    want.dropped_stale = 0;
+    ExpectSameLearner(want, (*early_learner)[i]);
+  }
+}
+
+TEST(RunReader, RejectsNewerSchemasAndUnknownStrategies) {
+  const std::string newer = CopyOf(kSchemaV1File, "newer.h5");
+  RunPython("import sys, h5py\nh5py.File(sys.argv[1], 'r+').attrs['schema_version'] = " +
+                std::to_string(kRunSchemaVersion + 1) + "\n",
+            newer);
+  auto refused = RunReader::Open(newer);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(
+      refused.status().message().find("schema_version " + std::to_string(kRunSchemaVersion + 1)),
+      std::string::npos)
+      << refused.status().message();
+
+  // A name of the full 16 bytes, without a terminating null, is read whole.
+  const std::string foreign = CopyOf(kSchemaV1File, "foreign_strategy.h5");
+  RunPython(
+      "import sys, h5py\nh5py.File(sys.argv[1], 'r+')['rollouts/strategy'][3] = "
+      "b'sixteen_chars_xx'\n",
+      foreign);
+  auto reader = RunReader::Open(foreign);
+  ASSERT_TRUE(reader.ok()) << reader.status().message();
+  auto rows = (*reader)->ReadRollouts(0, 24, false);
+  ASSERT_FALSE(rows.ok());
+  EXPECT_NE(rows.status().message().find("row 3: unknown strategy 'sixteen_chars_xx'"),
+            std::string::npos)
+      << rows.status().message();
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "actors/record.h"
 #include "common/bert.h"
 #include "common/graph.h"
 #include "learner/run_log.h"
@@ -56,21 +57,33 @@ int main(int argc, char** argv) {
   uint64_t seed = 1;
   double flush_interval_s = 5.0;
   bool explicit_flush = false, append = false;
-  std::vector<std::string> strategies = {"rl", "random", "anneal"};
+  using mcmpart::actors::StrategyId;
+  std::vector<StrategyId> strategies = {StrategyId::kRl, StrategyId::kRandom, StrategyId::kAnneal};
   for (int i = 2; i < argc; ++i) {
     const std::string flag = argv[i];
     auto next = [&]() -> const char* { return i + 1 < argc ? argv[++i] : ""; };
-    if (flag == "--rows") rows = std::atoi(next());
-    else if (flag == "--row-ms") row_ms = std::atoi(next());
-    else if (flag == "--flush-interval-s") flush_interval_s = std::atof(next());
-    else if (flag == "--explicit-flush") explicit_flush = true;
-    else if (flag == "--append") append = true;
-    else if (flag == "--seed") seed = std::strtoull(next(), nullptr, 10);
-    else if (flag == "--learner-every") learner_every = std::atoi(next());
+    if (flag == "--rows")
+      rows = std::atoi(next());
+    else if (flag == "--row-ms")
+      row_ms = std::atoi(next());
+    else if (flag == "--flush-interval-s")
+      flush_interval_s = std::atof(next());
+    else if (flag == "--explicit-flush")
+      explicit_flush = true;
+    else if (flag == "--append")
+      append = true;
+    else if (flag == "--seed")
+      seed = std::strtoull(next(), nullptr, 10);
+    else if (flag == "--learner-every")
+      learner_every = std::atoi(next());
     else if (flag == "--strategies") {
       strategies.clear();
       std::stringstream ss(next());
-      for (std::string s; std::getline(ss, s, ',');) strategies.push_back(s);
+      for (std::string s; std::getline(ss, s, ',');) {
+        const auto id = mcmpart::actors::StrategyFromName(s);
+        if (!id) return Fail("unknown strategy " + s);
+        strategies.push_back(*id);
+      }
     } else {
       return Fail("unknown flag " + flag);
     }
@@ -117,9 +130,10 @@ int main(int argc, char** argv) {
   std::vector<double> best(graphs.size(), 0.0);
   const auto start = std::chrono::steady_clock::now();
   for (int step = first; step < first + rows; ++step) {
-    mcmpart::learner::RolloutRow row;
+    mcmpart::actors::EpisodeRecord row;
     row.step = step;
-    row.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    row.wall_time_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     row.rank = 1 + step % 2;
     row.graph = step % 2;
     row.policy_version = step / 16;
@@ -127,7 +141,8 @@ int main(int argc, char** argv) {
     row.strategy = strategies[step % strategies.size()];
     const Graph& g = *graphs[row.graph];
     row.partition = MonotonePartition(g, kChips, rng);
-    row.proposal = row.strategy == "rl" ? MonotonePartition(g, kChips, rng) : Partition();
+    row.proposal =
+        row.strategy == StrategyId::kRl ? MonotonePartition(g, kChips, rng) : Partition();
     row.valid = unit(rng) < 0.9;
     row.proposal_valid = row.valid && unit(rng) < 0.5;
     row.repair_status = row.valid ? (row.proposal_valid ? 0 : 1 + static_cast<int>(rng() % 2)) : 3;
@@ -138,7 +153,7 @@ int main(int argc, char** argv) {
     row.latency_s = row.valid ? 4.0 / std::max(row.throughput, 1.0) : 0.0;
     row.repair_ms = row.proposal_valid ? 0.0 : 5.0 * unit(rng);
     row.eval_ms = unit(rng);
-    row.inference_ms = row.strategy == "rl" ? 2.0 * unit(rng) : 0.0;
+    row.inference_ms = row.strategy == StrategyId::kRl ? 2.0 * unit(rng) : 0.0;
     auto st = (*log)->AppendRollout(row);
     if (!st.ok()) return Fail(st.message());
     if (row.valid && row.throughput > best[row.graph]) {
@@ -161,7 +176,6 @@ int main(int argc, char** argv) {
       l.learning_rate = 3e-4;
       l.lag_mean = 1.0;
       l.lag_max = 2.0;
-      l.queue_depth = 4;
       l.reward_mean = row.reward;
       l.best_throughput = std::max(best[0], best[1]);
       l.update_ms = 10 * unit(rng);

@@ -4,7 +4,8 @@ usage: test_analyze.py WRITER_BINARY ANALYZE_SCRIPT MCMPART_BINARY
 
 Writes two runs with the test writer, runs the script on both and checks its plots and the
 numbers in summary.md against values recomputed here from the file with h5py; checks the
-`mcmpart report --json` numbers the same way.
+`mcmpart report --json` numbers the same way. Both also read a schema-1 file
+(tests/data/runs/schema_v1.h5).
 """
 import json
 import os
@@ -16,6 +17,8 @@ import h5py
 import numpy as np
 
 WRITER, ANALYZE, MCMPART = sys.argv[1], sys.argv[2], sys.argv[3]
+SCHEMA_V1 = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "runs",
+                         "schema_v1.h5")
 
 
 def write_run(path, seed, strategies, rows):
@@ -93,6 +96,18 @@ def main():
         counts = np.bincount(status[strategy == "anneal"], minlength=4)
         assert [int(c) for c in row[2:6]] == counts.tolist(), (row, counts)
 
+        v1_dir = os.path.join(tmp, "v1")
+        res = subprocess.run(["/usr/bin/python3", ANALYZE, SCHEMA_V1, "--out", v1_dir],
+                             capture_output=True, text=True)
+        assert res.returncode == 0, res.stderr
+        with open(os.path.join(v1_dir, "summary.md")) as fh:
+            v1_summary = fh.read()
+        per_strategy, _ = expected(SCHEMA_V1)
+        v1_rows = {row[1]: row for row in table_rows(v1_summary, "## Strategy comparison")}
+        assert sorted(v1_rows) == sorted(per_strategy), (v1_rows, per_strategy)
+        for name, (samples, _, _) in per_strategy.items():
+            assert int(v1_rows[name][2]) == samples, (v1_rows[name], samples)
+
         # Bad input: one message on stderr, exit code 2.
         not_run = os.path.join(tmp, "plain.h5")
         with h5py.File(not_run, "w") as f:
@@ -117,6 +132,13 @@ def main():
             res = subprocess.run([MCMPART, "report", not_run], capture_output=True, text=True)
             assert res.returncode == 2 and res.stdout == "", res
             assert res.stderr.count("\n") == 1 and "plain.h5" in res.stderr, res.stderr
+            res = subprocess.run([MCMPART, "report", SCHEMA_V1, "--json"], capture_output=True,
+                                 text=True)
+            assert res.returncode == 0, res.stderr
+            report = json.loads(res.stdout)
+            assert report["schema_version"] == 1 and report["rollouts"]["rows"] == 24, report
+            for name, (samples, _, _) in expected(SCHEMA_V1)[0].items():
+                assert report["strategies"][name]["rows"] == samples, (name, report)
             res = subprocess.run([MCMPART, "report", run_a], capture_output=True, text=True)
             assert res.returncode == 0 and "closed cleanly" in res.stdout, res
             print(res.stdout)

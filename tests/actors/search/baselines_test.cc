@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 
 #include "actors/search/dp.h"
 #include "actors/search/strategy.h"
@@ -59,9 +60,10 @@ std::vector<EpisodeRecord> AskScoreTell(SearchStrategy& s, std::vector<Environme
   return all;
 }
 
-int Index(const std::string& name) {
-  const auto& n = StrategyNames();
-  return static_cast<int>(std::find(n.begin(), n.end(), name) - n.begin());
+StrategyId IdOf(const std::string& name) {
+  const std::optional<StrategyId> id = StrategyFromName(name);
+  EXPECT_TRUE(id.has_value()) << name;
+  return id.value_or(StrategyId::kRl);
 }
 
 const char* kSmallBert = "bert:layers=2,hidden=128,heads=2,seq=16";
@@ -82,7 +84,7 @@ TEST(Baselines, RandomAndAnnealAskExactlyNAndStayValid) {
     ASSERT_EQ(recs.size(), 60u) << name;
     int per_graph[2] = {0, 0};
     for (const EpisodeRecord& r : recs) {
-      EXPECT_EQ(r.strategy, Index(name));
+      EXPECT_EQ(r.strategy, IdOf(name));
       ASSERT_TRUE(r.valid) << name;
       EXPECT_TRUE(hw::IsValid(envs[r.graph]->graph(), envs[r.graph]->hardware(), r.partition));
       ++per_graph[r.graph];
@@ -165,7 +167,7 @@ TEST(Baselines, DeterministicStrategiesEmitValidPartitionsThenFinish) {
     ASSERT_FALSE(recs.empty());
     EXPECT_LE(recs.size(), static_cast<size_t>(p->hw.num_chips));
     for (const auto& r : recs) {
-      EXPECT_EQ(r.strategy, Index(name));
+      EXPECT_EQ(r.strategy, IdOf(name));
       EXPECT_TRUE(r.valid) << name;
     }
     if (std::string(name) != "greedy") {
