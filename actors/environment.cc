@@ -34,48 +34,52 @@ Environment::Environment(const common::Graph& graph, const hw::Hardware& hw,
       evaluator_(std::move(evaluator)),
       ideal_time_s_(IdealTimePerSample(graph, hw)) {}
 
-void Environment::Score(const common::Partition& proposal, const std::vector<double>& weights,
-                        EpisodeRecord* rec) {
-  rec->proposal = proposal;
-  auto t0 = std::chrono::steady_clock::now();
+// Penalty mode (no repair): a valid proposal passes unchanged, an invalid one fails.
+RepairResult Environment::RepairProposal(const common::Partition& proposal,
+                                         const std::vector<double>& weights) {
+  if (repair_) return repairer_.Repair(proposal, weights);
   RepairResult repair;
-  if (repair_) {
-    repair = repairer_.Repair(proposal, weights);
-  } else if (hw::IsValid(graph_, hw_, proposal)) {  // penalty mode: no repair
+  if (hw::IsValid(graph_, hw_, proposal)) {
     repair.status = RepairStatus::kUnchanged;
     repair.partition = proposal;
   }
-  rec->repair_ms = MsSince(t0);
-  rec->repair_status = static_cast<int32_t>(repair.status);
-  rec->proposal_valid = repair.status == RepairStatus::kUnchanged;
-  rec->changed_nodes = repair.changed_nodes;
+  return repair;
+}
+
+// t / softmax of the chips' busy times (1 when the soft maximum is off or undefined).
+double Environment::SoftMaximumScale(const hw::Metrics& m) const {
+  if (softmax_temp_ <= 0 || m.chip_busy_s.empty() || m.throughput <= 0) return 1.0;
+  const double t = *std::max_element(m.chip_busy_s.begin(), m.chip_busy_s.end());
+  if (t <= 0) return 1.0;
+  const double scale = softmax_temp_ * t;
+  double sum = 0;
+  for (double b : m.chip_busy_s) sum += std::exp((b - t) / scale);
+  return t / (t + scale * std::log(sum));
+}
+
+ScoreOutcome Environment::Score(const common::Partition& proposal,
+                                const std::vector<double>& weights) {
+  ScoreOutcome out;
+  auto t0 = std::chrono::steady_clock::now();
+  RepairResult repair = RepairProposal(proposal, weights);
+  out.repair_ms = MsSince(t0);
+  out.repair_status = static_cast<int32_t>(repair.status);
+  out.proposal_valid = repair.status == RepairStatus::kUnchanged;
+  out.changed_nodes = repair.changed_nodes;
   if (repair.status == RepairStatus::kInfeasible) {
-    rec->partition.clear();
-    rec->valid = false;
-    rec->throughput = 0;
-    rec->latency_s = 0;
-    rec->reward = invalid_penalty_;
-    rec->eval_ms = 0;
-    return;
+    out.reward = invalid_penalty_;
+    return out;
   }
   assert(hw::IsValid(graph_, hw_, repair.partition) && "repair returned an invalid partition");
-  rec->partition = std::move(repair.partition);
-  rec->valid = true;
+  out.partition = std::move(repair.partition);
+  out.valid = true;
   t0 = std::chrono::steady_clock::now();
-  hw::Metrics m = evaluator_->Evaluate(rec->partition);
-  rec->eval_ms = MsSince(t0);
-  rec->throughput = m.throughput;
-  rec->latency_s = m.latency_s;
-  rec->reward = Reward(m.throughput);
-  if (softmax_temp_ > 0 && !m.chip_busy_s.empty() && m.throughput > 0) {
-    const double t = *std::max_element(m.chip_busy_s.begin(), m.chip_busy_s.end());
-    if (t > 0) {
-      const double scale = softmax_temp_ * t;
-      double sum = 0;
-      for (double b : m.chip_busy_s) sum += std::exp((b - t) / scale);
-      rec->reward *= t / (t + scale * std::log(sum));
-    }
-  }
+  hw::Metrics m = evaluator_->Evaluate(out.partition);
+  out.eval_ms = MsSince(t0);
+  out.throughput = m.throughput;
+  out.latency_s = m.latency_s;
+  out.reward = Reward(m.throughput) * SoftMaximumScale(m);
+  return out;
 }
 
 }  // namespace mcmpart::actors

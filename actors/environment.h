@@ -30,26 +30,29 @@ class Environment {
   hw::Evaluator& evaluator() { return *evaluator_; }
 
   /// Repairs `proposal` (weights: per-node cost of changing it, may be empty), evaluates the
-  /// result and fills partition, validity, repair fields, metrics, reward and timings of `rec`.
+  /// result and returns the partition, validity, repair fields, metrics, reward and timings.
   /// Reward = ideal time per sample / achieved time per sample (1 = perfect balance without
   /// transfers), or the invalid penalty when repair fails. With ppo.reward_softmax_temp τ > 0
   /// the reward is scaled by t / softmax, softmax = t + τt·log Σ_c exp((b_c − t)/(τt)) over
   /// the chips' busy times b_c (t = max b_c): under maxload, ideal time / soft maximum.
   /// Throughput and latency stay the evaluator's.
-  void Score(const common::Partition& proposal, const std::vector<double>& weights,
-             EpisodeRecord* rec);
+  ScoreOutcome Score(const common::Partition& proposal, const std::vector<double>& weights);
 
   /// Reward of a throughput under this problem's normalisation.
   double Reward(double throughput) const { return throughput * ideal_time_s_; }
 
  private:
+  RepairResult RepairProposal(const common::Partition& proposal,
+                              const std::vector<double>& weights);
+  double SoftMaximumScale(const hw::Metrics& m) const;
+
   Environment(const common::Graph& graph, const hw::Hardware& hw, const common::Config& config,
               std::unique_ptr<hw::Evaluator> evaluator);
 
   const common::Graph& graph_;
   const hw::Hardware& hw_;
   double invalid_penalty_;
-  bool repair_;  ///< false: penalty mode, invalid proposals are not repaired
+  bool repair_;          ///< false: penalty mode, invalid proposals are not repaired
   double softmax_temp_;  ///< ppo.reward_softmax_temp
   GraphFeatures features_;
   Repairer repairer_;

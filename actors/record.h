@@ -64,6 +64,9 @@ struct EpisodeRecord : ScoreOutcome {
   double inference_ms = 0;
   double message_ms = 0;  ///< actor time spent sending its message, per record
   double wait_ms = 0;     ///< actor time blocked on the learner before this message, per record
+
+  /// Takes the outcome of scoring `proposal` (Environment::Score).
+  void SetOutcome(ScoreOutcome outcome) { static_cast<ScoreOutcome&>(*this) = std::move(outcome); }
 };
 
 /// `Stored` of a Field that the run file does not hold.

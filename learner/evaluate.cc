@@ -27,11 +27,10 @@ common::StatusOr<PolicyEvaluation> EvaluatePolicy(const common::Config& config,
   common::Rng rng(common::DeriveSeed(static_cast<uint64_t>(config.run.seed), kEvalStream));
 
   auto decode = [&](const policy::PolicySample& s, int i) {
-    actors::EpisodeRecord r;
-    env->Score(s.proposals[i], s.RepairWeights(i), &r);
+    actors::ScoreOutcome r = env->Score(s.proposals[i], s.RepairWeights(i));
     DecodeResult d;
     d.valid = r.valid;
-    d.proposal = r.proposal;
+    d.proposal = s.proposals[i];
     d.partition = r.partition;
     d.changed_nodes = r.changed_nodes;
     d.reward = r.reward;

@@ -129,9 +129,7 @@ class HeldoutEvaluator {
     double sum = 0;
     for (size_t i = 0; i < envs_.size(); ++i) {
       policy::PolicySample greedy = policy_.Sample(static_cast<int>(i), 1, rng_, /*greedy=*/true);
-      actors::EpisodeRecord r;
-      envs_[i]->Score(greedy.proposals[0], greedy.RepairWeights(0), &r);
-      sum += r.reward;
+      sum += envs_[i]->Score(greedy.proposals[0], greedy.RepairWeights(0)).reward;
     }
     return sum / static_cast<double>(envs_.size());
   }

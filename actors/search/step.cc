@@ -11,7 +11,7 @@ std::vector<EpisodeRecord> AskScoreTell(SearchStrategy& strategy,
   for (Candidate& c : candidates) {
     EpisodeRecord r = std::move(c.record);
     r.rank = rank;
-    envs.at(r.graph)->Score(r.proposal, c.repair_weights, &r);
+    r.SetOutcome(envs.at(r.graph)->Score(r.proposal, c.repair_weights));
     records.push_back(std::move(r));
   }
   if (!records.empty()) strategy.Tell(records);

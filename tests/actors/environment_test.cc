@@ -1,10 +1,11 @@
 // Environment scoring: the soft-maximum training reward against the evaluator's own numbers.
+#include "actors/environment.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <string>
 
-#include "actors/environment.h"
 #include "hw/hardware.h"
 
 namespace mcmpart::actors {
@@ -27,14 +28,13 @@ struct Chain {
     EXPECT_TRUE(graph.Finalize().ok());
     hw.num_chips = 3;
   }
-  EpisodeRecord Score(double temp, const common::Partition& p) {
+  ScoreOutcome Score(double temp, const common::Partition& p) {
     common::Config config;
     config.run.evaluator = "maxload";
     config.ppo.reward_softmax_temp = temp;
     auto env = Environment::Create(graph, hw, config);
     EXPECT_TRUE(env.ok()) << env.status().message();
-    EpisodeRecord r;
-    (*env)->Score(p, {}, &r);
+    ScoreOutcome r = (*env)->Score(p, {});
     EXPECT_TRUE(r.valid);
     return r;
   }
@@ -44,11 +44,11 @@ TEST(Environment, SoftMaximumRewardPrefersTheBetterBalancedOfTwoEqualMaxima) {
   Chain c;
   const common::Partition balanced = {0, 1, 1, 2, 2};  // busy 4, 3, 3 ms
   const common::Partition lopsided = {0, 1, 1, 1, 2};  // busy 4, 4, 2 ms
-  const EpisodeRecord plain_a = c.Score(0, balanced), plain_b = c.Score(0, lopsided);
+  const ScoreOutcome plain_a = c.Score(0, balanced), plain_b = c.Score(0, lopsided);
   ASSERT_NEAR(1 / plain_a.throughput, 4e-3, 1e-9);
   EXPECT_DOUBLE_EQ(plain_a.reward, plain_b.reward);  // the objective cannot tell them apart
   const double temp = 0.1;
-  const EpisodeRecord soft_a = c.Score(temp, balanced), soft_b = c.Score(temp, lopsided);
+  const ScoreOutcome soft_a = c.Score(temp, balanced), soft_b = c.Score(temp, lopsided);
   EXPECT_GT(soft_a.reward, soft_b.reward);
   EXPECT_DOUBLE_EQ(soft_a.throughput, plain_a.throughput);  // only the training reward changes
   // A soft maximum lies between the maximum and the maximum + τ·max·log K.

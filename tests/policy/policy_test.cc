@@ -72,7 +72,7 @@ TEST(RlStrategy, RecordsCarryTheVersionLastSetAndThePolicysRepairWeights) {
       EXPECT_DOUBLE_EQ(cand.repair_weights[v], std::exp(cand.record.logp_proposal[v]));
     }
     actors::EpisodeRecord r = cand.record;
-    (*env)->Score(r.proposal, cand.repair_weights, &r);
+    r.SetOutcome((*env)->Score(r.proposal, cand.repair_weights));
     scored.push_back(std::move(r));
   }
   strategy.Tell(scored);

@@ -51,7 +51,7 @@ std::vector<EpisodeRecord> AskScoreTell(SearchStrategy& s, std::vector<Environme
     std::vector<EpisodeRecord> recs;
     for (Candidate& c : cands) {
       EpisodeRecord r = std::move(c.record);
-      envs.at(r.graph)->Score(r.proposal, c.repair_weights, &r);
+      r.SetOutcome(envs.at(r.graph)->Score(r.proposal, c.repair_weights));
       recs.push_back(std::move(r));
     }
     s.Tell(recs);
