@@ -67,9 +67,8 @@ common::StatusOr<TrainSummary> RunTraining(const TrainInputs& in, actors::Transp
   MCMPART_ASSIGN_OR_RETURN(auto envs, MakeEnvs(in));
   policy::Policy policy(in.config.policy, static_cast<uint64_t>(in.config.run.seed));
   for (const auto& env : envs) policy.AddGraph(env->features());
-  int64_t version = -1;
   const int per_step = std::max<int>(in.config.actor.envs_per_actor, 1);
-  actors::RlStrategy strategy(policy, Raw(envs), per_step, ActorSeed(in, t.rank(), 0), &version);
+  policy::RlStrategy strategy(policy, Raw(envs), per_step, ActorSeed(in, t.rank(), 0));
   auto on_weights = [&](int64_t v, const std::vector<float>& flat) -> common::Status {
     MCMPART_RETURN_IF_ERROR(policy.SetFlatWeights(flat));
     if (strategy.policy_version() < 0) strategy.Reseed(ActorSeed(in, t.rank(), v));
