@@ -2,6 +2,8 @@
 #include "actors/actor.h"
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <thread>
 
@@ -12,11 +14,28 @@ using Clock = std::chrono::steady_clock;
 double MsSince(Clock::time_point t) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
 }
+
+// Test hook: extra milliseconds per message on the last actor rank (a slow actor next to fast
+// ones), from MCMPART_TEST_LAST_RANK_DELAY_MS; 0 when unset. A bad value is a bug of the test
+// that sets it: abort with a message (an actor's error would leave the learner waiting).
+double TestLastRankDelayMs() {
+  constexpr const char* kVar = "MCMPART_TEST_LAST_RANK_DELAY_MS";
+  const char* text = std::getenv(kVar);
+  if (text == nullptr || *text == '\0') return 0.0;
+  char* end = nullptr;
+  const double ms = std::strtod(text, &end);
+  if (*end != '\0' || !(ms >= 0 && ms <= 60000)) {
+    std::fprintf(stderr, "%s must be a number of ms in [0, 60000], got '%s'\n", kVar, text);
+    std::abort();
+  }
+  return ms;
+}
 }  // namespace
 
 common::Status RunActor(const common::Config& config, SearchStrategy& strategy,
                         const std::vector<Environment*>& envs, Transport& transport,
                         const WeightsHandler& on_weights) {
+  const double delay_ms = transport.rank() == transport.size() - 1 ? TestLastRankDelayMs() : 0;
   int credits = config.actor.max_inflight;
   bool stop = false, hold = false, have_weights = false;
   std::vector<uint8_t> pending_weights;
@@ -83,8 +102,8 @@ common::Status RunActor(const common::Config& config, SearchStrategy& strategy,
       records.push_back(std::move(r));
     }
     strategy.Tell(records);
-    if (config.actor.last_rank_delay_ms > 0 && transport.rank() == transport.size() - 1) {
-      std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(config.actor.last_rank_delay_ms));
+    if (delay_ms > 0) {
+      std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(delay_ms));
     }
     const auto t = Clock::now();
     for (EpisodeRecord& r : records) {

@@ -35,7 +35,7 @@ std::unique_ptr<Problem> MakeProblem(const std::string& graph_name, int chips, c
 
 common::Config MaxLoadConfig(int64_t budget) {
   common::Config config;
-  config.run.evaluator = "maxload";
+  config.run.evaluator = common::EvaluatorKind::kMaxload;
   config.run.budget = budget;
   return config;
 }
