@@ -18,7 +18,7 @@ namespace mcmpart::actors {
 /// repair → evaluate → normalised reward. Holds references to graph and hw. Not thread-safe.
 class Environment {
  public:
-  /// Fails when the evaluator name is unknown.
+  /// Fails when the evaluator cannot be built for `graph` and `hw`.
   static common::StatusOr<std::unique_ptr<Environment>> Create(const common::Graph& graph,
                                                                const hw::Hardware& hw,
                                                                const common::Config& config);

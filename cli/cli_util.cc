@@ -22,8 +22,11 @@ common::StatusOr<ParsedCommand> ParseCommand(cxxopts::Options& options, int argc
       ("h,help", "show this help");
   for (const common::ConfigField& f : fields) {
     std::string group = f.section == "run" ? "Common" : f.section;
-    options.add_options(group)(f.flag(), f.help + " (default " + f.ValueString() + ")",
-                               cxxopts::value<std::string>());
+    const std::string allowed = f.Allowed();
+    options.add_options(group)(
+        f.flag(),
+        f.help + " (default " + f.ValueString() + (allowed.empty() ? "" : ", " + allowed) + ")",
+        cxxopts::value<std::string>());
   }
   if (!positional_name.empty()) {
     options.add_options()(positional_name, "input", cxxopts::value<std::vector<std::string>>());
@@ -51,14 +54,19 @@ common::StatusOr<ParsedCommand> ParseCommand(cxxopts::Options& options, int argc
   if (parsed.result.count("config")) {
     MCMPART_RETURN_IF_ERROR(common::LoadConfigFile(parsed.result["config"].as<std::string>(), config));
   }
-  for (common::ConfigField& f : fields) {
-    if (parsed.result.count(f.flag())) {
-      common::Status st = f.Set(parsed.result[f.flag()].as<std::string>());
-      if (!st.ok()) return common::Status::Error("--" + f.flag() + ": " + st.message());
-    }
-  }
+  MCMPART_RETURN_IF_ERROR(ApplyConfigFlags(parsed.result, config));
   MCMPART_RETURN_IF_ERROR(common::ValidateConfig(*config));
   return parsed;
+}
+
+common::Status ApplyConfigFlags(const cxxopts::ParseResult& result, common::Config* config) {
+  for (common::ConfigField& f : common::ConfigFields(config)) {
+    if (result.count(f.flag())) {
+      MCMPART_RETURN_IF_ERROR(
+          f.Set(result[f.flag()].as<std::string>()).WithContext("--" + f.flag()));
+    }
+  }
+  return common::Status::Ok();
 }
 
 std::string JoinArgs(int argc, char** argv) {

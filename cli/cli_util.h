@@ -26,12 +26,16 @@ struct ParsedCommand {
   cxxopts::ParseResult result;
 };
 
-/// Adds --config, --json, --help and one flag per config field (common::ConfigFields) to
-/// `options`; parses argv; applies --config FILE first, then the flags given; validates.
-/// Unknown flags, bad values and bad config files are errors naming the flag/file.
+/// Adds --config, --json, --help and one flag per config field (common::ConfigFields, help
+/// with its default and allowed values) to `options`; parses argv; applies --config FILE first,
+/// then the flags given; validates. Unknown flags, bad values and bad config files are errors
+/// naming the flag/file.
 common::StatusOr<ParsedCommand> ParseCommand(cxxopts::Options& options, int argc, char** argv,
                                              common::Config* config,
                                              const std::string& positional_name = "");
+
+/// Sets the config fields whose flags `result` holds; errors name the flag and the field.
+common::Status ApplyConfigFlags(const cxxopts::ParseResult& result, common::Config* config);
 
 /// The command line as one string (for run files).
 std::string JoinArgs(int argc, char** argv);

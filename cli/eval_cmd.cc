@@ -51,17 +51,23 @@ int RunEval(int argc, char** argv) {
                           {"bottleneck", d.metrics.bottleneck}, {"partition", d.partition}};
   };
   if (parsed->json) {
-    std::cout << nlohmann::json{{"command", "eval"}, {"graph", graph->name}, {"hardware", hardware->name},
-                                {"evaluator", config.run.evaluator}, {"checkpoint", ckpt},
-                                {"greedy", js(result->greedy)}, {"sampled", js(result->sampled)},
-                                {"samples", samples}, {"valid_fraction", result->valid_fraction},
-                                {"best_throughput", best.metrics.throughput}, {"ms", result->ms}}
+    std::cout << nlohmann::json{{"command", "eval"},
+                                {"graph", graph->name},
+                                {"hardware", hardware->name},
+                                {"evaluator", common::EnumName(config.run.evaluator)},
+                                {"checkpoint", ckpt},
+                                {"greedy", js(result->greedy)},
+                                {"sampled", js(result->sampled)},
+                                {"samples", samples},
+                                {"valid_fraction", result->valid_fraction},
+                                {"best_throughput", best.metrics.throughput},
+                                {"ms", result->ms}}
                      .dump()
               << std::endl;
     return kExitOk;
   }
   std::printf("mcmpart eval: %s on %s, evaluator %s, checkpoint %s\n", graph->name.c_str(),
-              hardware->name.c_str(), config.run.evaluator.c_str(), ckpt.c_str());
+              hardware->name.c_str(), common::EnumName(config.run.evaluator), ckpt.c_str());
   std::printf("  greedy:          %.1f samples/s (reward %.3f, %d nodes changed by repair, bottleneck %s)\n",
               result->greedy.metrics.throughput, result->greedy.reward, result->greedy.changed_nodes,
               result->greedy.metrics.bottleneck.c_str());

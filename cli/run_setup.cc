@@ -95,9 +95,7 @@ common::StatusOr<std::unique_ptr<RunSetup>> PrepareRun(const ParsedCommand& pars
     // The run's own config, then the flags given now (e.g. a larger --budget).
     config = common::Config{};
     MCMPART_RETURN_IF_ERROR(common::ApplyConfigToml(*text, ckpt, &config));
-    for (common::ConfigField& f : common::ConfigFields(&config)) {
-      if (parsed.result.count(f.flag())) MCMPART_RETURN_IF_ERROR(f.Set(parsed.result[f.flag()].as<std::string>()));
-    }
+    MCMPART_RETURN_IF_ERROR(ApplyConfigFlags(parsed.result, &config));
     config.run.out = run;
     MCMPART_RETURN_IF_ERROR(common::ValidateConfig(config));
   }
@@ -156,34 +154,56 @@ void PrintRunSummary(const learner::TrainSummary& s, const learner::TrainInputs&
   for (const common::Graph* g : in.graphs) graphs += (graphs.empty() ? "" : "+") + g->name;
   const double total = s.actor.total();
   if (json) {
-    nlohmann::json j = {
-        {"command", s.strategy == "rl" ? "train" : "search"}, {"strategy", s.strategy},
-        {"graph", graphs}, {"hardware", in.hw.name}, {"num_chips", in.hw.num_chips},
-        {"evaluator", c.run.evaluator}, {"ranks", s.ranks}, {"seed", c.run.seed},
-        {"evaluations", s.evaluations}, {"start_evaluations", s.start_evaluations},
-        {"updates", s.updates}, {"policy_version", s.policy_version},
-        {"dropped_stale", s.dropped_stale}, {"lag_mean", s.lag_mean}, {"lag_max", s.lag_max},
-        {"wall_s", s.wall_s}, {"samples_per_s", s.samples_per_s},
-        {"first_batch_best_throughput", s.first_batch_best_throughput},
-        {"best_throughput", s.best_throughput}, {"gain_over_first_batch_pct", gain},
-        {"best_reward", s.best_reward}, {"best_step", s.best_step}, {"best_graph", s.best_graph},
-        {"best_partition", s.best_partition}, {"valid_fraction", s.valid_fraction},
-        {"proposal_valid_fraction", s.proposal_valid_fraction},
-        {"actor_ms", {{"inference", s.actor.inference_ms}, {"repair", s.actor.repair_ms},
-                      {"evaluation", s.actor.eval_ms}, {"messaging", s.actor.message_ms},
-                      {"waiting", s.actor.wait_ms}}},
-        {"learner_s", {{"update", s.learner_update_s}, {"broadcast", s.learner_broadcast_s},
-                       {"logging", s.learner_log_s}, {"idle", s.learner_idle_s}}},
-        {"broadcast_ms_mean", s.broadcast_ms_mean}, {"interrupted", s.interrupted},
-        {"heldout_reward", s.heldout_reward},
-        {"checkpoint", s.checkpoint}, {"out", c.run.out}, {"git_revision", in.git_revision}};
+    nlohmann::json j = {{"command", s.strategy == "rl" ? "train" : "search"},
+                        {"strategy", s.strategy},
+                        {"graph", graphs},
+                        {"hardware", in.hw.name},
+                        {"num_chips", in.hw.num_chips},
+                        {"evaluator", common::EnumName(c.run.evaluator)},
+                        {"ranks", s.ranks},
+                        {"seed", c.run.seed},
+                        {"evaluations", s.evaluations},
+                        {"start_evaluations", s.start_evaluations},
+                        {"updates", s.updates},
+                        {"policy_version", s.policy_version},
+                        {"dropped_stale", s.dropped_stale},
+                        {"lag_mean", s.lag_mean},
+                        {"lag_max", s.lag_max},
+                        {"wall_s", s.wall_s},
+                        {"samples_per_s", s.samples_per_s},
+                        {"first_batch_best_throughput", s.first_batch_best_throughput},
+                        {"best_throughput", s.best_throughput},
+                        {"gain_over_first_batch_pct", gain},
+                        {"best_reward", s.best_reward},
+                        {"best_step", s.best_step},
+                        {"best_graph", s.best_graph},
+                        {"best_partition", s.best_partition},
+                        {"valid_fraction", s.valid_fraction},
+                        {"proposal_valid_fraction", s.proposal_valid_fraction},
+                        {"actor_ms",
+                         {{"inference", s.actor.inference_ms},
+                          {"repair", s.actor.repair_ms},
+                          {"evaluation", s.actor.eval_ms},
+                          {"messaging", s.actor.message_ms},
+                          {"waiting", s.actor.wait_ms}}},
+                        {"learner_s",
+                         {{"update", s.learner_update_s},
+                          {"broadcast", s.learner_broadcast_s},
+                          {"logging", s.learner_log_s},
+                          {"idle", s.learner_idle_s}}},
+                        {"broadcast_ms_mean", s.broadcast_ms_mean},
+                        {"interrupted", s.interrupted},
+                        {"heldout_reward", s.heldout_reward},
+                        {"checkpoint", s.checkpoint},
+                        {"out", c.run.out},
+                        {"git_revision", in.git_revision}};
     std::cout << j.dump() << std::endl;
     return;
   }
   std::printf("mcmpart %s: %s on %s, evaluator %s, %d ranks, seed %lld%s\n",
               s.strategy == "rl" ? "train" : ("search " + s.strategy).c_str(), graphs.c_str(),
-              in.hw.Summary().c_str(), c.run.evaluator.c_str(), s.ranks, static_cast<long long>(c.run.seed),
-              s.interrupted ? " (stopped by a signal)" : "");
+              in.hw.Summary().c_str(), common::EnumName(c.run.evaluator), s.ranks,
+              static_cast<long long>(c.run.seed), s.interrupted ? " (stopped by a signal)" : "");
   std::printf("  %lld evaluations in %.1f s (%.1f samples/s)", static_cast<long long>(s.evaluations - s.start_evaluations),
               s.wall_s, s.samples_per_s);
   if (s.start_evaluations > 0) std::printf(", %lld before the resume", static_cast<long long>(s.start_evaluations));

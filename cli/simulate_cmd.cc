@@ -19,14 +19,17 @@ namespace {
 
 using common::Status;
 
-void PrintText(const common::Graph& graph, const hw::Hardware& hw, const std::string& evaluator,
+using common::EvaluatorKind;
+
+void PrintText(const common::Graph& graph, const hw::Hardware& hw, EvaluatorKind evaluator,
                const hw::SimOptions& sim, const hw::Metrics& m, std::ostream& os) {
   const double period = m.time_per_sample_s;
   auto util = [&](double busy) { return period > 0 ? 100.0 * busy / period : 0.0; };
   os << "graph       " << graph.name << " (" << graph.num_nodes() << " nodes)\n"
      << "hardware    " << hw.Summary() << "\n"
-     << "evaluator   " << evaluator;
-  if (evaluator == "cycle") os << " (" << sim.samples << " samples, " << sim.warmup << " warm-up)";
+     << "evaluator   " << common::EnumName(evaluator);
+  if (evaluator == EvaluatorKind::kCycle)
+    os << " (" << sim.samples << " samples, " << sim.warmup << " warm-up)";
   os << std::fixed << std::setprecision(3) << "\n"
      << "throughput  " << m.throughput << " samples/s\n"
      << "per sample  " << m.time_per_sample_s * 1e6 << " us\n"
@@ -50,13 +53,13 @@ void PrintText(const common::Graph& graph, const hw::Hardware& hw, const std::st
   }
 }
 
-nlohmann::json ToJson(const common::Graph& graph, const hw::Hardware& hw,
-                      const std::string& evaluator, const hw::SimOptions& sim, const hw::Metrics& m,
+nlohmann::json ToJson(const common::Graph& graph, const hw::Hardware& hw, EvaluatorKind evaluator,
+                      const hw::SimOptions& sim, const hw::Metrics& m,
                       const std::string& trace_path) {
   nlohmann::json out = {{"graph", graph.name},
                         {"nodes", graph.num_nodes()},
                         {"hw", hw.name},
-                        {"evaluator", evaluator},
+                        {"evaluator", common::EnumName(evaluator)},
                         {"throughput", m.throughput},
                         {"time_per_sample_s", m.time_per_sample_s},
                         {"latency_s", m.latency_s},
@@ -66,7 +69,7 @@ nlohmann::json ToJson(const common::Graph& graph, const hw::Hardware& hw,
                         {"link_names", m.link_names},
                         {"link_bytes", m.link_bytes},
                         {"link_busy_s", m.link_busy_s}};
-  if (evaluator == "cycle") {
+  if (evaluator == EvaluatorKind::kCycle) {
     out["samples"] = sim.samples;
     out["warmup"] = sim.warmup;
   }
@@ -109,9 +112,11 @@ int RunSimulate(int argc, char** argv) {
   Status st = hw::ValidateSimOptions(sim);
   if (!st.ok()) return ReportBadInput("simulate", st.WithContext("--samples/--warmup"));
   const std::string trace_path = args.count("trace") ? args["trace"].as<std::string>() : "";
-  const std::string& evaluator = config.run.evaluator;
-  if (!trace_path.empty() && evaluator != "cycle") {
-    return ReportBadInput("simulate", Status::Error("--trace needs --evaluator cycle, got '" + evaluator + "'"));
+  const EvaluatorKind evaluator = config.run.evaluator;
+  if (!trace_path.empty() && evaluator != EvaluatorKind::kCycle) {
+    return ReportBadInput("simulate",
+                          Status::Error("--trace needs --evaluator cycle, got '" +
+                                        std::string(common::EnumName(evaluator)) + "'"));
   }
 
   auto graph = common::LoadGraph(config.run.graph);
@@ -127,7 +132,7 @@ int RunSimulate(int argc, char** argv) {
   }
 
   hw::Metrics metrics;
-  if (evaluator == "cycle") {
+  if (evaluator == EvaluatorKind::kCycle) {
     auto simulator = hw::MakeCycleEvaluator(*graph, *hardware, sim);
     if (!simulator.ok()) return ReportBadInput("simulate", simulator.status());
     hw::SimTrace trace;

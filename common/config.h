@@ -1,86 +1,97 @@
-// Declarative run configuration: plain structs with defaults and help, filled from TOML + CLI.
+// Declarative run configuration: structs generated from the field table (common/config_fields.h),
+// filled from TOML + CLI.
 #pragma once
 
+#include <cassert>
+#include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <variant>
 #include <vector>
 
+#include "common/config_fields.h"
 #include "common/status.h"
 
 namespace mcmpart::common {
 
+/// The config spelling of `value` (EnumNames<E>).
+template <typename E>
+const char* EnumName(E value) {
+  const auto& names = EnumNames<E>::kNames;
+  const auto i = static_cast<size_t>(value);
+  assert(i < names.size() && "enum value without a name");
+  return names[i];
+}
+
+/// The names of E joined for messages: `sep` between them, `last_sep` before the last one.
+template <typename E>
+std::string EnumChoices(const std::string& sep, const std::string& last_sep) {
+  const auto& names = EnumNames<E>::kNames;
+  std::string s;
+  for (size_t i = 0; i < names.size(); ++i) {
+    s += (i == 0 ? "" : i + 1 == names.size() ? last_sep : sep) + std::string(names[i]);
+  }
+  return s;
+}
+
+/// The value of E spelled `text`; the error names `what` and the allowed names.
+template <typename E>
+StatusOr<E> ParseEnum(const std::string& text, const std::string& what) {
+  const auto& names = EnumNames<E>::kNames;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (text == names[i]) return static_cast<E>(i);
+  }
+  return Status::Error(what + " must be " + EnumChoices<E>(", ", " or ") + ", got '" + text + "'");
+}
+
+/// Allowed values of a numeric config field: from lo to hi, each end included unless open;
+/// an infinite end is no bound.
+struct FieldRange {
+  static constexpr double kInf = std::numeric_limits<double>::infinity();
+  double lo = -kInf;
+  double hi = kInf;
+  bool lo_open = false;
+  bool hi_open = false;
+
+  static constexpr FieldRange Unbounded() { return {}; }
+  static constexpr FieldRange AtLeast(double lo) { return {lo, kInf, false, false}; }
+  static constexpr FieldRange Above(double lo) { return {lo, kInf, true, false}; }
+  static constexpr FieldRange Closed(double lo, double hi) { return {lo, hi, false, false}; }
+  static constexpr FieldRange Open(double lo, double hi) { return {lo, hi, true, true}; }
+  static constexpr FieldRange OpenClosed(double lo, double hi) { return {lo, hi, true, false}; }
+
+  bool bounded() const { return lo > -kInf || hi < kInf; }
+  /// Whether `v` lies in the range (never for NaN).
+  bool Contains(double v) const;
+  /// "in 1..4096" (integers), "in (0, 10)", ">= 0", "> 0"; empty when unbounded.
+  std::string Describe(bool integer) const;
+};
+
+#define MCMPART_CONFIG_MEMBER(section, type, name, default_value, range, help) \
+  type name = default_value;
+
 /// What to partition and how long to search.
 struct RunConfig {
-  std::string graph = "bert-base";
-  std::string hw = "mcm8-ring";
-  std::string evaluator = "cycle";  ///< the cycle-level simulator (hw/simulator.h); or maxload
-  int64_t budget = 1024;     ///< evaluations (partitions scored) before stopping
-  double time_limit_s = 0;   ///< wall-clock limit, 0 = none
-  int64_t seed = 1;
-  std::string out;           ///< HDF5 run file, empty = none
-  double flush_interval_s = 5.0;
-  double progress_interval_s = 2.0;
-  std::string checkpoint;     ///< checkpoint file; empty = <out>.ckpt when --out is set
-  int checkpoint_every = 50;  ///< PPO updates between checkpoints (0 = only at the end)
-  std::string init_from;      ///< start from this checkpoint's weights (fine-tuning)
-  std::string heldout;        ///< '+'-separated graphs evaluated zero-shot during training
-  int eval_every = 10;        ///< PPO updates between held-out evaluations
+  MCMPART_RUN_FIELDS(MCMPART_CONFIG_MEMBER)
 };
 
 /// Policy network sizes (SPEC §6).
 struct PolicyConfig {
-  int hidden = 64;
-  int sage_layers = 2;
-  int max_chips = 16;  ///< K_max: logits are produced for this many chips, masked to K
-  int attention_layers = 1;  ///< segment-recurrent attention layers over the topological order
-  int attention_heads = 4;
-  int segment = 64;  ///< nodes per attention segment (memory = the previous segment)
-  /// Initial weight of the balanced-split prior logit: 2 gives the prior chip ~half the
-  /// probability at the start; 0 starts from a uniform policy (learning is then much slower).
-  double prior_init = 2.0;
-  /// Nodes that must share a chip (PlacementUnits: colocation groups and the cycles through
-  /// them) share one chip decision: their logits are averaged and one chip is drawn per unit.
-  bool tie_units = true;
+  MCMPART_POLICY_FIELDS(MCMPART_CONFIG_MEMBER)
 };
 
 /// PPO hyper-parameters (SPEC §6).
 struct PpoConfig {
-  double lr = 3e-3;
-  double clip = 0.2;
-  double value_coef = 0.5;
-  double entropy_coef = 0.01;
-  int epochs = 4;
-  int minibatch = 16;
-  double target_kl = 0.05;  ///< stop the epoch loop once approx-KL exceeds this
-  double max_grad_norm = 1.0;
-  int batch_size = 32;      ///< samples per update
-  bool train_on_repaired = true;  ///< update on the repaired (true) or proposed (false) action
-  double invalid_penalty = -1.0;  ///< reward of a failed repair
-  /// Self-imitation (Oh et al., ICML 2018): weight of the loss that pulls the policy towards
-  /// the best valid partitions seen so far on each graph (0 = plain PPO). Off by default: it
-  /// sharpens a policy that starts near a good region (E4's operator graphs) but locks in
-  /// lucky early samples when the prior is poor (E1 on bert-base).
-  double sil_coef = 0;
-  int sil_elites = 8;  ///< best distinct partitions kept per graph for self-imitation
-  /// Self-imitation stops raising a node's probability of its elite chip beyond this, so the
-  /// policy keeps exploring around the elites (1 = no ceiling).
-  double sil_max_prob = 0.97;
-  /// Training reward from a soft maximum of the chips' busy times, temperature τ × max
-  /// (0: the maximum itself). Gives credit for unloading chips just below the busiest one.
-  double reward_softmax_temp = 0.0;
+  MCMPART_PPO_FIELDS(MCMPART_CONFIG_MEMBER)
 };
 
 /// Actor behaviour (SPEC §7).
 struct ActorConfig {
-  int samples_per_message = 4;  ///< partitions an actor scores per message to the learner
-  int max_policy_lag = 1;       ///< drop records older than this many versions (0 = synchronous)
-  int max_inflight = 2;         ///< unacknowledged messages per actor
-  double repair_time_limit_ms = 100.0;
-  std::string repair_mode = "repair";  ///< repair: fix proposals; penalty: invalid ⇒ penalty
-  int envs_per_actor = 1;  ///< environments per actor rank, one batched policy forward for all
-  double last_rank_delay_ms = 0;  ///< extra delay per message on the last actor rank (a slow actor)
+  MCMPART_ACTOR_FIELDS(MCMPART_CONFIG_MEMBER)
 };
+
+#undef MCMPART_CONFIG_MEMBER
 
 struct Config {
   RunConfig run;
@@ -94,21 +105,31 @@ struct ConfigField {
   std::string section;
   std::string key;
   std::string help;
-  std::variant<int*, int64_t*, double*, bool*, std::string*> target;
+  FieldRange range;  ///< checked by ValidateConfig; numeric fields only
+  std::variant<int*, int64_t*, double*, bool*, std::string*, EvaluatorKind*, RepairMode*> target;
+
   std::string flag() const;
+  /// `section.key`.
+  std::string name() const { return section + "." + key; }
+  /// Whether TOML holds the field as a string (strings and enums).
+  bool is_text() const;
   std::string ValueString() const;
-  /// Parses `text` into the field; error names the field and expected type/range.
+  /// The allowed values for --help: the range, or an enum's names; empty when anything goes.
+  std::string Allowed() const;
+  /// Parses `text` into the field; error names the field and expected type/names.
   Status Set(const std::string& text);
+  /// Error naming the field and its range when the value lies outside it.
+  Status CheckRange() const;
 };
 
-/// The fields of `config`, pointing into it.
+/// The fields of `config`, pointing into it, in the order of MCMPART_CONFIG_FIELDS.
 std::vector<ConfigField> ConfigFields(Config* config);
 
 /// Applies a TOML document; unknown sections/keys and wrong types are errors naming them.
 Status ApplyConfigToml(const std::string& text, const std::string& source, Config* config);
 /// Reads and applies a TOML config file.
 Status LoadConfigFile(const std::string& path, Config* config);
-/// Range checks across the whole config.
+/// Each field's range (FieldRange), then the checks across fields.
 Status ValidateConfig(const Config& config);
 /// The effective config as TOML (recorded in every run file).
 std::string ConfigToToml(const Config& config);

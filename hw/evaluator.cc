@@ -1,21 +1,30 @@
 // Evaluator registry.
 #include "hw/evaluator.h"
 
+#include <cassert>
+
 #include "hw/simulator.h"
 
 namespace mcmpart::hw {
 
-std::vector<std::string> EvaluatorNames() { return {"maxload", "cycle"}; }
+std::vector<std::string> EvaluatorNames() {
+  const auto& names = common::EnumNames<common::EvaluatorKind>::kNames;
+  return {names.begin(), names.end()};
+}
 
-common::StatusOr<std::unique_ptr<Evaluator>> MakeEvaluator(const std::string& name,
+common::StatusOr<std::unique_ptr<Evaluator>> MakeEvaluator(common::EvaluatorKind kind,
                                                            const common::Graph& graph,
                                                            const Hardware& hw) {
-  if (name == "maxload") return MakeMaxLoadEvaluator(graph, hw);
-  if (name == "cycle") {
-    MCMPART_ASSIGN_OR_RETURN(std::unique_ptr<CycleSimulator> sim, MakeCycleEvaluator(graph, hw));
-    return std::unique_ptr<Evaluator>(std::move(sim));
+  switch (kind) {
+    case common::EvaluatorKind::kMaxload:
+      return MakeMaxLoadEvaluator(graph, hw);
+    case common::EvaluatorKind::kCycle: {
+      MCMPART_ASSIGN_OR_RETURN(std::unique_ptr<CycleSimulator> sim, MakeCycleEvaluator(graph, hw));
+      return std::unique_ptr<Evaluator>(std::move(sim));
+    }
   }
-  return common::Status::Error("unknown evaluator '" + name + "' (expected maxload or cycle)");
+  assert(false && "EvaluatorKind out of range");
+  return common::Status::Error("evaluator kind out of range");
 }
 
 }  // namespace mcmpart::hw

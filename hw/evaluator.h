@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "common/config_fields.h"
 #include "common/graph.h"
 #include "common/partition.h"
 #include "common/status.h"
@@ -15,15 +16,15 @@ namespace mcmpart::hw {
 /// What every evaluator reports. Times in seconds; throughput in samples/s.
 struct Metrics {
   double throughput = 0.0;
-  double time_per_sample_s = 0.0;  ///< steady-state interval between finished samples
-  double latency_s = 0.0;          ///< single-sample latency through the whole pipeline
-  std::vector<double> chip_busy_s;      ///< busy time per sample, per chip
+  double time_per_sample_s = 0.0;        ///< steady-state interval between finished samples
+  double latency_s = 0.0;                ///< single-sample latency through the whole pipeline
+  std::vector<double> chip_busy_s;       ///< busy time per sample, per chip
   std::vector<int64_t> chip_sram_bytes;  ///< SRAM use (weights + buffers) per chip
-  std::vector<double> link_bytes;       ///< bytes per sample, per directed link (see link_names)
-  std::vector<std::string> link_names;  ///< "0->1", …
-  std::vector<double> link_busy_s;      ///< seconds per sample each link is held; empty when
-                                        ///< the evaluator does not model links
-  std::string bottleneck;               ///< "chip 3" or "link 2->3"
+  std::vector<double> link_bytes;        ///< bytes per sample, per directed link (see link_names)
+  std::vector<std::string> link_names;   ///< "0->1", …
+  std::vector<double> link_busy_s;       ///< seconds per sample each link is held; empty when
+                                         ///< the evaluator does not model links
+  std::string bottleneck;                ///< "chip 3" or "link 2->3"
 };
 
 /// Scores valid partitions of one graph on one hardware config. Evaluate() on an invalid
@@ -36,11 +37,13 @@ class Evaluator {
   virtual Metrics Evaluate(const common::Partition& p) = 0;
 };
 
-/// Names accepted by MakeEvaluator: "maxload", "cycle".
+/// The evaluators' names, as run.evaluator spells them (common::EnumNames<EvaluatorKind>);
+/// common::ParseEnum<common::EvaluatorKind> (common/config.h) reads one.
 std::vector<std::string> EvaluatorNames();
 
-/// Builds an evaluator bound to `graph` and `hw` (both must outlive it).
-common::StatusOr<std::unique_ptr<Evaluator>> MakeEvaluator(const std::string& name,
+/// Builds an evaluator of `kind` bound to `graph` and `hw` (both must outlive it); fails when
+/// the cycle simulator cannot be built for them.
+common::StatusOr<std::unique_ptr<Evaluator>> MakeEvaluator(common::EvaluatorKind kind,
                                                            const common::Graph& graph,
                                                            const Hardware& hw);
 

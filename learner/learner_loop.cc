@@ -153,7 +153,7 @@ RunMeta MakeMeta(const TrainInputs& in, int ranks) {
   meta.git_revision = in.git_revision;
   meta.start_time = in.start_time;
   meta.command_line = in.command_line;
-  meta.evaluator = in.config.run.evaluator;
+  meta.evaluator = common::EnumName(in.config.run.evaluator);
   return meta;
 }
 

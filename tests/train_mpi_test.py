@@ -14,8 +14,9 @@ def main():
     lag = int(sys.argv[3]) if len(sys.argv) > 3 else 1
     envs = int(sys.argv[4]) if len(sys.argv) > 4 else 1
     slow_ms = float(sys.argv[5]) if len(sys.argv) > 5 else 0.0  # delay of the last actor rank
+    # The test hook MCMPART_TEST_LAST_RANK_DELAY_MS slows the last actor rank down.
     env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-               OMPI_MCA_rmaps_base_oversubscribe="1")
+               OMPI_MCA_rmaps_base_oversubscribe="1", MCMPART_TEST_LAST_RANK_DELAY_MS=str(slow_ms))
     budget, batch = 48, 16
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "run.h5")
@@ -24,8 +25,6 @@ def main():
                "--batch-size", str(batch), "--minibatch", "8", "--samples-per-message", "4",
                "--seed", "3", "--out", out, "--json", "--max-policy-lag", str(lag),
                "--max-inflight", "3", "--envs-per-actor", str(envs)]
-        if slow_ms > 0:
-            cmd += ["--last-rank-delay-ms", str(slow_ms)]
         if envs > 1:  # also a corpus of two graphs and a held-out graph evaluated every update
             cmd[cmd.index("--graph") + 1] += "+bert-tiny"
             cmd += ["--heldout", "bert-mini", "--eval-every", "1"]

@@ -2,6 +2,8 @@
 #include "actors/search/actor_loop.h"
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <thread>
 
@@ -11,6 +13,23 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double MsSince(Clock::time_point t) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
+// Test hook: extra milliseconds per message on the last actor rank (a slow actor next to fast
+// ones), from MCMPART_TEST_LAST_RANK_DELAY_MS; 0 when unset. A value that is not a number of
+// ms in [0, 60000] is a bug of the test that sets it: warned about and ignored.
+double TestLastRankDelayMs() {
+  constexpr const char* kVar = "MCMPART_TEST_LAST_RANK_DELAY_MS";
+  const char* text = std::getenv(kVar);
+  if (text == nullptr || *text == '\0') return 0.0;
+  char* end = nullptr;
+  const double ms = std::strtod(text, &end);
+  if (*end != '\0' || !(ms >= 0 && ms <= 60000)) {
+    std::fprintf(stderr, "warning: %s must be a number of ms in [0, 60000], got '%s'; ignored\n",
+                 kVar, text);
+    return 0.0;
+  }
+  return ms;
 }
 
 // One actor rank. Run() is the loop; every other method is one step of it.
@@ -93,9 +112,8 @@ class ActorLoop {
 
   // Each record carries its share of the time spent waiting and sending since the last one.
   void Send(std::vector<EpisodeRecord> records) {
-    if (config_.actor.last_rank_delay_ms > 0 && t_.rank() == t_.size() - 1) {
-      std::this_thread::sleep_for(
-          std::chrono::duration<double, std::milli>(config_.actor.last_rank_delay_ms));
+    if (delay_ms_ > 0) {
+      std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(delay_ms_));
     }
     const auto t = Clock::now();
     for (EpisodeRecord& r : records) {
@@ -125,6 +143,7 @@ class ActorLoop {
   Transport& t_;
   const WeightsHandler& on_weights_;
   int credits_;
+  const double delay_ms_;  // test hook: sleep before each message
   bool stop_ = false, hold_ = false, have_weights_ = false;
   std::vector<uint8_t> pending_weights_;
   double wait_ms_ = 0;     // blocked on the learner since the last message

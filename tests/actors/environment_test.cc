@@ -30,7 +30,7 @@ struct Chain {
   }
   ScoreOutcome Score(double temp, const common::Partition& p) {
     common::Config config;
-    config.run.evaluator = "maxload";
+    config.run.evaluator = common::EvaluatorKind::kMaxload;
     config.ppo.reward_softmax_temp = temp;
     auto env = Environment::Create(graph, hw, config);
     EXPECT_TRUE(env.ok()) << env.status().message();

@@ -244,6 +244,10 @@ TEST_F(RobustnessCli, RunConfigToml) {
   ExpectBadTrain("--config " + config("unknown.toml", "[ppo]\nlearning_rate = 0.1\n"),
                  "ppo.learning_rate");
   ExpectBadTrain("--config " + config("dup.toml", "[run]\nseed = 1\nseed = 2\n"), "dup.toml");
+  ExpectBadTrain("--config " + config("mode.toml", "[actor]\nrepair_mode = \"fix\"\n"),
+                 "mode.toml: actor.repair_mode must be repair or penalty, got 'fix'");
+  ExpectBadTrain("--config " + config("kind.toml", "[run]\nevaluator = 1\n"),
+                 "kind.toml: run.evaluator must be a string");
   // The same config file reaches simulate through ParseCommand.
   ExpectBadInput("simulate --config " + config("sim.toml", "[run]\nevaluator = \"fast\"\n") +
                      " --graph " + graph_ + " --partition " + partition_ + " --trace " + out_,

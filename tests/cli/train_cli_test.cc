@@ -3,7 +3,9 @@
 
 #include <sys/stat.h>
 
+#include <cctype>
 #include <fstream>
+#include <string>
 
 #include "tests/cli/run_cli.h"
 
@@ -30,7 +32,15 @@ TEST(TrainCli, UnknownFlag) { ExpectBadInput(RunCli("train --bogus 3"), "bogus")
 
 TEST(TrainCli, BadFlagValue) {
   ExpectBadInput(RunCli("train --budget many"), "budget");
-  ExpectBadInput(RunCli("train --budget 0"), "budget");
+  ExpectBadInput(RunCli("train --budget 0"), "config: run.budget must be >= 1");
+  ExpectBadInput(RunCli("train --evaluator fast"),
+                 "--evaluator: run.evaluator must be maxload or cycle, got 'fast'");
+  ExpectBadInput(RunCli("train --repair-mode fix"),
+                 "--repair-mode: actor.repair_mode must be repair or penalty, got 'fix'");
+}
+
+TEST(TrainCli, LastRankDelayIsNoFlag) {
+  ExpectBadInput(RunCli("train --last-rank-delay-ms 150"), "last-rank-delay-ms");
 }
 
 TEST(TrainCli, MissingConfigFile) {
@@ -74,6 +84,34 @@ TEST(TrainCli, HelpExitsZero) {
   auto r = RunCli("train --help");
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("--budget"), std::string::npos);
+}
+
+// `text` with every run of whitespace (help lines wrap) as one space.
+std::string Flatten(const std::string& text) {
+  std::string flat;
+  for (char ch : text) {
+    const bool space = std::isspace(static_cast<unsigned char>(ch));
+    if (!space) {
+      flat += ch;
+    } else if (!flat.empty() && flat.back() != ' ') {
+      flat += ' ';
+    }
+  }
+  return flat;
+}
+
+TEST(TrainCli, HelpShowsDefaultsAndAllowedValues) {
+  auto r = RunCli("train --help");
+  EXPECT_EQ(r.exit_code, 0);
+  r.out = Flatten(r.out);
+  for (const char* needle :
+       {"evaluations before stopping (default 1024, >= 1)",
+        "hidden width of the policy network (default 64, in 1..4096)",
+        "Adam learning rate (default 0.003, in (0, 10))", "(default cycle, maxload | cycle)",
+        "(default repair, repair | penalty)", "the proposal) (default true)"}) {
+    EXPECT_NE(r.out.find(needle), std::string::npos) << needle << "\n" << r.out;
+  }
+  EXPECT_EQ(r.out.find("last-rank-delay"), std::string::npos) << r.out;
 }
 
 }  // namespace

@@ -1,8 +1,7 @@
-// Graph IR, own JSON format round trip, BERT generator and config parsing.
+// Graph IR, own JSON format round trip and BERT generator.
 #include <gtest/gtest.h>
 
 #include "common/bert.h"
-#include "common/config.h"
 #include "common/graph_io.h"
 #include "common/partition.h"
 
@@ -85,43 +84,6 @@ TEST(PartitionJson, RoundTripAndErrors) {
   EXPECT_FALSE(ParsePartitionJson(R"({"assignment":[0,1]})", g, "p.json").ok());
   EXPECT_FALSE(ParsePartitionJson(R"({"assignment":"x"})", g, "p.json").ok());
   EXPECT_FALSE(CheckPartitionShape(g, 1, p).ok());
-}
-
-TEST(Config, TomlOverridesAndErrors) {
-  Config c;
-  ASSERT_TRUE(ApplyConfigToml("[run]\nbudget = 77\ngraph = \"bert-tiny\"\n[ppo]\nlr = 0.5\n", "c.toml", &c).ok());
-  EXPECT_EQ(c.run.budget, 77);
-  EXPECT_EQ(c.run.graph, "bert-tiny");
-  EXPECT_DOUBLE_EQ(c.ppo.lr, 0.5);
-  Config round;
-  ASSERT_TRUE(ApplyConfigToml(ConfigToToml(c), "rt.toml", &round).ok());
-  EXPECT_EQ(ConfigToToml(round), ConfigToToml(c));
-  Status unknown = ApplyConfigToml("[run]\nbudgett = 1\n", "c.toml", &c);
-  ASSERT_FALSE(unknown.ok());
-  EXPECT_NE(unknown.message().find("run.budgett"), std::string::npos);
-  EXPECT_FALSE(ApplyConfigToml("[run]\nbudget = \"many\"\n", "c.toml", &c).ok());
-  EXPECT_FALSE(ApplyConfigToml("[run\n", "c.toml", &c).ok());
-  Config bad;
-  bad.run.budget = 0;
-  EXPECT_FALSE(ValidateConfig(bad).ok());
-  // Out-of-range values are rejected with a message naming the field.
-  auto expect_rejected = [](double PpoConfig::*field, const char* name, double value) {
-    Config c;
-    c.ppo.*field = value;
-    Status st = ValidateConfig(c);
-    ASSERT_FALSE(st.ok()) << name << " = " << value;
-    EXPECT_NE(st.message().find(name), std::string::npos);
-  };
-  for (double p : {0.0, 1.5}) expect_rejected(&PpoConfig::sil_max_prob, "sil_max_prob", p);
-  for (double t : {-0.1, 1.5}) {
-    expect_rejected(&PpoConfig::reward_softmax_temp, "reward_softmax_temp", t);
-  }
-  Config elites;
-  elites.ppo.sil_elites = 0;
-  EXPECT_FALSE(ValidateConfig(elites).ok());
-  Config soft;
-  soft.ppo.reward_softmax_temp = 0.05;
-  EXPECT_TRUE(ValidateConfig(soft).ok());
 }
 
 }  // namespace

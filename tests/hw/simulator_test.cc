@@ -2,16 +2,17 @@
 // reference implementation, and trace checks.
 #include "hw/simulator.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 #include <tuple>
 
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
 #include "common/bert.h"
+#include "common/config.h"
 #include "hw/constraints.h"
 #include "hw/op_cost.h"
 
@@ -130,9 +131,9 @@ TEST(CycleSimulatorTest, OptionsAreChecked) {
   ASSERT_TRUE(g.Finalize().ok());
   const Hardware hw = TestHw(1);
   EXPECT_FALSE(MakeCycleEvaluator(g, hw, {1, 0}).ok());
-  auto by_name = MakeEvaluator("cycle", g, hw);
-  ASSERT_TRUE(by_name.ok());
-  EXPECT_STREQ((*by_name)->name(), "cycle");
+  auto by_kind = MakeEvaluator(common::EvaluatorKind::kCycle, g, hw);
+  ASSERT_TRUE(by_kind.ok());
+  EXPECT_STREQ((*by_kind)->name(), "cycle");
 }
 
 TEST(CycleSimulatorTest, OneChipThroughputIsInverseOfTotalOpTime) {
@@ -372,9 +373,13 @@ TEST(CycleSimulatorTest, BothEvaluatorsPreferABalancedPartition) {
   const Partition balanced = LayerPartition(g, 4, 4);
   ASSERT_TRUE(IsValid(g, hw, one_chip)) << DescribeViolations(CheckPartition(g, hw, one_chip));
   ASSERT_TRUE(IsValid(g, hw, balanced)) << DescribeViolations(CheckPartition(g, hw, balanced));
-  for (const char* name : {"cycle", "maxload"}) {
-    auto eval = MakeEvaluator(name, g, hw);
+  ASSERT_EQ(EvaluatorNames(), (std::vector<std::string>{"maxload", "cycle"}));
+  for (const std::string& name : EvaluatorNames()) {
+    auto kind = common::ParseEnum<common::EvaluatorKind>(name, "evaluator");
+    ASSERT_TRUE(kind.ok()) << name;
+    auto eval = MakeEvaluator(*kind, g, hw);
     ASSERT_TRUE(eval.ok());
+    EXPECT_EQ((*eval)->name(), name);
     EXPECT_GT((*eval)->Evaluate(balanced).throughput, (*eval)->Evaluate(one_chip).throughput) << name;
   }
 }

@@ -36,7 +36,7 @@ std::unique_ptr<Problem> MakeProblem(const std::string& graph_name, int chips,
 
 common::Config MaxLoadConfig(int64_t budget) {
   common::Config config;
-  config.run.evaluator = "maxload";
+  config.run.evaluator = common::EvaluatorKind::kMaxload;
   config.run.budget = budget;
   return config;
 }

@@ -1,0 +1,119 @@
+// The run configuration's fields, each written once: section, type, name, default, range, help.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+namespace mcmpart::common {
+
+/// Evaluator that scores partitions (run.evaluator): hw/maxload.cc or hw/simulator.h.
+enum class EvaluatorKind { kMaxload, kCycle };
+/// What actors do with an invalid proposal (actor.repair_mode): repair it, or score it with
+/// ppo.invalid_penalty.
+enum class RepairMode { kRepair, kPenalty };
+
+/// The config spelling of each value of an enum, indexed by the value.
+template <typename E>
+struct EnumNames;
+template <>
+struct EnumNames<EvaluatorKind> {
+  static constexpr std::array<const char*, 2> kNames = {"maxload", "cycle"};
+};
+template <>
+struct EnumNames<RepairMode> {
+  static constexpr std::array<const char*, 2> kNames = {"repair", "penalty"};
+};
+
+}  // namespace mcmpart::common
+
+// One list per config section, in the order of the recorded TOML. Each entry is
+// X(section, type, name, default, range, help): TOML key `section.name`, CLI flag `--name`
+// (underscores become dashes). `range` is one of the FieldRange factories (common/config.h):
+// Unbounded(), AtLeast(lo), Above(lo), Closed(lo, hi), Open(lo, hi), OpenClosed(lo, hi).
+// clang-format off
+#define MCMPART_RUN_FIELDS(X)                                                                   \
+  X(run, std::string, graph, "bert-base", Unbounded(),                                          \
+    "graph: built-in name, .onnx, dnn-partitioning .json or own .json")                        \
+  X(run, std::string, hw, "mcm8-ring", Unbounded(), "hardware: preset name or .toml file")      \
+  X(run, EvaluatorKind, evaluator, EvaluatorKind::kCycle, Unbounded(),                          \
+    "evaluator: the analytical max-load or the cycle-level simulator")                         \
+  X(run, int64_t, budget, 1024, AtLeast(1), "evaluations before stopping")                      \
+  X(run, double, time_limit_s, 0, AtLeast(0), "wall-clock limit in seconds (0 = none)")         \
+  X(run, int64_t, seed, 1, AtLeast(0), "random seed (fixes a run for a given rank count)")      \
+  X(run, std::string, out, "", Unbounded(), "HDF5 run file to write")                           \
+  X(run, double, flush_interval_s, 5.0, Above(0), "seconds between run-file flushes")           \
+  X(run, double, progress_interval_s, 2.0, Above(0), "seconds between progress lines")          \
+  X(run, std::string, checkpoint, "", Unbounded(), "checkpoint file (default <out>.ckpt)")      \
+  X(run, int, checkpoint_every, 50, AtLeast(0),                                                 \
+    "PPO updates between checkpoints (0 = only at the end)")                                   \
+  X(run, std::string, init_from, "", Unbounded(),                                               \
+    "initialise the policy from this checkpoint (fine-tuning)")                                \
+  X(run, std::string, heldout, "", Unbounded(),                                                 \
+    "'+'-separated held-out graphs, evaluated greedily every --eval-every updates")            \
+  X(run, int, eval_every, 10, AtLeast(1), "PPO updates between held-out evaluations")
+
+// Policy network sizes (SPEC §6). max_chips is K_max: logits for this many chips, masked to
+// K. segment: the attention memory is the previous segment. prior_init 2 gives the prior chip
+// ~half the probability at the start; 0 starts from a uniform policy (learning is then much
+// slower). tie_units: the nodes of a PlacementUnit (colocation groups and the cycles through
+// them) have their logits averaged and one chip drawn per unit.
+#define MCMPART_POLICY_FIELDS(X)                                                                \
+  X(policy, int, hidden, 64, Closed(1, 4096), "hidden width of the policy network")             \
+  X(policy, int, sage_layers, 2, Closed(1, 16), "GraphSAGE message-passing layers")             \
+  X(policy, int, max_chips, 16, Closed(1, 256), "K_max: chips the policy can address")          \
+  X(policy, int, attention_layers, 1, Closed(0, 8),                                             \
+    "segment-recurrent attention layers (0 = none)")                                           \
+  X(policy, int, attention_heads, 4, AtLeast(1), "attention heads (must divide hidden)")        \
+  X(policy, int, segment, 64, Closed(1, 65536), "nodes per attention segment")                  \
+  X(policy, double, prior_init, 2.0, Closed(-100, 100),                                         \
+    "initial weight of the balanced-split prior logit (0 = uniform start)")                    \
+  X(policy, bool, tie_units, true, Unbounded(),                                                 \
+    "one chip decision per set of nodes that must share a chip "                               \
+    "(colocation groups and cycles through them)")
+
+// PPO hyper-parameters (SPEC §6). target_kl stops the epoch loop once approx-KL exceeds it.
+// Self-imitation (Oh et al., ICML 2018) pulls the policy towards the best valid partitions
+// seen so far on each graph; off by default: it sharpens a policy that starts near a good
+// region (E4's operator graphs) but locks in lucky early samples when the prior is poor (E1 on
+// bert-base). sil_max_prob keeps it exploring around the elites (1 = no ceiling).
+// reward_softmax_temp gives credit for unloading chips just below the busiest one.
+#define MCMPART_PPO_FIELDS(X)                                                                   \
+  X(ppo, double, lr, 3e-3, Open(0, 10), "Adam learning rate")                                   \
+  X(ppo, double, clip, 0.2, Open(0, 1), "PPO clip range")                                       \
+  X(ppo, double, value_coef, 0.5, AtLeast(0), "value-loss weight")                              \
+  X(ppo, double, entropy_coef, 0.01, AtLeast(0), "entropy-bonus weight")                        \
+  X(ppo, int, epochs, 4, Closed(1, 100), "PPO epochs per batch")                                \
+  X(ppo, int, minibatch, 16, AtLeast(1), "samples per minibatch")                               \
+  X(ppo, double, target_kl, 0.05, Above(0), "approx-KL early stop threshold")                   \
+  X(ppo, double, max_grad_norm, 1.0, Above(0), "gradient clipping norm")                        \
+  X(ppo, int, batch_size, 32, Closed(1, 1 << 20), "samples per PPO update")                     \
+  X(ppo, bool, train_on_repaired, true, Unbounded(),                                            \
+    "train on the repaired action (false: the proposal)")                                      \
+  X(ppo, double, invalid_penalty, -1.0, Unbounded(), "reward when repair fails")                \
+  X(ppo, double, sil_coef, 0, AtLeast(0),                                                       \
+    "self-imitation weight: imitate each graph's best partitions (0 = off)")                   \
+  X(ppo, int, sil_elites, 8, Closed(1, 1024),                                                   \
+    "best distinct partitions kept per graph for self-imitation")                              \
+  X(ppo, double, sil_max_prob, 0.97, OpenClosed(0, 1),                                          \
+    "self-imitation raises a node's elite-chip probability up to this")                        \
+  X(ppo, double, reward_softmax_temp, 0.0, Closed(0, 1),                                        \
+    "train on a soft maximum of the chip busy times with this "                                \
+    "temperature relative to the maximum (0 = the maximum)")
+
+// Actor behaviour (SPEC §7). max_policy_lag 0 is synchronous.
+#define MCMPART_ACTOR_FIELDS(X)                                                                 \
+  X(actor, int, samples_per_message, 4, Closed(1, 4096), "partitions per actor message")        \
+  X(actor, int, max_policy_lag, 1, AtLeast(0),                                                  \
+    "drop records older than this many policy versions")                                       \
+  X(actor, int, max_inflight, 2, Closed(1, 64), "unacknowledged messages per actor")            \
+  X(actor, double, repair_time_limit_ms, 100.0, Above(0), "time limit per repair in ms")        \
+  X(actor, RepairMode, repair_mode, RepairMode::kRepair, Unbounded(),                           \
+    "repair (fix invalid proposals) or penalty (invalid => penalty)")                          \
+  X(actor, int, envs_per_actor, 1, Closed(1, 256),                                              \
+    "environments per actor, one batched policy forward")
+
+/// Every config field, section by section.
+#define MCMPART_CONFIG_FIELDS(X) \
+  MCMPART_RUN_FIELDS(X) MCMPART_POLICY_FIELDS(X) MCMPART_PPO_FIELDS(X) MCMPART_ACTOR_FIELDS(X)
+// clang-format on
