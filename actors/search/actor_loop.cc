@@ -43,7 +43,8 @@ class ActorLoop {
         envs_(envs),
         t_(transport),
         on_weights_(on_weights),
-        credits_(config.actor.max_inflight) {}
+        credits_(config.actor.max_inflight),
+        delay_ms_(transport.rank() == transport.size() - 1 ? TestLastRankDelayMs() : 0) {}
 
   common::Status Run() {
     while (!have_weights_ && !stop_) {  // the learner's first weights (or an early stop)
