@@ -41,20 +41,14 @@ common::Config MaxLoadConfig(int64_t budget) {
   return config;
 }
 
-// The driver's loop (learner::RunSearch): ask, score, tell until `budget` or finished.
-std::vector<EpisodeRecord> AskScoreTell(SearchStrategy& s, std::vector<Environment*> envs,
-                                        int64_t budget, int per_ask) {
+// The driver's loop (learner::RunSearch): the ask → score → tell step until `budget` or a
+// finished strategy.
+std::vector<EpisodeRecord> SearchUntil(SearchStrategy& s, const std::vector<Environment*>& envs,
+                                       int64_t budget, int per_ask) {
   std::vector<EpisodeRecord> all;
   while (static_cast<int64_t>(all.size()) < budget && !s.finished()) {
-    std::vector<Candidate> cands = s.Ask(per_ask);
-    if (cands.empty()) break;
-    std::vector<EpisodeRecord> recs;
-    for (Candidate& c : cands) {
-      EpisodeRecord r = std::move(c.record);
-      r.SetOutcome(envs.at(r.graph)->Score(r.proposal, c.repair_weights));
-      recs.push_back(std::move(r));
-    }
-    s.Tell(recs);
+    std::vector<EpisodeRecord> recs = SearchUntil(s, envs, per_ask, /*rank=*/0);
+    if (recs.empty()) break;
     all.insert(all.end(), recs.begin(), recs.end());
   }
   return all;
@@ -80,7 +74,7 @@ TEST(Baselines, RandomAndAnnealAskExactlyNAndStayValid) {
     std::vector<Candidate> probe = (*s)->Ask(5);
     EXPECT_EQ(probe.size(), 5u) << name;  // one evaluation per candidate: equal budgets
     auto s2 = MakeBaselineStrategy(name, envs, config, 7);
-    std::vector<EpisodeRecord> recs = AskScoreTell(**s2, envs, 60, 4);
+    std::vector<EpisodeRecord> recs = SearchUntil(**s2, envs, 60, 4);
     ASSERT_EQ(recs.size(), 60u) << name;
     int per_graph[2] = {0, 0};
     for (const EpisodeRecord& r : recs) {
@@ -104,8 +98,8 @@ TEST(Baselines, SameSeedSameRun) {
     auto b = MakeProblem(kSmallBert, 4, config);
     auto sa = MakeBaselineStrategy(name, {a->env.get()}, config, 11);
     auto sb = MakeBaselineStrategy(name, {b->env.get()}, config, 11);
-    auto ra = AskScoreTell(**sa, {a->env.get()}, 40, 4),
-         rb = AskScoreTell(**sb, {b->env.get()}, 40, 4);
+    auto ra = SearchUntil(**sa, {a->env.get()}, 40, 4),
+         rb = SearchUntil(**sb, {b->env.get()}, 40, 4);
     ASSERT_EQ(ra.size(), rb.size());
     for (size_t i = 0; i < ra.size(); ++i)
       EXPECT_EQ(ra[i].partition, rb[i].partition) << name << " " << i;
@@ -116,12 +110,12 @@ TEST(Baselines, AnnealBeatsItsStartAndMostRandomSamples) {
   const common::Config config = MaxLoadConfig(400);
   auto p = MakeProblem(kSmallBert, 4, config);
   auto anneal = MakeBaselineStrategy("anneal", {p->env.get()}, config, 3);
-  auto recs = AskScoreTell(**anneal, {p->env.get()}, 400, 4);
+  auto recs = SearchUntil(**anneal, {p->env.get()}, 400, 4);
   double best = 0;
   for (const auto& r : recs) best = std::max(best, r.reward);
   EXPECT_GT(best, recs.front().reward);
   auto random = MakeBaselineStrategy("random", {p->env.get()}, config, 3);
-  auto rrecs = AskScoreTell(**random, {p->env.get()}, 400, 4);
+  auto rrecs = SearchUntil(**random, {p->env.get()}, 400, 4);
   std::vector<double> rewards;
   for (const auto& r : rrecs) rewards.push_back(r.reward);
   std::sort(rewards.begin(), rewards.end());
@@ -144,7 +138,7 @@ TEST(Baselines, AnnealReachesTheDpOptimumOnBertL6OperatorGraph) {
   auto anneal = MakeBaselineStrategy("anneal", {env->get()}, config, 1);
   ASSERT_TRUE(anneal.ok());
   double best = 0;
-  for (const auto& r : AskScoreTell(**anneal, {env->get()}, 2000, 8)) {
+  for (const auto& r : SearchUntil(**anneal, {env->get()}, 2000, 8)) {
     if (r.valid) best = std::max(best, r.throughput);
   }
   ASSERT_GT(best, 0);
@@ -161,7 +155,7 @@ TEST(Baselines, DeterministicStrategiesEmitValidPartitionsThenFinish) {
   for (const char* name : {"dp", "greedy", "exact"}) {
     auto s = MakeBaselineStrategy(name, envs, config, 1);
     ASSERT_TRUE(s.ok()) << name << ": " << s.status().message();
-    auto recs = AskScoreTell(**s, envs, 100, 4);
+    auto recs = SearchUntil(**s, envs, 100, 4);
     EXPECT_TRUE((*s)->finished()) << name;
     EXPECT_TRUE((*s)->Ask(4).empty()) << name;
     ASSERT_FALSE(recs.empty());
