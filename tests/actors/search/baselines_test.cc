@@ -47,7 +47,7 @@ std::vector<EpisodeRecord> SearchUntil(SearchStrategy& s, const std::vector<Envi
                                        int64_t budget, int per_ask) {
   std::vector<EpisodeRecord> all;
   while (static_cast<int64_t>(all.size()) < budget && !s.finished()) {
-    std::vector<EpisodeRecord> recs = SearchUntil(s, envs, per_ask, /*rank=*/0);
+    std::vector<EpisodeRecord> recs = AskScoreTell(s, envs, per_ask, /*rank=*/0);
     if (recs.empty()) break;
     all.insert(all.end(), recs.begin(), recs.end());
   }
