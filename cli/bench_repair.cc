@@ -3,9 +3,8 @@
 #include <chrono>
 #include <iomanip>
 #include <iostream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "actors/repair.h"
 #include "cli/cli_util.h"
@@ -33,107 +32,102 @@ double Percentile(std::vector<double> v, double q) {
   return v[i];
 }
 
-}  // namespace
-
-int RunBenchRepair(int argc, char** argv) {
-  const std::string cmd = "bench repair";
-  common::Config config;
-  cxxopts::Options options("mcmpart bench repair",
-                           "Repair time (p50/p99, one thread) for random proposals and for "
-                           "near-valid ones (a valid partition with 5% of nodes perturbed).");
-  options.add_options("Common")("chips", "chip counts K to run, comma-separated (overrides the "
-                                "hardware's num_chips)", cxxopts::value<std::string>()->default_value("8,16"))
-      ("samples", "proposals per kind and K", cxxopts::value<int>()->default_value("200"));
-  auto parsed = ParseCommand(options, argc, argv, &config);
-  if (!parsed.ok()) return ReportBadInput(cmd, parsed.status());
-  if (parsed->help) return kExitOk;
-  const int samples = parsed->result["samples"].as<int>();
-  if (samples < 1) return ReportBadInput(cmd, common::Status::Error("--samples must be >= 1"));
+// "8,16" → {8, 16}; each count in 1..256.
+common::StatusOr<std::vector<int>> ParseChipCounts(const std::string& list) {
   std::vector<int> chip_counts;
-  {
-    std::stringstream ss(parsed->result["chips"].as<std::string>());
-    std::string item;
-    while (std::getline(ss, item, ',')) {
-      try {
-        size_t used = 0;
-        const int k = std::stoi(item, &used);
-        if (used != item.size() || k < 1 || k > 256) throw std::invalid_argument(item);
-        chip_counts.push_back(k);
-      } catch (const std::exception&) {
-        return ReportBadInput(cmd, common::Status::Error("--chips: '" + item +
-                                                         "' is not a chip count in 1..256"));
-      }
+  std::stringstream ss(list);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    try {
+      size_t used = 0;
+      const int k = std::stoi(item, &used);
+      if (used != item.size() || k < 1 || k > 256) throw std::invalid_argument(item);
+      chip_counts.push_back(k);
+    } catch (const std::exception&) {
+      return common::Status::Error("--chips: '" + item + "' is not a chip count in 1..256");
     }
   }
-  auto graph = common::LoadGraph(config.run.graph);
-  if (!graph.ok()) return ReportBadInput(cmd, graph.status());
-  auto base_hw = hw::LoadHardware(config.run.hw, &*graph);
-  if (!base_hw.ok()) return ReportBadInput(cmd, base_hw.status());
+  return chip_counts;
+}
 
-  actors::RepairOptions repair_options;
-  repair_options.time_limit_ms = config.actor.repair_time_limit_ms;
-  std::vector<Series> all;
-  for (int k : chip_counts) {
-    hw::Hardware hw = *base_hw;
-    hw.num_chips = k;
-    if (common::Status st = hw::ValidateHardware(hw); !st.ok()) return ReportBadInput(cmd, st);
-    actors::Repairer repairer(*graph, hw, repair_options);
-    if (common::Status st = repairer.CheckFeasible(); !st.ok()) {
-      return ReportBadInput(cmd, st.WithContext("'" + graph->name + "' on " + hw.name + " with " +
-                                                std::to_string(k) + " chips is infeasible"));
-    }
-    common::Rng rng(common::DeriveSeed(static_cast<uint64_t>(config.run.seed), k));
-    Series random, near;
-    random.kind = "random";
-    near.kind = "near-valid";
-    random.chips = near.chips = k;
-    const int n = graph->num_nodes();
-    for (int i = 0; i < samples; ++i) {
-      common::Partition q(n);
-      for (int& c : q) c = static_cast<int>(rng() % k);
-      actors::RepairResult sample = repairer.SampleValid(rng);
-      common::Partition near_q = sample.partition;
-      const bool sampled = sample.status != actors::RepairStatus::kInfeasible;
-      if (sampled) {
-        for (int j = 0; j < std::max(1, n / 20); ++j) near_q[rng() % n] = static_cast<int>(rng() % k);
-      }
-      for (Series* s : {&random, &near}) {
-        if (s == &near && !sampled) continue;
-        const common::Partition& proposal = s == &random ? q : near_q;
-        const auto start = std::chrono::steady_clock::now();
-        actors::RepairResult r = repairer.Repair(proposal);
-        s->ms.push_back(std::chrono::duration<double, std::milli>(
-                            std::chrono::steady_clock::now() - start).count());
-        s->statuses[static_cast<int>(r.status)]++;
-        s->feasible += sampled;
-        if (r.status != actors::RepairStatus::kInfeasible && hw::IsValid(*graph, hw, r.partition)) {
-          s->valid++;
-          s->changed += r.changed_nodes;
-        }
-      }
-    }
-    all.push_back(random);
-    all.push_back(near);
+// Times one repair of `proposal` and counts its outcome in `s`.
+void TimeRepair(actors::Repairer& repairer, const common::Graph& graph, const hw::Hardware& hw,
+                const common::Partition& proposal, bool sampled, Series* s) {
+  const auto start = std::chrono::steady_clock::now();
+  actors::RepairResult r = repairer.Repair(proposal);
+  s->ms.push_back(
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  s->statuses[static_cast<int>(r.status)]++;
+  s->feasible += sampled;
+  if (r.status != actors::RepairStatus::kInfeasible && hw::IsValid(graph, hw, r.partition)) {
+    s->valid++;
+    s->changed += r.changed_nodes;
   }
+}
 
-  if (parsed->json) {
-    nlohmann::json out = {{"graph", graph->name}, {"hw", base_hw->name},
-                          {"time_limit_ms", repair_options.time_limit_ms}, {"series", nlohmann::json::array()}};
-    for (const Series& s : all) {
-      out["series"].push_back({{"kind", s.kind}, {"chips", s.chips}, {"samples", s.ms.size()},
-                               {"p50_ms", Percentile(s.ms, 0.5)}, {"p99_ms", Percentile(s.ms, 0.99)},
-                               {"max_ms", Percentile(s.ms, 1.0)}, {"valid", s.valid},
-                               {"feasible", s.feasible}, {"unchanged", s.statuses[0]},
-                               {"optimal", s.statuses[1]}, {"best_within_limit", s.statuses[2]},
-                               {"infeasible", s.statuses[3]},
-                               {"mean_changed", s.valid ? double(s.changed) / s.valid : 0.0}});
-    }
-    std::cout << out.dump() << "\n";
-    return kExitOk;
+// Repairs `samples` random and near-valid proposals on `k` chips; appends one Series per kind.
+common::Status BenchChips(const common::Graph& graph, const hw::Hardware& base_hw, int k,
+                          int samples, uint64_t seed, const actors::RepairOptions& repair_options,
+                          std::vector<Series>* all) {
+  hw::Hardware hw = base_hw;
+  hw.num_chips = k;
+  MCMPART_RETURN_IF_ERROR(hw::ValidateHardware(hw));
+  actors::Repairer repairer(graph, hw, repair_options);
+  if (common::Status st = repairer.CheckFeasible(); !st.ok()) {
+    return st.WithContext("'" + graph.name + "' on " + hw.name + " with " + std::to_string(k) +
+                          " chips is infeasible");
   }
-  std::cout << "repair on '" << graph->name << "' (" << graph->num_nodes() << " nodes), "
-            << base_hw->name << " constraints, time limit " << repair_options.time_limit_ms
-            << " ms, one thread\n";
+  common::Rng rng(common::DeriveSeed(seed, k));
+  Series random, near;
+  random.kind = "random";
+  near.kind = "near-valid";
+  random.chips = near.chips = k;
+  const int n = graph.num_nodes();
+  for (int i = 0; i < samples; ++i) {
+    common::Partition q(n);
+    for (int& c : q) c = static_cast<int>(rng() % k);
+    actors::RepairResult sample = repairer.SampleValid(rng);
+    common::Partition near_q = sample.partition;
+    const bool sampled = sample.status != actors::RepairStatus::kInfeasible;
+    if (sampled) {
+      for (int j = 0; j < std::max(1, n / 20); ++j) near_q[rng() % n] = static_cast<int>(rng() % k);
+    }
+    TimeRepair(repairer, graph, hw, q, sampled, &random);
+    if (sampled) TimeRepair(repairer, graph, hw, near_q, sampled, &near);
+  }
+  all->push_back(random);
+  all->push_back(near);
+  return common::Status::Ok();
+}
+
+void PrintJson(const common::Graph& graph, const hw::Hardware& hw, double time_limit_ms,
+               const std::vector<Series>& all) {
+  nlohmann::json out = {{"graph", graph.name},
+                        {"hw", hw.name},
+                        {"time_limit_ms", time_limit_ms},
+                        {"series", nlohmann::json::array()}};
+  for (const Series& s : all) {
+    out["series"].push_back({{"kind", s.kind},
+                             {"chips", s.chips},
+                             {"samples", s.ms.size()},
+                             {"p50_ms", Percentile(s.ms, 0.5)},
+                             {"p99_ms", Percentile(s.ms, 0.99)},
+                             {"max_ms", Percentile(s.ms, 1.0)},
+                             {"valid", s.valid},
+                             {"feasible", s.feasible},
+                             {"unchanged", s.statuses[0]},
+                             {"optimal", s.statuses[1]},
+                             {"best_within_limit", s.statuses[2]},
+                             {"infeasible", s.statuses[3]},
+                             {"mean_changed", s.valid ? double(s.changed) / s.valid : 0.0}});
+  }
+  std::cout << out.dump() << "\n";
+}
+
+void PrintTable(const common::Graph& graph, const hw::Hardware& hw, double time_limit_ms,
+                const std::vector<Series>& all) {
+  std::cout << "repair on '" << graph.name << "' (" << graph.num_nodes() << " nodes), " << hw.name
+            << " constraints, time limit " << time_limit_ms << " ms, one thread\n";
   std::cout << std::left << std::setw(4) << "K" << std::setw(12) << "proposals" << std::right
             << std::setw(6) << "n" << std::setw(10) << "p50 ms" << std::setw(10) << "p99 ms"
             << std::setw(10) << "max ms" << std::setw(9) << "valid" << std::setw(9) << "optimal"
@@ -146,6 +140,46 @@ int RunBenchRepair(int argc, char** argv) {
               << 100.0 * s.valid / std::max<size_t>(1, s.ms.size()) << "%" << std::setw(9)
               << s.statuses[1] << std::setw(8) << s.statuses[2] << std::setw(8)
               << (s.valid ? double(s.changed) / s.valid : 0.0) << "\n";
+  }
+}
+
+}  // namespace
+
+int RunBenchRepair(int argc, char** argv) {
+  const std::string cmd = "bench repair";
+  common::Config config;
+  cxxopts::Options options("mcmpart bench repair",
+                           "Repair time (p50/p99, one thread) for random proposals and for "
+                           "near-valid ones (a valid partition with 5% of nodes perturbed).");
+  options.add_options("Common")("chips",
+                                "chip counts K to run, comma-separated (overrides the "
+                                "hardware's num_chips)",
+                                cxxopts::value<std::string>()->default_value("8,16"))(
+      "samples", "proposals per kind and K", cxxopts::value<int>()->default_value("200"));
+  auto parsed = ParseCommand(options, argc, argv, &config);
+  if (!parsed.ok()) return ReportBadInput(cmd, parsed.status());
+  if (parsed->help) return kExitOk;
+  const int samples = parsed->result["samples"].as<int>();
+  if (samples < 1) return ReportBadInput(cmd, common::Status::Error("--samples must be >= 1"));
+  auto chip_counts = ParseChipCounts(parsed->result["chips"].as<std::string>());
+  if (!chip_counts.ok()) return ReportBadInput(cmd, chip_counts.status());
+  auto graph = common::LoadGraph(config.run.graph);
+  if (!graph.ok()) return ReportBadInput(cmd, graph.status());
+  auto base_hw = hw::LoadHardware(config.run.hw, &*graph);
+  if (!base_hw.ok()) return ReportBadInput(cmd, base_hw.status());
+
+  actors::RepairOptions repair_options;
+  repair_options.time_limit_ms = config.actor.repair_time_limit_ms;
+  std::vector<Series> all;
+  for (int k : *chip_counts) {
+    common::Status st = BenchChips(*graph, *base_hw, k, samples,
+                                   static_cast<uint64_t>(config.run.seed), repair_options, &all);
+    if (!st.ok()) return ReportBadInput(cmd, st);
+  }
+  if (parsed->json) {
+    PrintJson(*graph, *base_hw, repair_options.time_limit_ms, all);
+  } else {
+    PrintTable(*graph, *base_hw, repair_options.time_limit_ms, all);
   }
   return kExitOk;
 }

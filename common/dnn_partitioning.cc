@@ -4,9 +4,10 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <unordered_map>
-
 #include <nlohmann/json.hpp>
+#include <string>
+#include <unordered_map>
+#include <utility>
 
 #include "common/graph_io.h"
 
@@ -26,7 +27,8 @@ Status GetNumber(const json& obj, const char* key, const std::string& where, dou
   }
   *out = it->get<double>();
   if (!std::isfinite(*out) || *out < 0) {
-    return Status::Error(where + ": field '" + key + "' must be finite and >= 0, got " + it->dump());
+    return Status::Error(where + ": field '" + key + "' must be finite and >= 0, got " +
+                         it->dump());
   }
   return Status::Ok();
 }
@@ -44,7 +46,8 @@ Status GetId(const json& obj, const char* key, const std::string& where, int64_t
 }
 
 // Reads a 0/1/true/false flag; absent = `fallback`.
-Status GetFlag(const json& obj, const char* key, const std::string& where, bool fallback, bool* out) {
+Status GetFlag(const json& obj, const char* key, const std::string& where, bool fallback,
+               bool* out) {
   auto it = obj.find(key);
   *out = fallback;
   if (it == obj.end()) return Status::Ok();
@@ -53,7 +56,8 @@ Status GetFlag(const json& obj, const char* key, const std::string& where, bool 
   } else if (it->is_number()) {
     *out = it->get<double>() != 0;
   } else {
-    return Status::Error(where + ": field '" + key + "' must be a boolean or 0/1, got " + it->dump());
+    return Status::Error(where + ": field '" + key + "' must be a boolean or 0/1, got " +
+                         it->dump());
   }
   return Status::Ok();
 }
@@ -71,6 +75,153 @@ bool IdFromName(const std::string& name, int64_t* id) {
   return true;
 }
 
+// The graph file name without its folder and ".json".
+std::string GraphName(const std::string& source) {
+  std::string name = source;
+  size_t slash = name.find_last_of('/');
+  if (slash != std::string::npos) name = name.substr(slash + 1);
+  if (name.size() > 5 && name.compare(name.size() - 5, 5, ".json") == 0)
+    name.resize(name.size() - 5);
+  return name;
+}
+
+// Reads a dnn-partitioning graph: the device limits, then the nodes, then the edges.
+class DnnGraphReader {
+ public:
+  explicit DnnGraphReader(const std::string& source) : source_(source) {}
+
+  StatusOr<Graph> Read(const std::string& text);
+
+ private:
+  // maxFPGAs and maxSizePerFPGA become the graph's chip and SRAM hints.
+  Status ReadLimits(const json& doc);
+  Status ReadNode(const json& jn, const std::string& where);
+  // Repeated (src, dst) edges merge into one with the larger size and cost.
+  Status ReadEdge(const json& je, const std::string& where);
+
+  const std::string& source_;
+  Graph g_;
+  std::unordered_map<int64_t, int> index_of_id_;
+  std::map<std::pair<int, int>, int> edge_of_;  // (src, dst) → edge index
+};
+
+StatusOr<Graph> DnnGraphReader::Read(const std::string& text) {
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e400
+    return Status::Error(source_ + ": not valid JSON (" + e.what() + ")");
+  }
+  if (!doc.is_object()) return Status::Error(source_ + ": expected a JSON object at the top level");
+  g_.name = GraphName(source_);
+  MCMPART_RETURN_IF_ERROR(ReadLimits(doc));
+  if (!doc.contains("nodes") || !doc["nodes"].is_array()) {
+    return Status::Error(source_ + ": missing array 'nodes'");
+  }
+  if (!doc.contains("edges") || !doc["edges"].is_array()) {
+    return Status::Error(source_ + ": missing array 'edges'");
+  }
+  int idx = 0;
+  for (const json& jn : doc["nodes"]) {
+    MCMPART_RETURN_IF_ERROR(ReadNode(jn, source_ + ": nodes[" + std::to_string(idx++) + "]"));
+  }
+  idx = 0;
+  for (const json& je : doc["edges"]) {
+    MCMPART_RETURN_IF_ERROR(ReadEdge(je, source_ + ": edges[" + std::to_string(idx++) + "]"));
+  }
+  Status st = g_.Finalize();
+  if (!st.ok()) return st.WithContext(source_);
+  return std::move(g_);
+}
+
+Status DnnGraphReader::ReadLimits(const json& doc) {
+  int64_t max_fpgas = 0;
+  MCMPART_RETURN_IF_ERROR(GetId(doc, "maxFPGAs", source_, &max_fpgas));
+  if (max_fpgas < 1 || max_fpgas > 1 << 16) {
+    return Status::Error(source_ + ": field 'maxFPGAs' must be in 1..65536, got " +
+                         std::to_string(max_fpgas));
+  }
+  double max_size = 0;
+  MCMPART_RETURN_IF_ERROR(GetNumber(doc, "maxSizePerFPGA", source_, &max_size));
+  if (max_size > 9e18) return Status::Error(source_ + ": field 'maxSizePerFPGA' is too large");
+  g_.hint_num_chips = static_cast<int>(max_fpgas);
+  g_.hint_sram_bytes = static_cast<int64_t>(std::llround(max_size));
+  return Status::Ok();
+}
+
+Status DnnGraphReader::ReadNode(const json& jn, const std::string& where) {
+  if (!jn.is_object()) return Status::Error(where + ": expected an object");
+  int64_t id = 0;
+  MCMPART_RETURN_IF_ERROR(GetId(jn, "id", where, &id));
+  if (id < 0) return Status::Error(where + ": field 'id' must be >= 0, got " + std::to_string(id));
+  double latency_ms = 0, size = 0;
+  MCMPART_RETURN_IF_ERROR(GetNumber(jn, "fpgaLatency", where, &latency_ms));
+  if (jn.contains("size")) MCMPART_RETURN_IF_ERROR(GetNumber(jn, "size", where, &size));
+  if (size > 9e18) return Status::Error(where + ": field 'size' is too large");
+  bool on_fpga = true, backward = false;
+  MCMPART_RETURN_IF_ERROR(GetFlag(jn, "supportedOnFpga", where, true, &on_fpga));
+  MCMPART_RETURN_IF_ERROR(GetFlag(jn, "isBackwardNode", where, false, &backward));
+  if (!on_fpga) {
+    return Status::Error(where + " (id " + std::to_string(id) +
+                         "): supportedOnFpga is false, but this project has no host CPUs "
+                         "(maxCPUs is treated as 0)");
+  }
+  Node n;
+  std::string name;
+  if (jn.contains("name")) {
+    if (!jn["name"].is_string()) return Status::Error(where + ": field 'name' must be a string");
+    name = jn["name"].get<std::string>();
+  }
+  n.name = std::to_string(id) + ":" + name;
+  n.op = backward ? "Backward" : "Forward";
+  n.op_class = OpClass::kGiven;
+  n.latency_s = latency_ms * kMsToS;
+  n.weight_bytes = static_cast<int64_t>(std::llround(size));
+  if (jn.contains("colorClass")) {
+    int64_t color = 0;
+    MCMPART_RETURN_IF_ERROR(GetId(jn, "colorClass", where, &color));
+    n.colocation_group = g_.ColocationGroup("color" + std::to_string(color));
+  }
+  if (!index_of_id_.emplace(id, g_.num_nodes()).second) {
+    return Status::Error(where + ": duplicate node id " + std::to_string(id));
+  }
+  g_.AddNode(std::move(n));
+  return Status::Ok();
+}
+
+Status DnnGraphReader::ReadEdge(const json& je, const std::string& where) {
+  if (!je.is_object()) return Status::Error(where + ": expected an object");
+  int64_t src_id = 0, dst_id = 0;
+  MCMPART_RETURN_IF_ERROR(GetId(je, "sourceId", where, &src_id));
+  MCMPART_RETURN_IF_ERROR(GetId(je, "destId", where, &dst_id));
+  auto s = index_of_id_.find(src_id), d = index_of_id_.find(dst_id);
+  if (s == index_of_id_.end() || d == index_of_id_.end()) {
+    return Status::Error(where + ": names node id " +
+                         std::to_string(s == index_of_id_.end() ? src_id : dst_id) +
+                         ", which is not in 'nodes'");
+  }
+  double cost_ms = 0, size = 0;
+  MCMPART_RETURN_IF_ERROR(GetNumber(je, "cost", where, &cost_ms));
+  if (je.contains("size")) MCMPART_RETURN_IF_ERROR(GetNumber(je, "size", where, &size));
+  if (size > 9e18) return Status::Error(where + ": field 'size' is too large");
+  Edge e;
+  e.src = s->second;
+  e.dst = d->second;
+  e.bytes = static_cast<int64_t>(std::llround(size));
+  e.cost_s = cost_ms * kMsToS;
+  auto [it, inserted] = edge_of_.emplace(std::make_pair(e.src, e.dst), g_.num_edges());
+  if (!inserted) {
+    Edge& old = g_.edges[it->second];
+    old.bytes = std::max(old.bytes, e.bytes);
+    old.cost_s = std::max(old.cost_s, e.cost_s);
+    return Status::Ok();
+  }
+  g_.edges.push_back(e);
+  Node& src = g_.nodes[e.src];
+  src.output_bytes = std::max(src.output_bytes, e.bytes);
+  return Status::Ok();
+}
+
 }  // namespace
 
 bool LooksLikeDnnPartitioning(const std::string& text) {
@@ -79,118 +230,7 @@ bool LooksLikeDnnPartitioning(const std::string& text) {
 }
 
 StatusOr<Graph> ParseDnnPartitioning(const std::string& text, const std::string& source) {
-  json doc;
-  try {
-    doc = json::parse(text);
-  } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e400
-    return Status::Error(source + ": not valid JSON (" + e.what() + ")");
-  }
-  if (!doc.is_object()) return Status::Error(source + ": expected a JSON object at the top level");
-  Graph g;
-  g.name = source;
-  size_t slash = g.name.find_last_of('/');
-  if (slash != std::string::npos) g.name = g.name.substr(slash + 1);
-  if (g.name.size() > 5 && g.name.compare(g.name.size() - 5, 5, ".json") == 0) {
-    g.name.resize(g.name.size() - 5);
-  }
-  int64_t max_fpgas = 0;
-  MCMPART_RETURN_IF_ERROR(GetId(doc, "maxFPGAs", source, &max_fpgas));
-  if (max_fpgas < 1 || max_fpgas > 1 << 16) {
-    return Status::Error(source + ": field 'maxFPGAs' must be in 1..65536, got " +
-                         std::to_string(max_fpgas));
-  }
-  double max_size = 0;
-  MCMPART_RETURN_IF_ERROR(GetNumber(doc, "maxSizePerFPGA", source, &max_size));
-  if (max_size > 9e18) return Status::Error(source + ": field 'maxSizePerFPGA' is too large");
-  g.hint_num_chips = static_cast<int>(max_fpgas);
-  g.hint_sram_bytes = static_cast<int64_t>(std::llround(max_size));
-  if (!doc.contains("nodes") || !doc["nodes"].is_array()) {
-    return Status::Error(source + ": missing array 'nodes'");
-  }
-  if (!doc.contains("edges") || !doc["edges"].is_array()) {
-    return Status::Error(source + ": missing array 'edges'");
-  }
-
-  std::unordered_map<int64_t, int> index_of_id;
-  int idx = 0;
-  for (const json& jn : doc["nodes"]) {
-    const std::string where = source + ": nodes[" + std::to_string(idx++) + "]";
-    if (!jn.is_object()) return Status::Error(where + ": expected an object");
-    int64_t id = 0;
-    MCMPART_RETURN_IF_ERROR(GetId(jn, "id", where, &id));
-    if (id < 0) return Status::Error(where + ": field 'id' must be >= 0, got " + std::to_string(id));
-    double latency_ms = 0, size = 0;
-    MCMPART_RETURN_IF_ERROR(GetNumber(jn, "fpgaLatency", where, &latency_ms));
-    if (jn.contains("size")) MCMPART_RETURN_IF_ERROR(GetNumber(jn, "size", where, &size));
-    if (size > 9e18) return Status::Error(where + ": field 'size' is too large");
-    bool on_fpga = true, backward = false;
-    MCMPART_RETURN_IF_ERROR(GetFlag(jn, "supportedOnFpga", where, true, &on_fpga));
-    MCMPART_RETURN_IF_ERROR(GetFlag(jn, "isBackwardNode", where, false, &backward));
-    if (!on_fpga) {
-      return Status::Error(where + " (id " + std::to_string(id) +
-                           "): supportedOnFpga is false, but this project has no host CPUs "
-                           "(maxCPUs is treated as 0)");
-    }
-    Node n;
-    std::string name;
-    if (jn.contains("name")) {
-      if (!jn["name"].is_string()) return Status::Error(where + ": field 'name' must be a string");
-      name = jn["name"].get<std::string>();
-    }
-    n.name = std::to_string(id) + ":" + name;
-    n.op = backward ? "Backward" : "Forward";
-    n.op_class = OpClass::kGiven;
-    n.latency_s = latency_ms * kMsToS;
-    n.weight_bytes = static_cast<int64_t>(std::llround(size));
-    if (jn.contains("colorClass")) {
-      int64_t color = 0;
-      MCMPART_RETURN_IF_ERROR(GetId(jn, "colorClass", where, &color));
-      n.colocation_group = g.ColocationGroup("color" + std::to_string(color));
-    }
-    if (!index_of_id.emplace(id, g.num_nodes()).second) {
-      return Status::Error(where + ": duplicate node id " + std::to_string(id));
-    }
-    g.AddNode(std::move(n));
-  }
-
-  // (src, dst) → edge index, to merge repeated edges instead of rejecting the file.
-  std::map<std::pair<int, int>, int> edge_of;
-  idx = 0;
-  for (const json& je : doc["edges"]) {
-    const std::string where = source + ": edges[" + std::to_string(idx++) + "]";
-    if (!je.is_object()) return Status::Error(where + ": expected an object");
-    int64_t src_id = 0, dst_id = 0;
-    MCMPART_RETURN_IF_ERROR(GetId(je, "sourceId", where, &src_id));
-    MCMPART_RETURN_IF_ERROR(GetId(je, "destId", where, &dst_id));
-    auto s = index_of_id.find(src_id), d = index_of_id.find(dst_id);
-    if (s == index_of_id.end() || d == index_of_id.end()) {
-      return Status::Error(where + ": names node id " +
-                           std::to_string(s == index_of_id.end() ? src_id : dst_id) +
-                           ", which is not in 'nodes'");
-    }
-    double cost_ms = 0, size = 0;
-    MCMPART_RETURN_IF_ERROR(GetNumber(je, "cost", where, &cost_ms));
-    if (je.contains("size")) MCMPART_RETURN_IF_ERROR(GetNumber(je, "size", where, &size));
-    if (size > 9e18) return Status::Error(where + ": field 'size' is too large");
-    Edge e;
-    e.src = s->second;
-    e.dst = d->second;
-    e.bytes = static_cast<int64_t>(std::llround(size));
-    e.cost_s = cost_ms * kMsToS;
-    auto [it, inserted] = edge_of.emplace(std::make_pair(e.src, e.dst), g.num_edges());
-    if (!inserted) {
-      Edge& old = g.edges[it->second];
-      old.bytes = std::max(old.bytes, e.bytes);
-      old.cost_s = std::max(old.cost_s, e.cost_s);
-      continue;
-    }
-    g.edges.push_back(e);
-    Node& src = g.nodes[e.src];
-    src.output_bytes = std::max(src.output_bytes, e.bytes);
-  }
-  Status st = g.Finalize();
-  if (!st.ok()) return st.WithContext(source);
-  return g;
+  return DnnGraphReader(source).Read(text);
 }
 
 std::vector<int64_t> DnnNodeIds(const Graph& graph) {
@@ -213,7 +253,8 @@ StatusOr<Partition> ParseDnnSplit(const std::string& text, const Graph& graph,
     return Status::Error(source + ": not valid JSON (" + e.what() + ")");
   }
   if (!doc.is_object() || !doc.contains("fpgas") || !doc["fpgas"].is_array()) {
-    return Status::Error(source + ": expected an object with an array 'fpgas' (a dnn-partitioning split)");
+    return Status::Error(source +
+                         ": expected an object with an array 'fpgas' (a dnn-partitioning split)");
   }
   std::unordered_map<int64_t, int> index_of_id;
   const std::vector<int64_t> ids = DnnNodeIds(graph);

@@ -1,13 +1,13 @@
 // Own JSON graph format (read/write), atomic file writes, and the --graph dispatcher.
 #include "common/graph_io.h"
 
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
 #include <fstream>
-#include <sstream>
-#include <unistd.h>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "common/bert.h"
 #include "common/dnn_partitioning.h"
@@ -22,7 +22,8 @@ constexpr const char* kFormat = "mcmpart-graph";
 constexpr int kVersion = 1;
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // Field readers: each names the file, the node/edge and the field on failure.
@@ -102,13 +103,9 @@ StatusOr<Graph> ParseGraphJson(const std::string& text, const std::string& sourc
 }
 
 namespace {
-StatusOr<Graph> ParseGraphJsonUnchecked(const std::string& text, const std::string& source) {
-  json doc;
-  try {
-    doc = json::parse(text);
-  } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e400
-    return Status::Error(source + ": not valid JSON (" + e.what() + ")");
-  }
+
+// Checks the header (format, version, node and edge arrays) and reads the graph name.
+Status ReadGraphHeader(const json& doc, const std::string& source, Graph* g) {
   if (!doc.is_object()) return Status::Error(source + ": expected a JSON object at the top level");
   if (doc.value("format", "") != kFormat) {
     return Status::Error(source + ": field 'format' must be \"" + kFormat + "\"");
@@ -118,96 +115,138 @@ StatusOr<Graph> ParseGraphJsonUnchecked(const std::string& text, const std::stri
   if (version != kVersion) {
     return Status::Error(source + ": unsupported graph format version " + std::to_string(version));
   }
-  Graph g;
-  if (doc.contains("name") && doc["name"].is_string()) g.name = doc["name"].get<std::string>();
+  if (doc.contains("name") && doc["name"].is_string()) g->name = doc["name"].get<std::string>();
   if (!doc.contains("nodes") || !doc["nodes"].is_array()) {
     return Status::Error(source + ": missing array 'nodes'");
   }
   if (!doc.contains("edges") || !doc["edges"].is_array()) {
     return Status::Error(source + ": missing array 'edges'");
   }
+  return Status::Ok();
+}
+
+// Name, op and class of a node.
+Status ReadNodeKind(const json& jn, const std::string& where, Node* n) {
+  if (!jn.contains("name") || !jn["name"].is_string()) {
+    return Status::Error(where + ": missing string field 'name'");
+  }
+  n->name = jn["name"].get<std::string>();
+  if (!jn.contains("op") || !jn["op"].is_string()) {
+    return Status::Error(where + ": missing string field 'op'");
+  }
+  n->op = jn["op"].get<std::string>();
+  if (!jn.contains("class") || !jn["class"].is_string() ||
+      !ParseOpClass(jn["class"].get<std::string>(), &n->op_class)) {
+    return Status::Error(where +
+                         ": field 'class' must be one of input, matmul, conv, vector, "
+                         "data_movement, given");
+  }
+  return Status::Ok();
+}
+
+Status ReadShape(const json& jn, const std::string& where, Node* n) {
+  if (!jn.contains("shape")) return Status::Ok();
+  if (!jn["shape"].is_array()) return Status::Error(where + ": field 'shape' must be an array");
+  for (const json& d : jn["shape"]) {
+    if (!d.is_number_integer() || d.get<int64_t>() < 0) {
+      return Status::Error(where + ": field 'shape' must hold non-negative integers");
+    }
+    n->shape.push_back(d.get<int64_t>());
+  }
+  return Status::Ok();
+}
+
+Status ReadGemm(const json& jn, const std::string& where, Node* n) {
+  if (!jn.contains("gemm")) return Status::Ok();
+  const json& gm = jn["gemm"];
+  if (!gm.is_array() || gm.size() != 4) {
+    return Status::Error(where + ": field 'gemm' must be [batch, m, k, n]");
+  }
+  int64_t dims[4];
+  for (int i = 0; i < 4; ++i) {
+    if (!gm[i].is_number_integer() || gm[i].get<int64_t>() < 0) {
+      return Status::Error(where + ": field 'gemm' must hold non-negative integers");
+    }
+    dims[i] = gm[i].get<int64_t>();
+  }
+  n->gemm = {dims[0], dims[1], dims[2], dims[3]};
+  return Status::Ok();
+}
+
+// Sizes and work of a node, and the fields its class requires.
+Status ReadNodeWork(const json& jn, const std::string& where, Node* n) {
+  MCMPART_RETURN_IF_ERROR(GetInt(jn, "output_bytes", where, true, &n->output_bytes));
+  MCMPART_RETURN_IF_ERROR(GetInt(jn, "weight_bytes", where, false, &n->weight_bytes));
+  MCMPART_RETURN_IF_ERROR(GetInt(jn, "macs", where, false, &n->macs));
+  MCMPART_RETURN_IF_ERROR(GetInt(jn, "vector_ops", where, false, &n->vector_ops));
+  MCMPART_RETURN_IF_ERROR(GetInt(jn, "moved_bytes", where, false, &n->moved_bytes));
+  MCMPART_RETURN_IF_ERROR(GetDouble(jn, "latency_s", where, &n->latency_s));
+  MCMPART_RETURN_IF_ERROR(ReadGemm(jn, where, n));
+  if ((n->op_class == OpClass::kMatMul || n->op_class == OpClass::kConv) &&
+      (n->gemm.batch <= 0 || n->gemm.m <= 0 || n->gemm.k <= 0 || n->gemm.n <= 0)) {
+    return Status::Error(where + " ('" + n->name + "'): class " + OpClassName(n->op_class) +
+                         " needs a positive 'gemm' [batch, m, k, n]");
+  }
+  if (n->op_class == OpClass::kGiven && n->latency_s < 0) {
+    return Status::Error(where + " ('" + n->name + "'): class given needs 'latency_s' >= 0");
+  }
+  return Status::Ok();
+}
+
+Status ReadNode(const json& jn, const std::string& where, Graph* g) {
+  if (!jn.is_object()) return Status::Error(where + ": expected an object");
+  Node n;
+  MCMPART_RETURN_IF_ERROR(ReadNodeKind(jn, where, &n));
+  MCMPART_RETURN_IF_ERROR(ReadShape(jn, where, &n));
+  MCMPART_RETURN_IF_ERROR(ReadNodeWork(jn, where, &n));
+  if (jn.contains("colocate")) {
+    if (!jn["colocate"].is_string())
+      return Status::Error(where + ": field 'colocate' must be a string");
+    n.colocation_group = g->ColocationGroup(jn["colocate"].get<std::string>());
+  }
+  int64_t pin = -1;
+  MCMPART_RETURN_IF_ERROR(GetInt(jn, "pin", where, false, &pin));
+  if (pin < -1 || pin > 1 << 16) return Status::Error(where + ": field 'pin' out of range");
+  n.pin = static_cast<int>(pin);
+  g->AddNode(std::move(n));
+  return Status::Ok();
+}
+
+Status ReadEdge(const json& je, const std::string& where, Graph* g) {
+  if (!je.is_object()) return Status::Error(where + ": expected an object");
+  int64_t src = 0, dst = 0;
+  MCMPART_RETURN_IF_ERROR(GetInt(je, "src", where, true, &src));
+  MCMPART_RETURN_IF_ERROR(GetInt(je, "dst", where, true, &dst));
+  if (src < 0 || src >= g->num_nodes() || dst < 0 || dst >= g->num_nodes()) {
+    return Status::Error(where + ": src/dst must name nodes 0.." +
+                         std::to_string(g->num_nodes() - 1));
+  }
+  Edge e;
+  e.src = static_cast<int>(src);
+  e.dst = static_cast<int>(dst);
+  e.bytes = g->nodes[e.src].output_bytes;
+  MCMPART_RETURN_IF_ERROR(GetInt(je, "bytes", where, false, &e.bytes));
+  MCMPART_RETURN_IF_ERROR(GetDouble(je, "cost_s", where, &e.cost_s));
+  g->edges.push_back(e);
+  return Status::Ok();
+}
+
+StatusOr<Graph> ParseGraphJsonUnchecked(const std::string& text, const std::string& source) {
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e400
+    return Status::Error(source + ": not valid JSON (" + e.what() + ")");
+  }
+  Graph g;
+  MCMPART_RETURN_IF_ERROR(ReadGraphHeader(doc, source, &g));
   int idx = 0;
   for (const json& jn : doc["nodes"]) {
-    const std::string where = source + ": node " + std::to_string(idx++);
-    if (!jn.is_object()) return Status::Error(where + ": expected an object");
-    Node n;
-    if (!jn.contains("name") || !jn["name"].is_string()) {
-      return Status::Error(where + ": missing string field 'name'");
-    }
-    n.name = jn["name"].get<std::string>();
-    if (!jn.contains("op") || !jn["op"].is_string()) {
-      return Status::Error(where + ": missing string field 'op'");
-    }
-    n.op = jn["op"].get<std::string>();
-    if (!jn.contains("class") || !jn["class"].is_string() ||
-        !ParseOpClass(jn["class"].get<std::string>(), &n.op_class)) {
-      return Status::Error(where + ": field 'class' must be one of input, matmul, conv, vector, "
-                           "data_movement, given");
-    }
-    if (jn.contains("shape")) {
-      if (!jn["shape"].is_array()) return Status::Error(where + ": field 'shape' must be an array");
-      for (const json& d : jn["shape"]) {
-        if (!d.is_number_integer() || d.get<int64_t>() < 0) {
-          return Status::Error(where + ": field 'shape' must hold non-negative integers");
-        }
-        n.shape.push_back(d.get<int64_t>());
-      }
-    }
-    MCMPART_RETURN_IF_ERROR(GetInt(jn, "output_bytes", where, true, &n.output_bytes));
-    MCMPART_RETURN_IF_ERROR(GetInt(jn, "weight_bytes", where, false, &n.weight_bytes));
-    MCMPART_RETURN_IF_ERROR(GetInt(jn, "macs", where, false, &n.macs));
-    MCMPART_RETURN_IF_ERROR(GetInt(jn, "vector_ops", where, false, &n.vector_ops));
-    MCMPART_RETURN_IF_ERROR(GetInt(jn, "moved_bytes", where, false, &n.moved_bytes));
-    MCMPART_RETURN_IF_ERROR(GetDouble(jn, "latency_s", where, &n.latency_s));
-    if (jn.contains("gemm")) {
-      const json& gm = jn["gemm"];
-      if (!gm.is_array() || gm.size() != 4) {
-        return Status::Error(where + ": field 'gemm' must be [batch, m, k, n]");
-      }
-      int64_t dims[4];
-      for (int i = 0; i < 4; ++i) {
-        if (!gm[i].is_number_integer() || gm[i].get<int64_t>() < 0) {
-          return Status::Error(where + ": field 'gemm' must hold non-negative integers");
-        }
-        dims[i] = gm[i].get<int64_t>();
-      }
-      n.gemm = {dims[0], dims[1], dims[2], dims[3]};
-    }
-    if ((n.op_class == OpClass::kMatMul || n.op_class == OpClass::kConv) &&
-        (n.gemm.batch <= 0 || n.gemm.m <= 0 || n.gemm.k <= 0 || n.gemm.n <= 0)) {
-      return Status::Error(where + " ('" + n.name + "'): class " + OpClassName(n.op_class) +
-                           " needs a positive 'gemm' [batch, m, k, n]");
-    }
-    if (n.op_class == OpClass::kGiven && n.latency_s < 0) {
-      return Status::Error(where + " ('" + n.name + "'): class given needs 'latency_s' >= 0");
-    }
-    if (jn.contains("colocate")) {
-      if (!jn["colocate"].is_string()) return Status::Error(where + ": field 'colocate' must be a string");
-      n.colocation_group = g.ColocationGroup(jn["colocate"].get<std::string>());
-    }
-    int64_t pin = -1;
-    MCMPART_RETURN_IF_ERROR(GetInt(jn, "pin", where, false, &pin));
-    if (pin < -1 || pin > 1 << 16) return Status::Error(where + ": field 'pin' out of range");
-    n.pin = static_cast<int>(pin);
-    g.AddNode(std::move(n));
+    MCMPART_RETURN_IF_ERROR(ReadNode(jn, source + ": node " + std::to_string(idx++), &g));
   }
   idx = 0;
   for (const json& je : doc["edges"]) {
-    const std::string where = source + ": edge " + std::to_string(idx++);
-    if (!je.is_object()) return Status::Error(where + ": expected an object");
-    int64_t src = 0, dst = 0;
-    MCMPART_RETURN_IF_ERROR(GetInt(je, "src", where, true, &src));
-    MCMPART_RETURN_IF_ERROR(GetInt(je, "dst", where, true, &dst));
-    if (src < 0 || src >= g.num_nodes() || dst < 0 || dst >= g.num_nodes()) {
-      return Status::Error(where + ": src/dst must name nodes 0.." + std::to_string(g.num_nodes() - 1));
-    }
-    Edge e;
-    e.src = static_cast<int>(src);
-    e.dst = static_cast<int>(dst);
-    e.bytes = g.nodes[e.src].output_bytes;
-    MCMPART_RETURN_IF_ERROR(GetInt(je, "bytes", where, false, &e.bytes));
-    MCMPART_RETURN_IF_ERROR(GetDouble(je, "cost_s", where, &e.cost_s));
-    g.edges.push_back(e);
+    MCMPART_RETURN_IF_ERROR(ReadEdge(je, source + ": edge " + std::to_string(idx++), &g));
   }
   Status st = g.Finalize();
   if (!st.ok()) return st.WithContext(source);
@@ -271,7 +310,8 @@ StatusOr<Graph> LoadGraph(const std::string& spec) {
     return ParseGraphJson(text, spec);
   }
   if (access(spec.c_str(), F_OK) == 0) {
-    return Status::Error("graph file '" + spec + "' has an unknown extension (expected .json or .onnx)");
+    return Status::Error("graph file '" + spec +
+                         "' has an unknown extension (expected .json or .onnx)");
   }
   return MakeBuiltinGraph(spec);
 }

@@ -2,6 +2,11 @@
 // per-op work and bytes for the graph IR.
 #include "common/onnx_import.h"
 
+#include <onnx/defs/schema.h>
+#include <onnx/defs/shape_inference.h>
+#include <onnx/onnx_pb.h>
+#include <onnx/shape_inference/implementation.h>
+
 #include <algorithm>
 #include <cstring>
 #include <functional>
@@ -13,11 +18,6 @@
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
-
-#include <onnx/defs/schema.h>
-#include <onnx/defs/shape_inference.h>
-#include <onnx/onnx_pb.h>
-#include <onnx/shape_inference/implementation.h>
 
 #include "common/graph_io.h"
 
@@ -31,6 +31,7 @@ namespace ox = ::ONNX_NAMESPACE;
 // (max, subtract, exp, sum, divide), layer/instance/group norm 8 (mean, variance, normalise,
 // scale, shift), inference BatchNorm 2 (fused scale and shift).
 const std::unordered_map<std::string, int>& VectorCost() {
+  // clang-format off
   static const std::unordered_map<std::string, int> kVectorCost = {
       {"Add", 1}, {"Sub", 1}, {"Mul", 1}, {"Div", 1}, {"Max", 1}, {"Min", 1}, {"Sum", 1},
       {"Mean", 1}, {"Equal", 1}, {"Less", 1}, {"Greater", 1}, {"LessOrEqual", 1},
@@ -44,6 +45,7 @@ const std::unordered_map<std::string, int>& VectorCost() {
       {"LayerNormalization", 8}, {"InstanceNormalization", 8}, {"GroupNormalization", 8},
       {"MeanVarianceNormalization", 8}, {"LpNormalization", 4}, {"BatchNormalization", 2},
       {"CumSum", 1}, {"TopK", 4}};
+  // clang-format on
   return kVectorCost;
 }
 
@@ -51,7 +53,7 @@ const std::unordered_map<std::string, int>& VectorCost() {
 // negative) there crashes inside libonnx, so they are checked before inference runs.
 Status CheckInferenceAttributes(const ox::GraphProto& g, const std::string& path) {
   static const std::unordered_set<std::string> kPositive = {"strides", "dilations", "kernel_shape",
-                                                            "group", "blocksize", "num_outputs"};
+                                                            "group",   "blocksize", "num_outputs"};
   static const std::unordered_set<std::string> kNonNegative = {"pads", "output_padding"};
   for (int i = 0; i < g.node_size(); ++i) {
     const ox::NodeProto& node = g.node(i);
@@ -80,8 +82,8 @@ void GuardConvPoolInference() {
   static std::once_flag once;
   std::call_once(once, [] {
     static const std::unordered_set<std::string> kOps = {
-        "Conv", "ConvTranspose", "ConvInteger", "QLinearConv", "MaxPool", "AveragePool",
-        "LpPool", "MaxUnpool", "MaxRoiPool", "DeformConv"};
+        "Conv",        "ConvTranspose", "ConvInteger", "QLinearConv", "MaxPool",
+        "AveragePool", "LpPool",        "MaxUnpool",   "MaxRoiPool",  "DeformConv"};
     for (const ox::OpSchema& schema : ox::OpSchemaRegistry::get_all_schemas_with_history()) {
       if (!schema.domain().empty() || kOps.count(schema.Name()) == 0) continue;
       auto* target = const_cast<ox::OpSchema*>(
@@ -104,8 +106,8 @@ void GuardConvPoolInference() {
           if (w >= 0 && w != rank) {
             fail_shape_inference("weights have rank ", w, " but the input has rank ", rank);
           }
-          for (const char* name : {"kernel_shape", "strides", "dilations", "pads", "output_padding",
-                                   "output_shape"}) {
+          for (const char* name :
+               {"kernel_shape", "strides", "dilations", "pads", "output_padding", "output_shape"}) {
             const ox::AttributeProto* a = ctx.getAttribute(name);
             if (a == nullptr) continue;
             const int want = std::string(name) == "pads" ? 2 * spatial : spatial;
@@ -128,9 +130,14 @@ std::string Utf8Name(const std::string& s) {
   out.reserve(s.size());
   for (size_t i = 0; i < s.size();) {
     const auto c = static_cast<unsigned char>(s[i]);
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    size_t len = c < 0x80           ? 1
+                 : (c >> 5) == 0x6  ? 2
+                 : (c >> 4) == 0xE  ? 3
+                 : (c >> 3) == 0x1E ? 4
+                                    : 0;
     bool ok = len > 0 && i + len <= s.size() && !(len == 2 && c < 0xC2) && !(len == 4 && c > 0xF4);
-    for (size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+    for (size_t k = 1; ok && k < len; ++k)
+      ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
     if (ok && len == 3) {
       const auto c1 = static_cast<unsigned char>(s[i + 1]);
       ok = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 >= 0xA0);  // overlong, surrogates
@@ -153,33 +160,35 @@ std::string Utf8Name(const std::string& s) {
 // Reductions: one vector op per input element (two for the L2/log-sum-exp family).
 const std::unordered_map<std::string, int>& ReduceCost() {
   static const std::unordered_map<std::string, int> kReduceCost = {
-      {"ReduceMean", 1}, {"ReduceSum", 1}, {"ReduceMax", 1}, {"ReduceMin", 1},
-      {"ReduceProd", 1}, {"ReduceL1", 1}, {"ReduceL2", 2}, {"ReduceSumSquare", 2},
-      {"ReduceLogSum", 2}, {"ReduceLogSumExp", 4}, {"ArgMax", 1}, {"ArgMin", 1},
-      {"GlobalAveragePool", 1}, {"GlobalMaxPool", 1}, {"GlobalLpPool", 2}};
+      {"ReduceMean", 1},        {"ReduceSum", 1},       {"ReduceMax", 1},   {"ReduceMin", 1},
+      {"ReduceProd", 1},        {"ReduceL1", 1},        {"ReduceL2", 2},    {"ReduceSumSquare", 2},
+      {"ReduceLogSum", 2},      {"ReduceLogSumExp", 4}, {"ArgMax", 1},      {"ArgMin", 1},
+      {"GlobalAveragePool", 1}, {"GlobalMaxPool", 1},   {"GlobalLpPool", 2}};
   return kReduceCost;
 }
 
 // Views: no bytes move.
 bool IsView(const std::string& op) {
-  static const std::unordered_set<std::string> kViews = {"Reshape", "Flatten", "Squeeze",
+  static const std::unordered_set<std::string> kViews = {"Reshape",   "Flatten",  "Squeeze",
                                                          "Unsqueeze", "Identity", "Dropout"};
   return kViews.count(op) > 0;
 }
 
 // Read the output once, write it once.
 bool IsGatherLike(const std::string& op) {
-  static const std::unordered_set<std::string> kGathers = {"Gather", "GatherElements",
-                                                           "GatherND", "Slice"};
+  static const std::unordered_set<std::string> kGathers = {"Gather", "GatherElements", "GatherND",
+                                                           "Slice"};
   return kGathers.count(op) > 0;
 }
 
 // Read the inputs, write the output.
 bool IsCopy(const std::string& op) {
   static const std::unordered_set<std::string> kCopies = {
-      "Transpose", "Concat", "Split", "Pad", "Cast", "CastLike", "Resize", "Upsample", "Tile",
-      "Expand", "DepthToSpace", "SpaceToDepth", "ScatterND", "ScatterElements", "Trilu",
-      "ReverseSequence", "Compress", "OneHot"};
+      "Transpose", "Concat",          "Split",        "Pad",
+      "Cast",      "CastLike",        "Resize",       "Upsample",
+      "Tile",      "Expand",          "DepthToSpace", "SpaceToDepth",
+      "ScatterND", "ScatterElements", "Trilu",        "ReverseSequence",
+      "Compress",  "OneHot"};
   return kCopies.count(op) > 0;
 }
 
@@ -291,13 +300,20 @@ TensorInfo InfoFromType(const ox::TypeProto& type) {
 int64_t SatMul(int64_t a, int64_t b) {
   int64_t r = 0;
   if (!__builtin_mul_overflow(a, b, &r)) return r;
-  return (a < 0) != (b < 0) ? std::numeric_limits<int64_t>::min() : std::numeric_limits<int64_t>::max();
+  return (a < 0) != (b < 0) ? std::numeric_limits<int64_t>::min()
+                            : std::numeric_limits<int64_t>::max();
 }
 
 int64_t Product(const std::vector<int64_t>& v, size_t begin, size_t end) {
   int64_t p = 1;
   for (size_t i = begin; i < end && i < v.size(); ++i) p = SatMul(p, v[i]);
   return p;
+}
+
+int64_t OutputElements(const Node& n) { return Product(n.shape, 0, n.shape.size()); }
+
+bool HasInput(const ox::NodeProto& node, int i) {
+  return node.input_size() > i && !node.input(i).empty();
 }
 
 int64_t IntAttr(const ox::NodeProto& node, const char* name, int64_t fallback) {
@@ -313,7 +329,6 @@ std::vector<int64_t> IntsAttr(const ox::NodeProto& node, const char* name) {
   }
   return {};
 }
-
 
 // A small integer tensor whose values are known before shape inference runs.
 struct IntValue {
@@ -340,7 +355,7 @@ bool ReadIntTensor(const ox::TensorProto& t, IntValue* out) {
   out->data.clear();
   if (t.has_raw_data()) {
     const std::string& raw = t.raw_data();
-    const size_t width = type == ox::TensorProto_DataType_INT64  ? 8
+    const size_t width = type == ox::TensorProto_DataType_INT64   ? 8
                          : type == ox::TensorProto_DataType_INT32 ? 4
                                                                   : 1;
     if (raw.size() != static_cast<size_t>(n) * width) return false;
@@ -367,223 +382,272 @@ bool ReadIntTensor(const ox::TensorProto& t, IntValue* out) {
 
 int64_t NormAxis(int64_t axis, int64_t rank) { return axis < 0 ? axis + rank : axis; }
 
+using IntInputs = std::vector<const IntValue*>;
+using InfoInputs = std::vector<const TensorInfo*>;
+
+// True when the node has at least `count` inputs and the first `count` are known.
+bool AllKnown(const IntInputs& in, size_t count) {
+  if (in.size() < count) return false;
+  for (size_t i = 0; i < count; ++i) {
+    if (!in[i]) return false;
+  }
+  return true;
+}
+
+// The folding step of one op: false when the node's value is not computable.
+using EvalIntFn = bool (*)(const ox::NodeProto& node, const IntInputs& in,
+                           const InfoInputs& in_info, IntValue* out);
+
+bool EvalShape(const ox::NodeProto& node, const IntInputs&, const InfoInputs& in_info,
+               IntValue* out) {
+  if (in_info.empty() || !in_info[0] || !in_info[0]->static_shape) return false;
+  const auto& d = in_info[0]->dims;
+  const int64_t r = static_cast<int64_t>(d.size());
+  int64_t start = std::clamp<int64_t>(NormAxis(IntAttr(node, "start", 0), r), 0, r);
+  int64_t end = std::clamp<int64_t>(NormAxis(IntAttr(node, "end", r), r), 0, r);
+  out->data.assign(d.begin() + start, d.begin() + std::max(start, end));
+  out->dims = {static_cast<int64_t>(out->data.size())};
+  return true;
+}
+
+// Identity and Cast (to an integer type).
+bool EvalCopy(const ox::NodeProto& node, const IntInputs& in, const InfoInputs&, IntValue* out) {
+  if (!AllKnown(in, 1)) return false;
+  if (node.op_type() == "Cast") {
+    const int64_t to = IntAttr(node, "to", 0);
+    if (to != ox::TensorProto_DataType_INT64 && to != ox::TensorProto_DataType_INT32) return false;
+    *out = *in[0];
+    out->type = static_cast<int32_t>(to);
+    return true;
+  }
+  *out = *in[0];
+  return true;
+}
+
+// x op y for Add, Sub, Mul, Div, Max, Min and Mod (Python-style unless fmod=1).
+int64_t ApplyIntOp(const ox::NodeProto& node, int64_t x, int64_t y) {
+  const std::string& op = node.op_type();
+  if (op == "Add") return x + y;
+  if (op == "Sub") return x - y;
+  if (op == "Mul") return x * y;
+  if (op == "Div") return x / y;
+  if (op == "Max") return std::max(x, y);
+  if (op == "Min") return std::min(x, y);
+  return IntAttr(node, "fmod", 0) ? x % y : ((x % y) + y) % y;
+}
+
+// Add, Sub, Mul, Div, Mod, Max and Min, broadcasting a single element.
+bool EvalArithmetic(const ox::NodeProto& node, const IntInputs& in, const InfoInputs&,
+                    IntValue* out) {
+  const std::string& op = node.op_type();
+  if (!AllKnown(in, 2)) return false;
+  const IntValue& a = *in[0];
+  const IntValue& b = *in[1];
+  if (a.data.size() != b.data.size() && a.data.size() != 1 && b.data.size() != 1) return false;
+  const bool take_a = a.data.size() != b.data.size() ? a.data.size() > b.data.size()
+                                                     : a.dims.size() >= b.dims.size();
+  *out = take_a ? a : b;
+  for (size_t i = 0; i < out->data.size(); ++i) {
+    const int64_t x = a.data[a.data.size() == 1 ? 0 : i], y = b.data[b.data.size() == 1 ? 0 : i];
+    if ((op == "Div" || op == "Mod") && y == 0) return false;
+    out->data[i] = ApplyIntOp(node, x, y);
+  }
+  return true;
+}
+
+// torch's expand(n, -1, ...) compares its sizes with -1.
+bool EvalEqual(const ox::NodeProto&, const IntInputs& in, const InfoInputs&, IntValue* out) {
+  if (!AllKnown(in, 2) || (in[0]->data.size() != in[1]->data.size() && in[1]->data.size() != 1)) {
+    return false;
+  }
+  *out = *in[0];
+  out->type = ox::TensorProto_DataType_BOOL;
+  for (size_t i = 0; i < out->data.size(); ++i) {
+    out->data[i] = in[0]->data[i] == in[1]->data[in[1]->data.size() == 1 ? 0 : i];
+  }
+  return true;
+}
+
+bool EvalWhere(const ox::NodeProto&, const IntInputs& in, const InfoInputs&, IntValue* out) {
+  if (!AllKnown(in, 3)) return false;
+  const size_t n = std::max({in[0]->data.size(), in[1]->data.size(), in[2]->data.size()});
+  for (const IntValue* v : in) {
+    if (v->data.size() != n && v->data.size() != 1) return false;
+  }
+  const IntValue* shape_from = in[0];
+  for (const IntValue* v : in) {
+    if (v->data.size() == n && v->dims.size() > shape_from->dims.size()) shape_from = v;
+  }
+  if (shape_from->data.size() != n) return false;
+  out->dims = shape_from->dims;
+  out->type = in[1]->type;
+  out->data.resize(n);
+  auto at = [](const IntValue* v, size_t i) { return v->data[v->data.size() == 1 ? 0 : i]; };
+  for (size_t i = 0; i < n; ++i) out->data[i] = at(in[0], i) ? at(in[1], i) : at(in[2], i);
+  return true;
+}
+
+// Unsqueeze and Squeeze of a scalar or a one-element vector.
+bool EvalSqueeze(const ox::NodeProto& node, const IntInputs& in, const InfoInputs&, IntValue* out) {
+  const bool unsqueeze = node.op_type() == "Unsqueeze";
+  if (!AllKnown(in, 1) || in[0]->data.size() > 1) return false;
+  out->data = in[0]->data;
+  out->dims = unsqueeze ? std::vector<int64_t>{static_cast<int64_t>(out->data.size())}
+                        : std::vector<int64_t>{};
+  if (unsqueeze && !in[0]->dims.empty()) return false;
+  return true;
+}
+
+bool EvalConcat(const ox::NodeProto&, const IntInputs& in, const InfoInputs&, IntValue* out) {
+  out->data.clear();
+  for (const IntValue* v : in) {
+    if (!v || v->dims.size() != 1) return false;
+    out->data.insert(out->data.end(), v->data.begin(), v->data.end());
+  }
+  out->dims = {static_cast<int64_t>(out->data.size())};
+  return true;
+}
+
+bool EvalGather(const ox::NodeProto&, const IntInputs& in, const InfoInputs&, IntValue* out) {
+  if (!AllKnown(in, 2) || in[0]->dims.size() != 1 || in[1]->dims.size() > 1) return false;
+  const int64_t n = static_cast<int64_t>(in[0]->data.size());
+  out->data.clear();
+  for (int64_t idx : in[1]->data) {
+    idx = NormAxis(idx, n);
+    if (idx < 0 || idx >= n) return false;
+    out->data.push_back(in[0]->data[idx]);
+  }
+  out->dims = in[1]->dims;
+  return true;
+}
+
+// Slice along axis 0 with one start, end and (optional) step.
+bool EvalSlice(const ox::NodeProto& node, const IntInputs& in, const InfoInputs&, IntValue* out) {
+  for (int i = 3; i < node.input_size(); ++i) {
+    if (!node.input(i).empty() && !in[i]) return false;
+  }
+  if (!AllKnown(in, 3) || in[0]->dims.empty() || in[1]->data.size() != 1 ||
+      in[2]->data.size() != 1) {
+    return false;
+  }
+  if (in.size() > 3 && in[3] &&
+      (in[3]->data.size() != 1 || NormAxis(in[3]->data[0], in[0]->dims.size()) != 0)) {
+    return false;
+  }
+  const int64_t step = in.size() > 4 && in[4] ? in[4]->data.at(0) : 1;
+  const int64_t n = in[0]->dims[0];
+  if (step == 0 || n == 0) return false;
+  const int64_t inner = static_cast<int64_t>(in[0]->data.size()) / n;
+  int64_t b = in[1]->data[0], e = in[2]->data[0];
+  b = b < 0 ? std::max<int64_t>(b + n, 0) : b;
+  e = e < 0 ? (e < -n ? -1 : e + n) : e;
+  if (step > 0) {
+    b = std::min(b, n);
+    e = std::clamp<int64_t>(e, 0, n);
+  } else {
+    b = std::min(b, n - 1);
+    e = std::clamp<int64_t>(e, -1, n - 1);
+  }
+  out->data.clear();
+  int64_t rows = 0;
+  for (int64_t r = b; step > 0 ? r < e : r > e; r += step, ++rows) {
+    out->data.insert(out->data.end(), in[0]->data.begin() + r * inner,
+                     in[0]->data.begin() + (r + 1) * inner);
+  }
+  out->dims = in[0]->dims;
+  out->dims[0] = rows;
+  return true;
+}
+
+bool EvalConstantOfShape(const ox::NodeProto& node, const IntInputs& in, const InfoInputs&,
+                         IntValue* out) {
+  if (!AllKnown(in, 1) || in[0]->dims.size() != 1) return false;
+  IntValue fill;
+  bool has_value = false;
+  for (const auto& a : node.attribute()) {
+    if (a.name() == "value" && a.has_t()) has_value = ReadIntTensor(a.t(), &fill);
+  }
+  if (!has_value || fill.data.size() != 1) return false;
+  int64_t count = 1;
+  for (int64_t d : in[0]->data) count *= d;
+  if (count < 0 || count > kMaxFoldElements) return false;
+  out->dims = in[0]->data;
+  out->data.assign(count, fill.data[0]);
+  out->type = fill.type;
+  return true;
+}
+
+bool EvalReshape(const ox::NodeProto&, const IntInputs& in, const InfoInputs&, IntValue* out) {
+  if (!AllKnown(in, 2)) return false;
+  std::vector<int64_t> dims = in[1]->data;
+  int64_t known = 1, infer = -1;
+  for (size_t i = 0; i < dims.size(); ++i) {
+    if (dims[i] == 0 && i < in[0]->dims.size()) dims[i] = in[0]->dims[i];
+    if (dims[i] == -1) {
+      infer = static_cast<int64_t>(i);
+    } else {
+      known *= dims[i];
+    }
+  }
+  const int64_t total = static_cast<int64_t>(in[0]->data.size());
+  if (infer >= 0) {
+    if (known <= 0 || total % known != 0) return false;
+    dims[infer] = total / known;
+  } else if (known != total) {
+    return false;
+  }
+  *out = *in[0];
+  out->dims = dims;
+  return true;
+}
+
+bool EvalTranspose(const ox::NodeProto& node, const IntInputs& in, const InfoInputs&,
+                   IntValue* out) {
+  if (!AllKnown(in, 1)) return false;
+  const std::vector<int64_t>& d = in[0]->dims;
+  const size_t r = d.size();
+  std::vector<int64_t> perm = IntsAttr(node, "perm");
+  if (perm.empty()) {
+    for (size_t i = 0; i < r; ++i) perm.push_back(static_cast<int64_t>(r - 1 - i));
+  }
+  if (perm.size() != r) return false;
+  std::vector<int64_t> stride(r, 1);
+  for (size_t i = r; i-- > 1;) stride[i - 1] = stride[i] * d[i];
+  out->type = in[0]->type;
+  out->dims.clear();
+  for (int64_t p : perm) out->dims.push_back(d[p]);
+  out->data.assign(in[0]->data.size(), 0);
+  std::vector<int64_t> idx(r, 0);
+  for (size_t flat = 0; flat < out->data.size(); ++flat) {
+    int64_t src = 0;
+    for (size_t k = 0; k < r; ++k) src += idx[k] * stride[perm[k]];
+    out->data[flat] = in[0]->data[src];
+    for (size_t k = r; k-- > 0;) {
+      if (++idx[k] < out->dims[k]) break;
+      idx[k] = 0;
+    }
+  }
+  return true;
+}
+
 // Evaluates the integer shape arithmetic exporters emit (Shape → Gather → Add/Mod → Concat
 // → Pad/Reshape; ConstantOfShape → Equal → Where → Expand for torch's expand(n, -1)) that
 // ONNX's data propagation leaves open. False when not computable.
-bool EvalIntNode(const ox::NodeProto& node, const std::vector<const IntValue*>& in,
-                 const std::vector<const TensorInfo*>& in_info, IntValue* out) {
-  const std::string& op = node.op_type();
-  auto all = [&](size_t count) {
-    if (in.size() < count) return false;
-    for (size_t i = 0; i < count; ++i) {
-      if (!in[i]) return false;
-    }
-    return true;
-  };
-  if (op == "Shape") {
-    if (in_info.empty() || !in_info[0] || !in_info[0]->static_shape) return false;
-    const auto& d = in_info[0]->dims;
-    const int64_t r = static_cast<int64_t>(d.size());
-    int64_t start = std::clamp<int64_t>(NormAxis(IntAttr(node, "start", 0), r), 0, r);
-    int64_t end = std::clamp<int64_t>(NormAxis(IntAttr(node, "end", r), r), 0, r);
-    out->data.assign(d.begin() + start, d.begin() + std::max(start, end));
-    out->dims = {static_cast<int64_t>(out->data.size())};
-    return true;
-  }
-  if (op == "Identity" || op == "Cast") {
-    if (!all(1)) return false;
-    if (op == "Cast") {
-      const int64_t to = IntAttr(node, "to", 0);
-      if (to != ox::TensorProto_DataType_INT64 && to != ox::TensorProto_DataType_INT32) return false;
-      *out = *in[0];
-      out->type = static_cast<int32_t>(to);
-      return true;
-    }
-    *out = *in[0];
-    return true;
-  }
-  if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Mod" || op == "Max" ||
-      op == "Min") {
-    if (!all(2)) return false;
-    const IntValue& a = *in[0];
-    const IntValue& b = *in[1];
-    if (a.data.size() != b.data.size() && a.data.size() != 1 && b.data.size() != 1) return false;
-    const bool take_a = a.data.size() != b.data.size() ? a.data.size() > b.data.size()
-                                                       : a.dims.size() >= b.dims.size();
-    *out = take_a ? a : b;
-    for (size_t i = 0; i < out->data.size(); ++i) {
-      const int64_t x = a.data[a.data.size() == 1 ? 0 : i], y = b.data[b.data.size() == 1 ? 0 : i];
-      if ((op == "Div" || op == "Mod") && y == 0) return false;
-      int64_t r = 0;
-      if (op == "Add") r = x + y;
-      else if (op == "Sub") r = x - y;
-      else if (op == "Mul") r = x * y;
-      else if (op == "Div") r = x / y;
-      else if (op == "Max") r = std::max(x, y);
-      else if (op == "Min") r = std::min(x, y);
-      else r = IntAttr(node, "fmod", 0) ? x % y : ((x % y) + y) % y;  // Python-style for fmod=0
-      out->data[i] = r;
-    }
-    return true;
-  }
-  if (op == "Equal") {  // torch's expand(n, -1, ...) compares its sizes with -1
-    if (!all(2) || (in[0]->data.size() != in[1]->data.size() && in[1]->data.size() != 1)) {
-      return false;
-    }
-    *out = *in[0];
-    out->type = ox::TensorProto_DataType_BOOL;
-    for (size_t i = 0; i < out->data.size(); ++i) {
-      out->data[i] = in[0]->data[i] == in[1]->data[in[1]->data.size() == 1 ? 0 : i];
-    }
-    return true;
-  }
-  if (op == "Where") {
-    if (!all(3)) return false;
-    const size_t n = std::max({in[0]->data.size(), in[1]->data.size(), in[2]->data.size()});
-    for (const IntValue* v : in) {
-      if (v->data.size() != n && v->data.size() != 1) return false;
-    }
-    const IntValue* shape_from = in[0];
-    for (const IntValue* v : in) {
-      if (v->data.size() == n && v->dims.size() > shape_from->dims.size()) shape_from = v;
-    }
-    if (shape_from->data.size() != n) return false;
-    out->dims = shape_from->dims;
-    out->type = in[1]->type;
-    out->data.resize(n);
-    auto at = [](const IntValue* v, size_t i) { return v->data[v->data.size() == 1 ? 0 : i]; };
-    for (size_t i = 0; i < n; ++i) out->data[i] = at(in[0], i) ? at(in[1], i) : at(in[2], i);
-    return true;
-  }
-  if (op == "Unsqueeze" || op == "Squeeze") {
-    if (!all(1) || in[0]->data.size() > 1) return false;
-    out->data = in[0]->data;
-    out->dims = op == "Unsqueeze" ? std::vector<int64_t>{static_cast<int64_t>(out->data.size())}
-                                  : std::vector<int64_t>{};
-    if (op == "Unsqueeze" && !in[0]->dims.empty()) return false;
-    return true;
-  }
-  if (op == "Concat") {
-    out->data.clear();
-    for (const IntValue* v : in) {
-      if (!v || v->dims.size() != 1) return false;
-      out->data.insert(out->data.end(), v->data.begin(), v->data.end());
-    }
-    out->dims = {static_cast<int64_t>(out->data.size())};
-    return true;
-  }
-  if (op == "Gather") {
-    if (!all(2) || in[0]->dims.size() != 1 || in[1]->dims.size() > 1) return false;
-    const int64_t n = static_cast<int64_t>(in[0]->data.size());
-    out->data.clear();
-    for (int64_t idx : in[1]->data) {
-      idx = NormAxis(idx, n);
-      if (idx < 0 || idx >= n) return false;
-      out->data.push_back(in[0]->data[idx]);
-    }
-    out->dims = in[1]->dims;
-    return true;
-  }
-  if (op == "Slice") {
-    for (int i = 3; i < node.input_size(); ++i) {
-      if (!node.input(i).empty() && !in[i]) return false;
-    }
-    if (!all(3) || in[0]->dims.empty() || in[1]->data.size() != 1 || in[2]->data.size() != 1) return false;
-    if (in.size() > 3 && in[3] && (in[3]->data.size() != 1 ||
-                                   NormAxis(in[3]->data[0], in[0]->dims.size()) != 0)) {
-      return false;
-    }
-    const int64_t step = in.size() > 4 && in[4] ? in[4]->data.at(0) : 1;
-    const int64_t n = in[0]->dims[0];
-    if (step == 0 || n == 0) return false;
-    const int64_t inner = static_cast<int64_t>(in[0]->data.size()) / n;
-    int64_t b = in[1]->data[0], e = in[2]->data[0];
-    b = b < 0 ? std::max<int64_t>(b + n, 0) : b;
-    e = e < 0 ? (e < -n ? -1 : e + n) : e;
-    if (step > 0) {
-      b = std::min(b, n);
-      e = std::clamp<int64_t>(e, 0, n);
-    } else {
-      b = std::min(b, n - 1);
-      e = std::clamp<int64_t>(e, -1, n - 1);
-    }
-    out->data.clear();
-    int64_t rows = 0;
-    for (int64_t r = b; step > 0 ? r < e : r > e; r += step, ++rows) {
-      out->data.insert(out->data.end(), in[0]->data.begin() + r * inner,
-                       in[0]->data.begin() + (r + 1) * inner);
-    }
-    out->dims = in[0]->dims;
-    out->dims[0] = rows;
-    return true;
-  }
-  if (op == "ConstantOfShape") {
-    if (!all(1) || in[0]->dims.size() != 1) return false;
-    IntValue fill;
-    bool has_value = false;
-    for (const auto& a : node.attribute()) {
-      if (a.name() == "value" && a.has_t()) has_value = ReadIntTensor(a.t(), &fill);
-    }
-    if (!has_value || fill.data.size() != 1) return false;
-    int64_t count = 1;
-    for (int64_t d : in[0]->data) count *= d;
-    if (count < 0 || count > kMaxFoldElements) return false;
-    out->dims = in[0]->data;
-    out->data.assign(count, fill.data[0]);
-    out->type = fill.type;
-    return true;
-  }
-  if (op == "Reshape") {
-    if (!all(2)) return false;
-    std::vector<int64_t> dims = in[1]->data;
-    int64_t known = 1, infer = -1;
-    for (size_t i = 0; i < dims.size(); ++i) {
-      if (dims[i] == 0 && i < in[0]->dims.size()) dims[i] = in[0]->dims[i];
-      if (dims[i] == -1) {
-        infer = static_cast<int64_t>(i);
-      } else {
-        known *= dims[i];
-      }
-    }
-    const int64_t total = static_cast<int64_t>(in[0]->data.size());
-    if (infer >= 0) {
-      if (known <= 0 || total % known != 0) return false;
-      dims[infer] = total / known;
-    } else if (known != total) {
-      return false;
-    }
-    *out = *in[0];
-    out->dims = dims;
-    return true;
-  }
-  if (op == "Transpose") {
-    if (!all(1)) return false;
-    const std::vector<int64_t>& d = in[0]->dims;
-    const size_t r = d.size();
-    std::vector<int64_t> perm = IntsAttr(node, "perm");
-    if (perm.empty()) {
-      for (size_t i = 0; i < r; ++i) perm.push_back(static_cast<int64_t>(r - 1 - i));
-    }
-    if (perm.size() != r) return false;
-    std::vector<int64_t> stride(r, 1);
-    for (size_t i = r; i-- > 1;) stride[i - 1] = stride[i] * d[i];
-    out->type = in[0]->type;
-    out->dims.clear();
-    for (int64_t p : perm) out->dims.push_back(d[p]);
-    out->data.assign(in[0]->data.size(), 0);
-    std::vector<int64_t> idx(r, 0);
-    for (size_t flat = 0; flat < out->data.size(); ++flat) {
-      int64_t src = 0;
-      for (size_t k = 0; k < r; ++k) src += idx[k] * stride[perm[k]];
-      out->data[flat] = in[0]->data[src];
-      for (size_t k = r; k-- > 0;) {
-        if (++idx[k] < out->dims[k]) break;
-        idx[k] = 0;
-      }
-    }
-    return true;
-  }
-  return false;
+bool EvalIntNode(const ox::NodeProto& node, const IntInputs& in, const InfoInputs& in_info,
+                 IntValue* out) {
+  static const std::unordered_map<std::string, EvalIntFn> kEval = {
+      {"Shape", EvalShape},       {"Identity", EvalCopy},
+      {"Cast", EvalCopy},         {"Add", EvalArithmetic},
+      {"Sub", EvalArithmetic},    {"Mul", EvalArithmetic},
+      {"Div", EvalArithmetic},    {"Mod", EvalArithmetic},
+      {"Max", EvalArithmetic},    {"Min", EvalArithmetic},
+      {"Equal", EvalEqual},       {"Where", EvalWhere},
+      {"Unsqueeze", EvalSqueeze}, {"Squeeze", EvalSqueeze},
+      {"Concat", EvalConcat},     {"Gather", EvalGather},
+      {"Slice", EvalSlice},       {"ConstantOfShape", EvalConstantOfShape},
+      {"Reshape", EvalReshape},   {"Transpose", EvalTranspose}};
+  auto it = kEval.find(node.op_type());
+  return it != kEval.end() && it->second(node, in, in_info, out);
 }
 
 class Importer {
@@ -602,8 +666,29 @@ class Importer {
   Status SortNodes();
   void ClassifyGraphInputs();
   Status Convert();
+  // Picks `base`, or `base_1`, `base_2`, ... when taken, and marks it taken.
+  std::string ClaimName(const std::string& base);
   Status ConvertNode(const ox::NodeProto& node, int index);
+  // Folds a node whose inputs are all constants (or that reads only a static shape): its
+  // outputs derive from its inputs' weights. False when the node stays.
+  bool FoldConstant(const ox::NodeProto& node, bool standard);
+  // Output sizes: output 0 always, other outputs when something reads them.
+  Status SetOutputSizes(const ox::NodeProto& node, const std::string& where, Node* n);
+  // Charges the weight tensors the node reads (directly or through folded constants).
+  void ChargeWeights(const ox::NodeProto& node, Node* n) const;
+  // Unknown op: an error in strict mode, otherwise one vector op per output element.
+  Status SetFallbackCost(const std::string& where, Node* n);
+  // Edges: bytes of every live tensor the node reads, summed per producer.
+  Status AddInputEdges(const ox::NodeProto& node, const std::string& where, int id);
   Status SetCost(const ox::NodeProto& node, const std::string& where, Node* out);
+  Status SetConvCost(const ox::NodeProto& node, const std::string& where, Node* n) const;
+  Status SetGemmCost(const ox::NodeProto& node, const std::string& where, Node* n) const;
+  Status SetMatMulCost(const ox::NodeProto& node, const std::string& where, Node* n) const;
+  Status SetCopyCost(const ox::NodeProto& node, const std::string& where, Node* n) const;
+  // MACs of a matmul or conv from its GEMM shape; other classes are left alone.
+  Status SetMacs(const std::string& where, Node* n) const;
+  Status GemmError(const std::string& where) const;
+  StatusOr<TensorInfo> Input(const ox::NodeProto& node, int i, const std::string& where) const;
   StatusOr<TensorInfo> Shape(const std::string& tensor, const std::string& where) const;
   std::string NodeLabel(const ox::NodeProto& node, int index) const;
 
@@ -661,7 +746,8 @@ Status Importer::Load() {
   }
   if (bytes.empty()) return Status::Error(path_ + ": empty file (expected an ONNX model)");
   if (!model_.ParseFromString(bytes)) {
-    return Status::Error(path_ + ": not a valid ONNX model (protobuf parse failed: truncated, "
+    return Status::Error(path_ +
+                         ": not a valid ONNX model (protobuf parse failed: truncated, "
                          "corrupt or not an .onnx file)");
   }
   if (model_.ir_version() <= 0 || !model_.has_graph() || model_.graph().node_size() == 0) {
@@ -781,7 +867,8 @@ Status Importer::CollectTensorInfo() {
   for (const auto& vi : g.input()) info_[vi.name()] = InfoFromType(vi.type());
   for (const auto& vi : g.value_info()) info_[vi.name()] = InfoFromType(vi.type());
   for (const auto& vi : g.output()) {
-    if (!info_.count(vi.name()) || !info_[vi.name()].static_shape) info_[vi.name()] = InfoFromType(vi.type());
+    if (!info_.count(vi.name()) || !info_[vi.name()].static_shape)
+      info_[vi.name()] = InfoFromType(vi.type());
   }
   for (const auto& init : g.initializer()) {
     TensorInfo t;
@@ -852,7 +939,8 @@ Status Importer::SortNodes() {
   if (static_cast<int>(order_.size()) != n) {
     for (int i = 0; i < n; ++i) {
       if (indeg[i] > 0) {
-        return Status::Error(path_ + ": the ONNX graph has a cycle through " + NodeLabel(g.node(i), i));
+        return Status::Error(path_ + ": the ONNX graph has a cycle through " +
+                             NodeLabel(g.node(i), i));
       }
     }
   }
@@ -878,8 +966,7 @@ void Importer::ClassifyGraphInputs() {
       for (const auto& [ni, slot] : consumers_[t]) {
         const ox::NodeProto& node = g.node(ni);
         const std::string& op = node.op_type();
-        if (IsWeightSlot(op, slot) ||
-            (IsElementwiseOrConcat(op) && !is_first && !integer)) {
+        if (IsWeightSlot(op, slot) || (IsElementwiseOrConcat(op) && !is_first && !integer)) {
           weight = true;
           break;
         }
@@ -901,10 +988,11 @@ StatusOr<TensorInfo> Importer::Shape(const std::string& tensor, const std::strin
                          "' has no inferred type or shape (export with fixed input sizes)");
   }
   if (!it->second.static_shape) {
-    return Status::Error(path_ + ": " + where + ": tensor '" + tensor +
-                         "' has no static shape after ONNX shape inference" +
-                         (it->second.symbolic.empty() ? "" : " (symbolic dim '" + it->second.symbolic + "')") +
-                         "; export with fixed input sizes (no dynamic axes)");
+    return Status::Error(
+        path_ + ": " + where + ": tensor '" + tensor +
+        "' has no static shape after ONNX shape inference" +
+        (it->second.symbolic.empty() ? "" : " (symbolic dim '" + it->second.symbolic + "')") +
+        "; export with fixed input sizes (no dynamic axes)");
   }
   if (it->second.elements() < 0 || it->second.elements() >= kMaxElements) {
     std::string dims;
@@ -914,7 +1002,8 @@ StatusOr<TensorInfo> Importer::Shape(const std::string& tensor, const std::strin
   }
   if (ElementBytes(it->second.elem_type) == 0) {
     return Status::Error(path_ + ": " + where + ": tensor '" + tensor +
-                         "' has an unsupported element type " + std::to_string(it->second.elem_type));
+                         "' has an unsupported element type " +
+                         std::to_string(it->second.elem_type));
   }
   return it->second;
 }
@@ -929,23 +1018,52 @@ Status Importer::Convert() {
     if (const_weights_.count(vi.name())) continue;
     MCMPART_ASSIGN_OR_RETURN(TensorInfo t, Shape(vi.name(), "graph input"));
     Node n;
-    n.name = Utf8Name(vi.name());
-    for (int k = 1; used_names_.count(n.name); ++k) n.name = Utf8Name(vi.name()) + "_" + std::to_string(k);
+    n.name = ClaimName(Utf8Name(vi.name()));
     n.op = "Input";
     n.op_class = OpClass::kInput;
     n.shape = t.dims;
     n.output_bytes = t.bytes();
-    used_names_.insert(n.name);
     producer_[vi.name()] = graph_.AddNode(std::move(n));
   }
   for (int i : order_) MCMPART_RETURN_IF_ERROR(ConvertNode(g.node(i), i));
   return Status::Ok();
 }
 
+std::string Importer::ClaimName(const std::string& base) {
+  std::string name = base;
+  for (int k = 1; used_names_.count(name); ++k) name = base + "_" + std::to_string(k);
+  used_names_.insert(name);
+  return name;
+}
+
 Status Importer::ConvertNode(const ox::NodeProto& node, int index) {
   const std::string& op = node.op_type();
   const bool standard = node.domain().empty() || node.domain() == "ai.onnx";
-  // Fold constants and shape-only computations.
+  if (FoldConstant(node, standard)) return Status::Ok();
+
+  const std::string where = NodeLabel(node, index);
+  Node n;
+  n.name =
+      ClaimName(Utf8Name(node.name().empty() ? op + "_" + std::to_string(index) : node.name()));
+  n.op = Utf8Name(standard ? op : node.domain() + "." + op);
+  MCMPART_RETURN_IF_ERROR(SetOutputSizes(node, where, &n));
+  ChargeWeights(node, &n);
+  bool unknown = !standard;
+  if (standard) {
+    MCMPART_RETURN_IF_ERROR(SetCost(node, where, &n));
+    unknown = n.moved_bytes < 0;
+  }
+  if (unknown) MCMPART_RETURN_IF_ERROR(SetFallbackCost(where, &n));
+  const int id = graph_.AddNode(std::move(n));
+  MCMPART_RETURN_IF_ERROR(AddInputEdges(node, where, id));
+  for (const std::string& out : node.output()) {
+    if (!out.empty()) producer_[out] = id;
+  }
+  return Status::Ok();
+}
+
+bool Importer::FoldConstant(const ox::NodeProto& node, bool standard) {
+  const std::string& op = node.op_type();
   bool all_const = true, any_input = false;
   for (const std::string& in : node.input()) {
     if (in.empty()) continue;
@@ -957,45 +1075,38 @@ Status Importer::ConvertNode(const ox::NodeProto& node, int index) {
     auto it = info_.find(node.input(0));
     fold = fold || (it != info_.end() && it->second.static_shape);
   }
-  if (fold) {
-    std::vector<std::string> weights;
-    if (!(op == "Shape" || op == "Size")) {
-      for (const std::string& in : node.input()) {
-        if (in.empty()) continue;
-        for (const std::string& w : const_weights_[in]) weights.push_back(w);
-      }
+  if (!fold) return false;
+  std::vector<std::string> weights;
+  if (!(op == "Shape" || op == "Size")) {
+    for (const std::string& in : node.input()) {
+      if (in.empty()) continue;
+      for (const std::string& w : const_weights_[in]) weights.push_back(w);
     }
-    if (op == "Constant" && !any_input) {
-      for (const std::string& out : node.output()) weights.push_back(out);
-    }
-    std::sort(weights.begin(), weights.end());
-    weights.erase(std::unique(weights.begin(), weights.end()), weights.end());
-    for (const std::string& out : node.output()) {
-      if (!out.empty()) const_weights_[out] = weights;
-    }
-    ++report_->folded_nodes;
-    return Status::Ok();
   }
-
-  const std::string where = NodeLabel(node, index);
-  Node n;
-  n.name = Utf8Name(node.name().empty() ? op + "_" + std::to_string(index) : node.name());
-  if (used_names_.count(n.name)) {
-    std::string base = n.name;
-    for (int k = 1; used_names_.count(n.name); ++k) n.name = base + "_" + std::to_string(k);
+  if (op == "Constant" && !any_input) {
+    for (const std::string& out : node.output()) weights.push_back(out);
   }
-  used_names_.insert(n.name);
-  n.op = Utf8Name(standard ? op : node.domain() + "." + op);
+  std::sort(weights.begin(), weights.end());
+  weights.erase(std::unique(weights.begin(), weights.end()), weights.end());
+  for (const std::string& out : node.output()) {
+    if (!out.empty()) const_weights_[out] = weights;
+  }
+  ++report_->folded_nodes;
+  return true;
+}
 
-  // Output sizes: output 0 always, other outputs when something reads them.
+Status Importer::SetOutputSizes(const ox::NodeProto& node, const std::string& where, Node* n) {
   for (int o = 0; o < node.output_size(); ++o) {
     const std::string& out = node.output(o);
     if (out.empty() || (o > 0 && consumers_[out].empty())) continue;
     MCMPART_ASSIGN_OR_RETURN(TensorInfo t, Shape(out, where));
-    if (o == 0) n.shape = t.dims;
-    n.output_bytes += t.bytes();
+    if (o == 0) n->shape = t.dims;
+    n->output_bytes += t.bytes();
   }
-  // Weights charged to this node.
+  return Status::Ok();
+}
+
+void Importer::ChargeWeights(const ox::NodeProto& node, Node* n) const {
   std::set<std::string> weights;
   for (const std::string& in : node.input()) {
     auto it = const_weights_.find(in);
@@ -1005,26 +1116,25 @@ Status Importer::ConvertNode(const ox::NodeProto& node, int index) {
   for (const std::string& w : weights) {
     auto it = info_.find(w);
     if (it == info_.end() || !it->second.static_shape) continue;
-    if (IsFloatOr8Bit(it->second.elem_type) && it->second.elements() > 1) n.weight_bytes += it->second.bytes();
+    if (IsFloatOr8Bit(it->second.elem_type) && it->second.elements() > 1)
+      n->weight_bytes += it->second.bytes();
   }
-  bool unknown = !standard;
-  if (standard) {
-    MCMPART_RETURN_IF_ERROR(SetCost(node, where, &n));
-    unknown = n.moved_bytes < 0;
+}
+
+Status Importer::SetFallbackCost(const std::string& where, Node* n) {
+  if (options_.strict) {
+    return Status::Error(path_ + ": " + where + ": unknown op type '" + n->op +
+                         "' (strict import; without --strict it gets the fallback cost)");
   }
-  if (unknown) {
-    if (options_.strict) {
-      return Status::Error(path_ + ": " + where + ": unknown op type '" + n.op +
-                           "' (strict import; without --strict it gets the fallback cost)");
-    }
-    n.op_class = OpClass::kVector;
-    n.vector_ops = Product(n.shape, 0, n.shape.size());
-    n.moved_bytes = 0;
-    ++unknown_ops_[n.op];
-    ++report_->unknown_nodes;
-  }
-  const int id = graph_.AddNode(std::move(n));
-  // Edges: bytes of every live tensor this node reads, summed per producer.
+  n->op_class = OpClass::kVector;
+  n->vector_ops = OutputElements(*n);
+  n->moved_bytes = 0;
+  ++unknown_ops_[n->op];
+  ++report_->unknown_nodes;
+  return Status::Ok();
+}
+
+Status Importer::AddInputEdges(const ox::NodeProto& node, const std::string& where, int id) {
   std::map<int, int64_t> in_bytes;
   std::set<std::string> read;
   for (const std::string& in : node.input()) {
@@ -1041,73 +1151,24 @@ Status Importer::ConvertNode(const ox::NodeProto& node, int index) {
     e.bytes = bytes;
     graph_.edges.push_back(e);
   }
-  for (const std::string& out : node.output()) {
-    if (!out.empty()) producer_[out] = id;
-  }
   return Status::Ok();
 }
 
 // Sets op_class and work. Unknown ops leave moved_bytes = -1 for the caller's fallback.
 Status Importer::SetCost(const ox::NodeProto& node, const std::string& where, Node* n) {
   const std::string& op = node.op_type();
-  const int64_t out_elems = Product(n->shape, 0, n->shape.size());
-  auto input = [&](int i) { return Shape(node.input(i), where); };
-  auto has_input = [&](int i) { return node.input_size() > i && !node.input(i).empty(); };
-  auto gemm_error = [&]() {
-    return Status::Error(path_ + ": " + where + ": operand shapes do not form a matrix product");
-  };
-
+  const int64_t out_elems = OutputElements(*n);
   if (op == "Conv" || op == "ConvTranspose") {
-    if (node.input_size() < 2) return gemm_error();
-    MCMPART_ASSIGN_OR_RETURN(TensorInfo x, input(0));
-    MCMPART_ASSIGN_OR_RETURN(TensorInfo w, input(1));
-    if (x.dims.size() < 3 || w.dims.size() != x.dims.size() || n->shape.size() != x.dims.size()) {
-      return gemm_error();
-    }
-    const int64_t groups = std::max<int64_t>(1, IntAttr(node, "group", 1));
-    const int64_t kernel = Product(w.dims, 2, w.dims.size());
-    n->op_class = OpClass::kConv;
-    if (op == "Conv") {
-      // im2col: W is [Cout, Cin/groups, k...], Y is [N, Cout, spatial...].
-      n->gemm = {groups, n->shape[0] * Product(n->shape, 2, n->shape.size()), w.dims[1] * kernel,
-                 w.dims[0] / groups};
-    } else {
-      // W is [Cin, Cout/groups, k...]: every input pixel scatters a k-window per output channel.
-      n->gemm = {groups, x.dims[0] * Product(x.dims, 2, x.dims.size()), w.dims[0] / groups,
-                 w.dims[1] * kernel};
-    }
-    if (has_input(2)) n->vector_ops = out_elems;
+    MCMPART_RETURN_IF_ERROR(SetConvCost(node, where, n));
   } else if (op == "Gemm") {
-    if (node.input_size() < 2) return gemm_error();
-    MCMPART_ASSIGN_OR_RETURN(TensorInfo a, input(0));
-    if (a.dims.size() != 2 || n->shape.size() != 2) return gemm_error();
-    const int64_t k = IntAttr(node, "transA", 0) ? a.dims[0] : a.dims[1];
-    n->op_class = OpClass::kMatMul;
-    n->gemm = {1, n->shape[0], k, n->shape[1]};
-    if (has_input(2)) n->vector_ops = out_elems;
+    MCMPART_RETURN_IF_ERROR(SetGemmCost(node, where, n));
   } else if (op == "MatMul" || op == "MatMulInteger") {
-    MCMPART_ASSIGN_OR_RETURN(TensorInfo a, input(0));
-    MCMPART_ASSIGN_OR_RETURN(TensorInfo b, input(1));
-    std::vector<int64_t> ad = a.dims, bd = b.dims;
-    if (ad.empty() || bd.empty()) return gemm_error();
-    if (ad.size() == 1) ad.insert(ad.begin(), 1);
-    if (bd.size() == 1) bd.push_back(1);
-    const int64_t k = ad.back();
-    if (bd[bd.size() - 2] != k) return gemm_error();
-    const int64_t nn = bd.back();
-    n->op_class = OpClass::kMatMul;
-    if (bd.size() == 2) {
-      n->gemm = {1, Product(ad, 0, ad.size() - 1), k, nn};  // shared right operand: fold batch into m
-    } else {
-      const int64_t m = ad[ad.size() - 2];
-      if (m * nn == 0) return gemm_error();
-      n->gemm = {out_elems / (m * nn), m, k, nn};
-    }
+    MCMPART_RETURN_IF_ERROR(SetMatMulCost(node, where, n));
   } else if (VectorCost().count(op)) {
     n->op_class = OpClass::kVector;
     n->vector_ops = out_elems * VectorCost().at(op);
   } else if (ReduceCost().count(op)) {
-    MCMPART_ASSIGN_OR_RETURN(TensorInfo x, input(0));
+    MCMPART_ASSIGN_OR_RETURN(TensorInfo x, Input(node, 0, where));
     n->op_class = OpClass::kVector;
     n->vector_ops = x.elements() * ReduceCost().at(op);
   } else if (op == "MaxPool" || op == "AveragePool" || op == "LpPool") {
@@ -1120,26 +1181,98 @@ Status Importer::SetCost(const ox::NodeProto& node, const std::string& where, No
     n->op_class = OpClass::kDataMovement;
     n->moved_bytes = 2 * n->output_bytes;
   } else if (IsCopy(op)) {
-    n->op_class = OpClass::kDataMovement;
-    int64_t in_bytes = 0;
-    for (int i = 0; i < node.input_size(); ++i) {
-      if (!has_input(i) || const_weights_.count(node.input(i))) continue;
-      MCMPART_ASSIGN_OR_RETURN(TensorInfo t, input(i));
-      in_bytes += t.bytes();
-    }
-    n->moved_bytes = in_bytes + n->output_bytes;
+    MCMPART_RETURN_IF_ERROR(SetCopyCost(node, where, n));
   } else {
     n->moved_bytes = -1;  // unknown
     return Status::Ok();
   }
-  if (n->op_class == OpClass::kMatMul || n->op_class == OpClass::kConv) {
-    const GemmShape& s = n->gemm;
-    if (s.batch <= 0 || s.m <= 0 || s.k <= 0 || s.n <= 0) return gemm_error();
-    if (__builtin_mul_overflow(s.batch, s.m, &n->macs) ||
-        __builtin_mul_overflow(n->macs, s.k, &n->macs) ||
-        __builtin_mul_overflow(n->macs, s.n, &n->macs)) {
-      return Status::Error(path_ + ": " + where + ": MAC count overflows (absurd shapes)");
-    }
+  return SetMacs(where, n);
+}
+
+StatusOr<TensorInfo> Importer::Input(const ox::NodeProto& node, int i,
+                                     const std::string& where) const {
+  return Shape(node.input(i), where);
+}
+
+Status Importer::GemmError(const std::string& where) const {
+  return Status::Error(path_ + ": " + where + ": operand shapes do not form a matrix product");
+}
+
+Status Importer::SetConvCost(const ox::NodeProto& node, const std::string& where, Node* n) const {
+  if (node.input_size() < 2) return GemmError(where);
+  MCMPART_ASSIGN_OR_RETURN(TensorInfo x, Input(node, 0, where));
+  MCMPART_ASSIGN_OR_RETURN(TensorInfo w, Input(node, 1, where));
+  if (x.dims.size() < 3 || w.dims.size() != x.dims.size() || n->shape.size() != x.dims.size()) {
+    return GemmError(where);
+  }
+  const int64_t groups = std::max<int64_t>(1, IntAttr(node, "group", 1));
+  const int64_t kernel = Product(w.dims, 2, w.dims.size());
+  n->op_class = OpClass::kConv;
+  if (node.op_type() == "Conv") {
+    // im2col: W is [Cout, Cin/groups, k...], Y is [N, Cout, spatial...].
+    n->gemm = {groups, n->shape[0] * Product(n->shape, 2, n->shape.size()), w.dims[1] * kernel,
+               w.dims[0] / groups};
+  } else {
+    // W is [Cin, Cout/groups, k...]: every input pixel scatters a k-window per output channel.
+    n->gemm = {groups, x.dims[0] * Product(x.dims, 2, x.dims.size()), w.dims[0] / groups,
+               w.dims[1] * kernel};
+  }
+  if (HasInput(node, 2)) n->vector_ops = OutputElements(*n);
+  return Status::Ok();
+}
+
+Status Importer::SetGemmCost(const ox::NodeProto& node, const std::string& where, Node* n) const {
+  if (node.input_size() < 2) return GemmError(where);
+  MCMPART_ASSIGN_OR_RETURN(TensorInfo a, Input(node, 0, where));
+  if (a.dims.size() != 2 || n->shape.size() != 2) return GemmError(where);
+  const int64_t k = IntAttr(node, "transA", 0) ? a.dims[0] : a.dims[1];
+  n->op_class = OpClass::kMatMul;
+  n->gemm = {1, n->shape[0], k, n->shape[1]};
+  if (HasInput(node, 2)) n->vector_ops = OutputElements(*n);
+  return Status::Ok();
+}
+
+Status Importer::SetMatMulCost(const ox::NodeProto& node, const std::string& where, Node* n) const {
+  MCMPART_ASSIGN_OR_RETURN(TensorInfo a, Input(node, 0, where));
+  MCMPART_ASSIGN_OR_RETURN(TensorInfo b, Input(node, 1, where));
+  std::vector<int64_t> ad = a.dims, bd = b.dims;
+  if (ad.empty() || bd.empty()) return GemmError(where);
+  if (ad.size() == 1) ad.insert(ad.begin(), 1);
+  if (bd.size() == 1) bd.push_back(1);
+  const int64_t k = ad.back();
+  if (bd[bd.size() - 2] != k) return GemmError(where);
+  const int64_t nn = bd.back();
+  n->op_class = OpClass::kMatMul;
+  if (bd.size() == 2) {
+    n->gemm = {1, Product(ad, 0, ad.size() - 1), k, nn};  // shared right operand: fold batch into m
+  } else {
+    const int64_t m = ad[ad.size() - 2];
+    if (m * nn == 0) return GemmError(where);
+    n->gemm = {OutputElements(*n) / (m * nn), m, k, nn};
+  }
+  return Status::Ok();
+}
+
+Status Importer::SetCopyCost(const ox::NodeProto& node, const std::string& where, Node* n) const {
+  n->op_class = OpClass::kDataMovement;
+  int64_t in_bytes = 0;
+  for (int i = 0; i < node.input_size(); ++i) {
+    if (!HasInput(node, i) || const_weights_.count(node.input(i))) continue;
+    MCMPART_ASSIGN_OR_RETURN(TensorInfo t, Input(node, i, where));
+    in_bytes += t.bytes();
+  }
+  n->moved_bytes = in_bytes + n->output_bytes;
+  return Status::Ok();
+}
+
+Status Importer::SetMacs(const std::string& where, Node* n) const {
+  if (n->op_class != OpClass::kMatMul && n->op_class != OpClass::kConv) return Status::Ok();
+  const GemmShape& s = n->gemm;
+  if (s.batch <= 0 || s.m <= 0 || s.k <= 0 || s.n <= 0) return GemmError(where);
+  if (__builtin_mul_overflow(s.batch, s.m, &n->macs) ||
+      __builtin_mul_overflow(n->macs, s.k, &n->macs) ||
+      __builtin_mul_overflow(n->macs, s.n, &n->macs)) {
+    return Status::Error(path_ + ": " + where + ": MAC count overflows (absurd shapes)");
   }
   return Status::Ok();
 }
