@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
-
 #include <nlohmann/json.hpp>
 
 #include "actors/repair.h"
@@ -41,14 +40,16 @@ common::Status CheckOutPath(const std::string& path, bool force) {
   if (stat(path.c_str(), &st) == 0) {
     if (S_ISDIR(st.st_mode)) return common::Status::Error("--out '" + path + "' is a directory");
     if (!force) {
-      return common::Status::Error("--out '" + path +
-                                   "' already exists (choose another path, pass --force, or --resume it)");
+      return common::Status::Error(
+          "--out '" + path +
+          "' already exists (choose another path, pass --force, or --resume it)");
     }
   }
   const auto slash = path.find_last_of('/');
   const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
   if (access(dir.c_str(), W_OK) != 0) {
-    return common::Status::Error("--out '" + path + "': folder '" + dir + "' does not exist or is not writable");
+    return common::Status::Error("--out '" + path + "': folder '" + dir +
+                                 "' does not exist or is not writable");
   }
   return common::Status::Ok();
 }
@@ -85,10 +86,12 @@ common::StatusOr<std::unique_ptr<RunSetup>> PrepareRun(const ParsedCommand& pars
   if (resume) {
     const std::string run = parsed.result["resume"].as<std::string>();
     struct stat st;
-    if (stat(run.c_str(), &st) != 0) return common::Status::Error("--resume '" + run + "': no such run file");
+    if (stat(run.c_str(), &st) != 0)
+      return common::Status::Error("--resume '" + run + "': no such run file");
     common::Config probe;
     probe.run.out = run;
-    if (parsed.result.count("checkpoint")) probe.run.checkpoint = parsed.result["checkpoint"].as<std::string>();
+    if (parsed.result.count("checkpoint"))
+      probe.run.checkpoint = parsed.result["checkpoint"].as<std::string>();
     const std::string ckpt = learner::CheckpointPath(probe);
     auto text = learner::ReadCheckpointConfig(ckpt);
     if (!text.ok()) return text.status().WithContext("--resume '" + run + "'");
@@ -115,7 +118,8 @@ common::StatusOr<std::unique_ptr<RunSetup>> PrepareRun(const ParsedCommand& pars
   auto hardware = hw::LoadHardware(config.run.hw, setup->graphs.front().get());
   if (!hardware.ok()) return hardware.status().WithContext("--hw");
   if (hardware->num_chips > config.policy.max_chips) {
-    return common::Status::Error("hardware '" + hardware->name + "' has " + std::to_string(hardware->num_chips) +
+    return common::Status::Error("hardware '" + hardware->name + "' has " +
+                                 std::to_string(hardware->num_chips) +
                                  " chips but the policy addresses at most --max-chips " +
                                  std::to_string(config.policy.max_chips));
   }
@@ -127,9 +131,11 @@ common::StatusOr<std::unique_ptr<RunSetup>> PrepareRun(const ParsedCommand& pars
                                    hardware->name + "': " + feasible.message());
     }
   }
-  if (check_out_path && !resume) MCMPART_RETURN_IF_ERROR(CheckOutPath(config.run.out, parsed.result.count("force") > 0));
+  if (check_out_path && !resume)
+    MCMPART_RETURN_IF_ERROR(CheckOutPath(config.run.out, parsed.result.count("force") > 0));
   if (!config.run.init_from.empty() && access(config.run.init_from.c_str(), R_OK) != 0) {
-    return common::Status::Error("--init-from '" + config.run.init_from + "': cannot open checkpoint");
+    return common::Status::Error("--init-from '" + config.run.init_from +
+                                 "': cannot open checkpoint");
   }
   learner::TrainInputs& in = setup->inputs;
   in.config = config;
@@ -145,91 +151,124 @@ common::StatusOr<std::unique_ptr<RunSetup>> PrepareRun(const ParsedCommand& pars
   return setup;
 }
 
-void PrintRunSummary(const learner::TrainSummary& s, const learner::TrainInputs& in, bool json) {
-  const common::Config& c = in.config;
-  const double gain = s.first_batch_best_throughput > 0
-                          ? 100.0 * (s.best_throughput / s.first_batch_best_throughput - 1.0)
-                          : 0.0;
+namespace {
+
+// Gain of the run's best over the first batch's best, in percent.
+double GainOverFirstBatch(const learner::TrainSummary& s) {
+  return s.first_batch_best_throughput > 0
+             ? 100.0 * (s.best_throughput / s.first_batch_best_throughput - 1.0)
+             : 0.0;
+}
+
+std::string GraphNames(const learner::TrainInputs& in) {
   std::string graphs;
   for (const common::Graph* g : in.graphs) graphs += (graphs.empty() ? "" : "+") + g->name;
+  return graphs;
+}
+
+nlohmann::json SummaryJson(const learner::TrainSummary& s, const learner::TrainInputs& in) {
+  const common::Config& c = in.config;
+  const double gain = GainOverFirstBatch(s);
+  const std::string graphs = GraphNames(in);
+  return {{"command", s.strategy == "rl" ? "train" : "search"},
+          {"strategy", s.strategy},
+          {"graph", graphs},
+          {"hardware", in.hw.name},
+          {"num_chips", in.hw.num_chips},
+          {"evaluator", common::EnumName(c.run.evaluator)},
+          {"ranks", s.ranks},
+          {"seed", c.run.seed},
+          {"evaluations", s.evaluations},
+          {"start_evaluations", s.start_evaluations},
+          {"updates", s.updates},
+          {"policy_version", s.policy_version},
+          {"dropped_stale", s.dropped_stale},
+          {"lag_mean", s.lag_mean},
+          {"lag_max", s.lag_max},
+          {"wall_s", s.wall_s},
+          {"samples_per_s", s.samples_per_s},
+          {"first_batch_best_throughput", s.first_batch_best_throughput},
+          {"best_throughput", s.best_throughput},
+          {"gain_over_first_batch_pct", gain},
+          {"best_reward", s.best_reward},
+          {"best_step", s.best_step},
+          {"best_graph", s.best_graph},
+          {"best_partition", s.best_partition},
+          {"valid_fraction", s.valid_fraction},
+          {"proposal_valid_fraction", s.proposal_valid_fraction},
+          {"actor_ms",
+           {{"inference", s.actor.inference_ms},
+            {"repair", s.actor.repair_ms},
+            {"evaluation", s.actor.eval_ms},
+            {"messaging", s.actor.message_ms},
+            {"waiting", s.actor.wait_ms}}},
+          {"learner_s",
+           {{"update", s.learner_update_s},
+            {"broadcast", s.learner_broadcast_s},
+            {"logging", s.learner_log_s},
+            {"idle", s.learner_idle_s}}},
+          {"broadcast_ms_mean", s.broadcast_ms_mean},
+          {"interrupted", s.interrupted},
+          {"heldout_reward", s.heldout_reward},
+          {"checkpoint", s.checkpoint},
+          {"out", c.run.out},
+          {"git_revision", in.git_revision}};
+}
+
+void PrintSummaryText(const learner::TrainSummary& s, const learner::TrainInputs& in) {
+  const common::Config& c = in.config;
+  const double gain = GainOverFirstBatch(s);
+  const std::string graphs = GraphNames(in);
   const double total = s.actor.total();
-  if (json) {
-    nlohmann::json j = {{"command", s.strategy == "rl" ? "train" : "search"},
-                        {"strategy", s.strategy},
-                        {"graph", graphs},
-                        {"hardware", in.hw.name},
-                        {"num_chips", in.hw.num_chips},
-                        {"evaluator", common::EnumName(c.run.evaluator)},
-                        {"ranks", s.ranks},
-                        {"seed", c.run.seed},
-                        {"evaluations", s.evaluations},
-                        {"start_evaluations", s.start_evaluations},
-                        {"updates", s.updates},
-                        {"policy_version", s.policy_version},
-                        {"dropped_stale", s.dropped_stale},
-                        {"lag_mean", s.lag_mean},
-                        {"lag_max", s.lag_max},
-                        {"wall_s", s.wall_s},
-                        {"samples_per_s", s.samples_per_s},
-                        {"first_batch_best_throughput", s.first_batch_best_throughput},
-                        {"best_throughput", s.best_throughput},
-                        {"gain_over_first_batch_pct", gain},
-                        {"best_reward", s.best_reward},
-                        {"best_step", s.best_step},
-                        {"best_graph", s.best_graph},
-                        {"best_partition", s.best_partition},
-                        {"valid_fraction", s.valid_fraction},
-                        {"proposal_valid_fraction", s.proposal_valid_fraction},
-                        {"actor_ms",
-                         {{"inference", s.actor.inference_ms},
-                          {"repair", s.actor.repair_ms},
-                          {"evaluation", s.actor.eval_ms},
-                          {"messaging", s.actor.message_ms},
-                          {"waiting", s.actor.wait_ms}}},
-                        {"learner_s",
-                         {{"update", s.learner_update_s},
-                          {"broadcast", s.learner_broadcast_s},
-                          {"logging", s.learner_log_s},
-                          {"idle", s.learner_idle_s}}},
-                        {"broadcast_ms_mean", s.broadcast_ms_mean},
-                        {"interrupted", s.interrupted},
-                        {"heldout_reward", s.heldout_reward},
-                        {"checkpoint", s.checkpoint},
-                        {"out", c.run.out},
-                        {"git_revision", in.git_revision}};
-    std::cout << j.dump() << std::endl;
-    return;
-  }
   std::printf("mcmpart %s: %s on %s, evaluator %s, %d ranks, seed %lld%s\n",
               s.strategy == "rl" ? "train" : ("search " + s.strategy).c_str(), graphs.c_str(),
               in.hw.Summary().c_str(), common::EnumName(c.run.evaluator), s.ranks,
               static_cast<long long>(c.run.seed), s.interrupted ? " (stopped by a signal)" : "");
-  std::printf("  %lld evaluations in %.1f s (%.1f samples/s)", static_cast<long long>(s.evaluations - s.start_evaluations),
-              s.wall_s, s.samples_per_s);
-  if (s.start_evaluations > 0) std::printf(", %lld before the resume", static_cast<long long>(s.start_evaluations));
+  std::printf("  %lld evaluations in %.1f s (%.1f samples/s)",
+              static_cast<long long>(s.evaluations - s.start_evaluations), s.wall_s,
+              s.samples_per_s);
+  if (s.start_evaluations > 0)
+    std::printf(", %lld before the resume", static_cast<long long>(s.start_evaluations));
   if (s.strategy == "rl") {
     std::printf(", %lld PPO updates, %lld stale records dropped (lag mean %.2f, max %.0f)",
-                static_cast<long long>(s.updates), static_cast<long long>(s.dropped_stale), s.lag_mean, s.lag_max);
+                static_cast<long long>(s.updates), static_cast<long long>(s.dropped_stale),
+                s.lag_mean, s.lag_max);
   }
   std::printf("\n");
   auto pct = [&](double v) { return total > 0 ? 100.0 * v / total : 0.0; };
-  std::printf("  actor time per sample: inference %.2f ms (%.0f%%), repair %.2f ms (%.0f%%), evaluation %.2f ms "
-              "(%.0f%%), messaging %.2f ms (%.0f%%), waiting %.2f ms (%.0f%%)\n",
-              s.actor.inference_ms, pct(s.actor.inference_ms), s.actor.repair_ms, pct(s.actor.repair_ms),
-              s.actor.eval_ms, pct(s.actor.eval_ms), s.actor.message_ms, pct(s.actor.message_ms), s.actor.wait_ms,
-              pct(s.actor.wait_ms));
+  std::printf(
+      "  actor time per sample: inference %.2f ms (%.0f%%), repair %.2f ms (%.0f%%), evaluation "
+      "%.2f ms "
+      "(%.0f%%), messaging %.2f ms (%.0f%%), waiting %.2f ms (%.0f%%)\n",
+      s.actor.inference_ms, pct(s.actor.inference_ms), s.actor.repair_ms, pct(s.actor.repair_ms),
+      s.actor.eval_ms, pct(s.actor.eval_ms), s.actor.message_ms, pct(s.actor.message_ms),
+      s.actor.wait_ms, pct(s.actor.wait_ms));
   if (s.ranks > 1) {
-    std::printf("  learner time: update %.1f s, broadcast %.2f s (%.2f ms each), logging %.1f s, idle %.1f s\n",
-                s.learner_update_s, s.learner_broadcast_s, s.broadcast_ms_mean, s.learner_log_s, s.learner_idle_s);
+    std::printf(
+        "  learner time: update %.1f s, broadcast %.2f s (%.2f ms each), logging %.1f s, idle %.1f "
+        "s\n",
+        s.learner_update_s, s.learner_broadcast_s, s.broadcast_ms_mean, s.learner_log_s,
+        s.learner_idle_s);
   }
   std::printf("  valid %.1f%%, proposals already valid %.1f%%\n", 100 * s.valid_fraction,
               100 * s.proposal_valid_fraction);
-  if (s.heldout_reward >= 0) std::printf("  held-out graphs, greedy: mean reward %.3f\n", s.heldout_reward);
+  if (s.heldout_reward >= 0)
+    std::printf("  held-out graphs, greedy: mean reward %.3f\n", s.heldout_reward);
   std::printf("  first batch best throughput: %.1f samples/s\n", s.first_batch_best_throughput);
   std::printf("  run best throughput:         %.1f samples/s (%+.1f%%, step %lld, reward %.3f)\n",
               s.best_throughput, gain, static_cast<long long>(s.best_step), s.best_reward);
   if (!c.run.out.empty()) std::printf("  run file: %s\n", c.run.out.c_str());
   if (!s.checkpoint.empty()) std::printf("  checkpoint: %s\n", s.checkpoint.c_str());
+}
+
+}  // namespace
+
+void PrintRunSummary(const learner::TrainSummary& s, const learner::TrainInputs& in, bool json) {
+  if (json) {
+    std::cout << SummaryJson(s, in).dump() << std::endl;
+  } else {
+    PrintSummaryText(s, in);
+  }
 }
 
 }  // namespace mcmpart::cli
