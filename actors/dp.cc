@@ -12,6 +12,7 @@
 
 #include "actors/baselines.h"
 #include "hw/constraints.h"
+#include "hw/cut_tensors.h"
 #include "hw/evaluator.h"
 #include "hw/op_cost.h"
 
@@ -39,12 +40,12 @@ struct BitsHash {
 // Nodes that must share a chip, contracted into "super nodes" in a topological order.
 struct Contracted {
   int m = 0;
-  std::vector<int> super_of;                // original node → super node
-  std::vector<std::vector<int>> members;    // super node → original nodes
-  std::vector<std::vector<int>> preds;      // super DAG predecessors (distinct)
+  std::vector<int> super_of;              // original node → super node
+  std::vector<std::vector<int>> members;  // super node → original nodes
+  std::vector<std::vector<int>> preds;    // super DAG predecessors (distinct)
   std::vector<double> compute_s;
   std::vector<int64_t> weights, max_ws;
-  std::vector<int> pin;                     // -1 = free
+  std::vector<int> pin;  // -1 = free
   // Super nodes the reductions set aside (original members each), in the order they were set
   // aside; ToPartition places them last to first. super_of is −1 for their members.
   std::vector<std::vector<int>> set_aside;
@@ -124,7 +125,8 @@ Reduction Reduce(const Graph& g, const hw::Hardware& hw, const std::vector<doubl
   red.aside.assign(n, false);
   bool pinned_any = false;
   for (const common::Node& node : g.nodes) pinned_any = pinned_any || (cc.pin && node.pin >= 0);
-  if ((cc.max_hop && cc.max_hop_distance < hw.num_chips - 1) || (cc.no_skip && pinned_any)) return red;
+  if ((cc.max_hop && cc.max_hop_distance < hw.num_chips - 1) || (cc.no_skip && pinned_any))
+    return red;
   const bool slack = SramSlack(g, hw);
   std::vector<std::vector<int>> members(n);
   std::vector<double> comp(n, 0.0);
@@ -228,7 +230,8 @@ Reduction Reduce(const Graph& g, const hw::Hardware& hw, const std::vector<doubl
 }
 
 // Joins the strongly connected components of the graph contracted by `uf`, until none is
-// left: a contiguous split (or any acyclic one) puts a cycle through a colocation group on one chip.
+// left: a contiguous split (or any acyclic one) puts a cycle through a colocation group on one
+// chip.
 void MergeCycles(const Graph& g, std::vector<int>& uf) {
   const int n = g.num_nodes();
   for (bool changed = true; changed;) {
@@ -363,11 +366,13 @@ common::StatusOr<Contracted> Contract(const Graph& g, const hw::Hardware& hw,
     const int pin = hw.constraints.pin ? g.nodes[v].pin : -1;
     if (pin >= 0) {
       if (pin >= hw.num_chips) {
-        return Status::Error("node '" + g.nodes[v].name + "' is pinned to chip " + std::to_string(pin) +
-                             " but the hardware has " + std::to_string(hw.num_chips) + " chips");
+        return Status::Error("node '" + g.nodes[v].name + "' is pinned to chip " +
+                             std::to_string(pin) + " but the hardware has " +
+                             std::to_string(hw.num_chips) + " chips");
       }
       if (c.pin[s] >= 0 && c.pin[s] != pin) {
-        return Status::Error("node '" + g.nodes[v].name + "' is pinned to chip " + std::to_string(pin) +
+        return Status::Error("node '" + g.nodes[v].name + "' is pinned to chip " +
+                             std::to_string(pin) +
                              " but must share a chip with a node pinned to chip " +
                              std::to_string(c.pin[s]) + " (colocation or a cycle through a group)");
       }
@@ -401,16 +406,19 @@ class DpSolver {
     const int n = g.num_nodes();
     ext_.resize(n);
     send_b_.resize(n);
+    // The receivers of u's tensor with every super node on a chip of its own. Nodes set aside
+    // send at zero cost, and an edge into one leaves a node of zero send cost: they change no
+    // load, so they share an extra chip c_.m that is no stage and count neither way.
+    Partition chip_of(n);
+    for (int v = 0; v < n; ++v) chip_of[v] = c_.super_of[v] < 0 ? c_.m : c_.super_of[v];
+    hw::CutTensors cut(g, chip_of, c_.m + 1);
     for (int u = 0; u < n; ++u) {
       send_b_[u] = g.SendBytes(u);
-      if (c_.super_of[u] < 0) continue;  // set aside: sends at zero cost
-      for (int e : g.out_edges()[u]) {
-        // An edge into a node set aside leaves a node of zero send cost: it changes no load.
-        const int s = c_.super_of[g.edges[e].dst];
-        if (s >= 0 && s != c_.super_of[u]) ext_[u].push_back(s);
-      }
+      if (c_.super_of[u] < 0) continue;
+      cut.ForEachReceiver(u, [&](int s) {
+        if (s < c_.m) ext_[u].push_back(s);
+      });
       std::sort(ext_[u].begin(), ext_[u].end());
-      ext_[u].erase(std::unique(ext_[u].begin(), ext_[u].end()), ext_[u].end());
     }
     pinned_.assign(words_, 0);
     pinned_to_.assign(hw.num_chips, Bits(words_, 0));
@@ -551,8 +559,8 @@ class DpSolver {
         double chip0_load = -1;  // stage load is the same on every chip unless pins differ
         for (int k = 1; k <= k_max; ++k) {
           if (best[k - 1][j] == kInf) continue;
-          const double load = hw_.constraints.pin || chip0_load < 0 ? StageLoad(fam[j], fam[i], k - 1)
-                                                                  : chip0_load;
+          const double load =
+              hw_.constraints.pin || chip0_load < 0 ? StageLoad(fam[j], fam[i], k - 1) : chip0_load;
           chip0_load = load;
           const double v = std::max(best[k - 1][j], load);
           if (v < best[k][i]) {
@@ -703,9 +711,12 @@ class DpSolver {
 
 const char* DpFamilyName(DpFamily f) {
   switch (f) {
-    case DpFamily::kAllIdeals: return "all-ideals";
-    case DpFamily::kPrefixes: return "topological-prefixes";
-    case DpFamily::kPrefixesHop1: return "topological-prefixes-hop1";
+    case DpFamily::kAllIdeals:
+      return "all-ideals";
+    case DpFamily::kPrefixes:
+      return "topological-prefixes";
+    case DpFamily::kPrefixesHop1:
+      return "topological-prefixes-hop1";
   }
   return "?";
 }
@@ -717,25 +728,24 @@ common::StatusOr<DpResult> DpMaxLoad(const Graph& graph, const hw::Hardware& hw,
   const int n = graph.num_nodes();
   std::vector<double> compute(n), send(n);
   for (int v = 0; v < n; ++v) {
-    const common::Node& node = graph.nodes[v];
-    compute[v] = node.op_class == common::OpClass::kGiven
-                     ? node.latency_s
-                     : static_cast<double>(hw::OpCycles(node, hw)) * hw.cycle_s();
-    const double given = graph.SendCost(v);
-    send[v] = given >= 0 ? given : hw::HopSeconds(graph.SendBytes(v), hw);
+    compute[v] = hw::OpSeconds(graph.nodes[v], hw);
+    send[v] = hw::SendSeconds(graph, v, hw);
   }
-  MCMPART_ASSIGN_OR_RETURN(Contracted contracted, Contract(graph, hw, compute, send, options.reduce));
+  MCMPART_ASSIGN_OR_RETURN(Contracted contracted,
+                           Contract(graph, hw, compute, send, options.reduce));
   const int reduced_nodes = contracted.merged + static_cast<int>(contracted.set_aside.size());
   DpSolver solver(graph, hw, std::move(contracted), std::move(send));
-  const bool hop_binding = hw.constraints.max_hop && hw.constraints.max_hop_distance < hw.num_chips - 1;
+  const bool hop_binding =
+      hw.constraints.max_hop && hw.constraints.max_hop_distance < hw.num_chips - 1;
   DpResult result;
   std::vector<Ideal> family;
   std::vector<int> cuts;
   if (hop_binding) {
     result.family = DpFamily::kPrefixesHop1;
     if (solver.m() > 3000) {
-      return Status::Error("dp: " + std::to_string(solver.m()) +
-                           " contracted nodes is too many for the max_hop dynamic program (at most 3000)");
+      return Status::Error(
+          "dp: " + std::to_string(solver.m()) +
+          " contracted nodes is too many for the max_hop dynamic program (at most 3000)");
     }
     solver.Prefixes(&family);
     cuts = solver.SolveHop1(family);
@@ -753,7 +763,8 @@ common::StatusOr<DpResult> DpMaxLoad(const Graph& graph, const hw::Hardware& hw,
   }
   result.family_size = static_cast<int64_t>(family.size());
   if (cuts.empty()) {
-    return Status::Error(std::string("dp: no contiguous split over ") + DpFamilyName(result.family) +
+    return Status::Error(std::string("dp: no contiguous split over ") +
+                         DpFamilyName(result.family) +
                          " satisfies the enabled constraints of hardware '" + hw.name + "'");
   }
   result.partition = solver.ToPartition(family, cuts);
@@ -762,7 +773,8 @@ common::StatusOr<DpResult> DpMaxLoad(const Graph& graph, const hw::Hardware& hw,
   for (int chip : result.partition) used[chip] = true;
   result.chips_used = static_cast<int>(std::count(used.begin(), used.end(), true));
   assert(hw::IsValid(graph, hw, result.partition));
-  result.max_load_s = hw::MakeMaxLoadEvaluator(graph, hw)->Evaluate(result.partition).time_per_sample_s;
+  result.max_load_s =
+      hw::MakeMaxLoadEvaluator(graph, hw)->Evaluate(result.partition).time_per_sample_s;
   result.optimal_contiguous = result.family == DpFamily::kAllIdeals;
   result.solve_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -824,10 +836,7 @@ Partition GreedyPipeline(const Graph& graph, const hw::Hardware& hw, int stages)
   std::vector<double> compute(n);
   double total = 0;
   for (int v = 0; v < n; ++v) {
-    const common::Node& node = graph.nodes[v];
-    compute[v] = node.op_class == common::OpClass::kGiven
-                     ? node.latency_s
-                     : static_cast<double>(hw::OpCycles(node, hw)) * hw.cycle_s();
+    compute[v] = hw::OpSeconds(graph.nodes[v], hw);
     total += compute[v];
   }
   Partition p(n, 0);

@@ -1,13 +1,13 @@
 // Own JSON graph format (read/write), atomic file writes, and the --graph dispatcher.
 #include "common/graph_io.h"
 
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
 #include <fstream>
-#include <sstream>
-#include <unistd.h>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "common/bert.h"
 #include "common/dnn_partitioning.h"
@@ -22,7 +22,8 @@ constexpr const char* kFormat = "mcmpart-graph";
 constexpr int kVersion = 1;
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // Field readers: each names the file, the node/edge and the field on failure.
@@ -141,7 +142,8 @@ StatusOr<Graph> ParseGraphJsonUnchecked(const std::string& text, const std::stri
     n.op = jn["op"].get<std::string>();
     if (!jn.contains("class") || !jn["class"].is_string() ||
         !ParseOpClass(jn["class"].get<std::string>(), &n.op_class)) {
-      return Status::Error(where + ": field 'class' must be one of input, matmul, conv, vector, "
+      return Status::Error(where +
+                           ": field 'class' must be one of input, matmul, conv, vector, "
                            "data_movement, given");
     }
     if (jn.contains("shape")) {
@@ -178,11 +180,9 @@ StatusOr<Graph> ParseGraphJsonUnchecked(const std::string& text, const std::stri
       return Status::Error(where + " ('" + n.name + "'): class " + OpClassName(n.op_class) +
                            " needs a positive 'gemm' [batch, m, k, n]");
     }
-    if (n.op_class == OpClass::kGiven && n.latency_s < 0) {
-      return Status::Error(where + " ('" + n.name + "'): class given needs 'latency_s' >= 0");
-    }
     if (jn.contains("colocate")) {
-      if (!jn["colocate"].is_string()) return Status::Error(where + ": field 'colocate' must be a string");
+      if (!jn["colocate"].is_string())
+        return Status::Error(where + ": field 'colocate' must be a string");
       n.colocation_group = g.ColocationGroup(jn["colocate"].get<std::string>());
     }
     int64_t pin = -1;
@@ -199,7 +199,8 @@ StatusOr<Graph> ParseGraphJsonUnchecked(const std::string& text, const std::stri
     MCMPART_RETURN_IF_ERROR(GetInt(je, "src", where, true, &src));
     MCMPART_RETURN_IF_ERROR(GetInt(je, "dst", where, true, &dst));
     if (src < 0 || src >= g.num_nodes() || dst < 0 || dst >= g.num_nodes()) {
-      return Status::Error(where + ": src/dst must name nodes 0.." + std::to_string(g.num_nodes() - 1));
+      return Status::Error(where + ": src/dst must name nodes 0.." +
+                           std::to_string(g.num_nodes() - 1));
     }
     Edge e;
     e.src = static_cast<int>(src);
@@ -271,7 +272,8 @@ StatusOr<Graph> LoadGraph(const std::string& spec) {
     return ParseGraphJson(text, spec);
   }
   if (access(spec.c_str(), F_OK) == 0) {
-    return Status::Error("graph file '" + spec + "' has an unknown extension (expected .json or .onnx)");
+    return Status::Error("graph file '" + spec +
+                         "' has an unknown extension (expected .json or .onnx)");
   }
   return MakeBuiltinGraph(spec);
 }
