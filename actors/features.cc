@@ -10,16 +10,39 @@
 namespace mcmpart::actors {
 
 namespace {
-double OpSeconds(const common::Node& n, const hw::Hardware& hw) {
-  return n.op_class == common::OpClass::kGiven ? n.latency_s
-                                               : static_cast<double>(hw::OpCycles(n, hw)) * hw.cycle_s();
-}
-float Log(double x) { return static_cast<float>(std::log1p(std::max(0.0, x)) / 20.0); }
+
+// Columns of a node's row in GraphFeatures::node.
+enum NodeColumn : int {
+  kOpClassOneHot = 0,        // six columns, one per common::OpClass: the op's hardware unit
+  kLogMacs = 6,              // systolic work
+  kLogVectorWork = 7,        // vector-unit work and bytes moved: the non-systolic work
+  kLogOutputBytes = 8,       // what a cut after the node sends
+  kLogWeightBytes = 9,       // what the node costs in SRAM
+  kRelativeCost = 10,        // its op seconds over the mean over nodes, ~1 on average
+  kComputeShareBefore = 11,  // op seconds before it in PipelineOrder: where balanced splits cut
+  kWeightShareBefore = 12,   // the same for weights: where SRAM would force a cut
+  kPipelinePosition = 13,    // rank in PipelineOrder scaled to [0, 1]
+  kLogInDegree = 14,         // fan-in: tensors it may receive
+  kLogOutDegree = 15,        // fan-out: chips it may send to
+};
+static_assert(kOpClassOneHot + static_cast<int>(common::OpClass::kGiven) + 1 == kLogMacs);
+static_assert(kLogOutDegree + 1 == GraphFeatures::kNodeFeatures);
+
+// log1p of sizes and counts reaches ln 2^50 ≈ 35 (Graph::Finalize's bound); /20 keeps values
+// up to e^20 ≈ 5e8 within [0, 1].
+constexpr double kLogScale = 20.0;
+// The largest presets (mcm16-ring, mcm4x4-mesh) have 16 chips: K/16 ≤ 1 on every preset.
+constexpr float kChipScale = 16.f;
+// Link latencies are tens of cycles (21 by default): L/100 stays below 1.
+constexpr float kLinkLatencyScale = 100.f;
+
+float Log(double x) { return static_cast<float>(std::log1p(std::max(0.0, x)) / kLogScale); }
+
 }  // namespace
 
 double IdealTimePerSample(const common::Graph& graph, const hw::Hardware& hw) {
   double total = 0;
-  for (const common::Node& n : graph.nodes) total += OpSeconds(n, hw);
+  for (const common::Node& n : graph.nodes) total += hw::OpSeconds(n, hw);
   return total / hw.num_chips;
 }
 
@@ -33,7 +56,7 @@ GraphFeatures BuildFeatures(const common::Graph& graph, const hw::Hardware& hw) 
   std::vector<double> secs(n);
   double total_s = 0, total_w = 0;
   for (int v = 0; v < n; ++v) {
-    secs[v] = OpSeconds(graph.nodes[v], hw);
+    secs[v] = hw::OpSeconds(graph.nodes[v], hw);
     total_s += secs[v];
     total_w += static_cast<double>(graph.nodes[v].weight_bytes);
   }
@@ -46,18 +69,17 @@ GraphFeatures BuildFeatures(const common::Graph& graph, const hw::Hardware& hw) 
     const int v = order[i];
     const common::Node& node = graph.nodes[v];
     float* x = &f.node[static_cast<size_t>(v) * GraphFeatures::kNodeFeatures];
-    x[static_cast<int>(node.op_class)] = 1.f;  // one-hot over the 6 op classes
-    x[6] = Log(static_cast<double>(node.macs));
-    x[7] = Log(static_cast<double>(node.vector_ops + node.moved_bytes));
-    x[8] = Log(static_cast<double>(node.output_bytes));
-    x[9] = Log(static_cast<double>(node.weight_bytes));
-    x[10] = static_cast<float>(secs[v] / total_s * n);  // relative cost, ~1 on average
-    // Compute and weight share before the node, and its position, in PipelineOrder.
-    x[11] = static_cast<float>((cum_s + 0.5 * secs[v]) / total_s);
-    x[12] = static_cast<float>((cum_w + 0.5 * node.weight_bytes) / total_w);
-    x[13] = static_cast<float>(i) / static_cast<float>(std::max(1, n - 1));
-    x[14] = static_cast<float>(std::log1p(graph.preds()[v].size()));
-    x[15] = static_cast<float>(std::log1p(graph.succs()[v].size()));
+    x[kOpClassOneHot + static_cast<int>(node.op_class)] = 1.f;
+    x[kLogMacs] = Log(static_cast<double>(node.macs));
+    x[kLogVectorWork] = Log(static_cast<double>(node.vector_ops + node.moved_bytes));
+    x[kLogOutputBytes] = Log(static_cast<double>(node.output_bytes));
+    x[kLogWeightBytes] = Log(static_cast<double>(node.weight_bytes));
+    x[kRelativeCost] = static_cast<float>(secs[v] / total_s * n);
+    x[kComputeShareBefore] = static_cast<float>((cum_s + 0.5 * secs[v]) / total_s);
+    x[kWeightShareBefore] = static_cast<float>((cum_w + 0.5 * node.weight_bytes) / total_w);
+    x[kPipelinePosition] = static_cast<float>(i) / static_cast<float>(std::max(1, n - 1));
+    x[kLogInDegree] = static_cast<float>(std::log1p(graph.preds()[v].size()));
+    x[kLogOutDegree] = static_cast<float>(std::log1p(graph.succs()[v].size()));
     f.prior_chip[v] = prior[v];
     cum_s += secs[v];
     cum_w += static_cast<double>(node.weight_bytes);
@@ -71,11 +93,11 @@ GraphFeatures BuildFeatures(const common::Graph& graph, const hw::Hardware& hw) 
     f.edge_dst.push_back(e.dst);
   }
   const double sram = static_cast<double>(hw.chip.sram_bytes);
-  f.hw = {static_cast<float>(hw.num_chips) / 16.f,
+  f.hw = {static_cast<float>(hw.num_chips) / kChipScale,
           static_cast<float>(total_w / (sram * hw.num_chips)),  // SRAM pressure
           Log(sram),
           Log(hw.link.bytes_per_cycle),
-          static_cast<float>(hw.link.latency_cycles) / 100.f,
+          static_cast<float>(hw.link.latency_cycles) / kLinkLatencyScale,
           Log(static_cast<double>(hw.chip.array_rows) * hw.chip.array_cols),
           Log(hw.chip.vector_lanes),
           hw.constraints.max_hop ? 1.f / hw.constraints.max_hop_distance : 0.f};

@@ -158,10 +158,7 @@ Partition GreedyPipeline(const Graph& graph, const hw::Hardware& hw, int stages)
   std::vector<double> compute(n);
   double total = 0;
   for (int v = 0; v < n; ++v) {
-    const common::Node& node = graph.nodes[v];
-    compute[v] = node.op_class == common::OpClass::kGiven
-                     ? node.latency_s
-                     : static_cast<double>(hw::OpCycles(node, hw)) * hw.cycle_s();
+    compute[v] = hw::OpSeconds(graph.nodes[v], hw);
     total += compute[v];
   }
   Partition p(n, 0);

@@ -3,11 +3,12 @@
 #include "actors/repair_model.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cassert>
+#include <chrono>
 #include <numeric>
 
 #include "hw/constraints.h"
+#include "hw/cut_tensors.h"
 
 namespace mcmpart::actors::internal {
 namespace {
@@ -26,9 +27,8 @@ ModelData::ModelData(const common::Graph& g, const hw::Hardware& h)
   assert(g.finalized());
   succ.resize(n);
   for (int v = 0; v < n; ++v) {
-    for (int s : g.succs()[v]) succ[v].push_back(s);
+    succ[v] = hw::TensorConsumers(g, v);
     std::sort(succ[v].begin(), succ[v].end());
-    succ[v].erase(std::unique(succ[v].begin(), succ[v].end()), succ[v].end());
   }
   std::vector<int64_t> w(n), s(n), ws(n);
   int64_t total = h.chip.sram_bytes;

@@ -2,12 +2,11 @@
 // only by actors/repair*.cc and actors/search/exact.cc (keeps Gecode out of the public headers).
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <gecode/int.hh>
 #include <gecode/minimodel.hh>
 #include <gecode/search.hh>
-
-#include <chrono>
-#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -19,8 +18,9 @@ namespace mcmpart::actors::internal {
 /// Per-chip load of SPEC §2's sram constraint and of the maxload objective, both of the form
 /// load(c) = Σ base_v·[p_v = c] + Σ transfer_u·recv(u, c) + Σ transfer_u·sent(u, c)
 ///           + max over v on c of working_v,
-/// where recv(u, c) = u is not on c but a successor is (once per (u, c)) and sent(u, c) = u is
-/// on c and a successor is not: the terms of hw::ComputeSramUse and hw/maxload.cc.
+/// where recv(u, c) = u is not on c but a consumer is (once per (u, c)) and sent(u, c) = u is
+/// on c and a consumer is not: hw::CutTensors' rule, the terms of hw::ComputeSramUse and
+/// hw/maxload.cc.
 struct ChipLoadSpec {
   std::vector<int> base;
   std::vector<int> transfer;
@@ -42,13 +42,13 @@ struct ModelData {
   int n = 0;
   int k = 0;
   std::vector<int> topo;               ///< nodes in topological order
-  std::vector<std::vector<int>> succ;  ///< distinct successors per node
+  std::vector<std::vector<int>> succ;  ///< hw::TensorConsumers per node, sorted
   int64_t sram_unit = 1;
   bool sram_exact = true;
-  std::vector<int> weight;   ///< weight bytes / unit
-  std::vector<int> send;     ///< SendBytes / unit
-  std::vector<int> working;  ///< OpWorkingSetBytes / unit
-  int capacity = 0;          ///< S / unit
+  std::vector<int> weight;    ///< weight bytes / unit
+  std::vector<int> send;      ///< SendBytes / unit
+  std::vector<int> working;   ///< OpWorkingSetBytes / unit
+  int capacity = 0;           ///< S / unit
   ChipLoadSpec sram;          ///< the sram constraint's load (bound: capacity)
   ChipLoadSpec no_skip_only;  ///< no_skip alone, for when sram is off
 };

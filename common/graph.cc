@@ -2,7 +2,9 @@
 #include "common/graph.h"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
+#include <sstream>
 #include <unordered_map>
 #include <utility>
 
@@ -10,21 +12,29 @@ namespace mcmpart::common {
 
 const char* OpClassName(OpClass c) {
   switch (c) {
-    case OpClass::kInput: return "input";
-    case OpClass::kMatMul: return "matmul";
-    case OpClass::kConv: return "conv";
-    case OpClass::kVector: return "vector";
-    case OpClass::kDataMovement: return "data_movement";
-    case OpClass::kGiven: return "given";
+    case OpClass::kInput:
+      return "input";
+    case OpClass::kMatMul:
+      return "matmul";
+    case OpClass::kConv:
+      return "conv";
+    case OpClass::kVector:
+      return "vector";
+    case OpClass::kDataMovement:
+      return "data_movement";
+    case OpClass::kGiven:
+      return "given";
   }
   return "?";
 }
 
 bool ParseOpClass(const std::string& name, OpClass* out) {
-  static const std::pair<const char*, OpClass> kAll[] = {
-      {"input", OpClass::kInput},   {"matmul", OpClass::kMatMul},
-      {"conv", OpClass::kConv},     {"vector", OpClass::kVector},
-      {"data_movement", OpClass::kDataMovement}, {"given", OpClass::kGiven}};
+  static const std::pair<const char*, OpClass> kAll[] = {{"input", OpClass::kInput},
+                                                         {"matmul", OpClass::kMatMul},
+                                                         {"conv", OpClass::kConv},
+                                                         {"vector", OpClass::kVector},
+                                                         {"data_movement", OpClass::kDataMovement},
+                                                         {"given", OpClass::kGiven}};
   for (const auto& [n, c] : kAll) {
     if (name == n) {
       *out = c;
@@ -74,14 +84,25 @@ Status Graph::Finalize() {
         node.moved_bytes < 0) {
       return Status::Error("node '" + node.name + "' has a negative size or work count");
     }
+    if (node.op_class == OpClass::kGiven &&
+        !(std::isfinite(node.latency_s) && node.latency_s >= 0)) {
+      std::ostringstream got;
+      got << node.latency_s;
+      return Status::Error("node '" + node.name +
+                           "' has class given but no finite latency_s >= 0 (got " + got.str() +
+                           ")");
+    }
     // Bounds keep every sum over nodes, chips and links inside int64.
     constexpr int64_t kMaxQuantity = int64_t{1} << 50;
     if (node.output_bytes > kMaxQuantity || node.weight_bytes > kMaxQuantity ||
         node.macs > kMaxQuantity || node.vector_ops > kMaxQuantity ||
         node.moved_bytes > kMaxQuantity) {
-      return Status::Error("node '" + node.name + "' has a size or work count above 2^50 "
-                           "(output_bytes " + std::to_string(node.output_bytes) + ", weight_bytes " +
-                           std::to_string(node.weight_bytes) + ", macs " + std::to_string(node.macs) + ")");
+      return Status::Error("node '" + node.name +
+                           "' has a size or work count above 2^50 "
+                           "(output_bytes " +
+                           std::to_string(node.output_bytes) + ", weight_bytes " +
+                           std::to_string(node.weight_bytes) + ", macs " +
+                           std::to_string(node.macs) + ")");
     }
     total += static_cast<double>(node.output_bytes) + static_cast<double>(node.weight_bytes) +
              static_cast<double>(node.macs) + static_cast<double>(node.vector_ops) +
@@ -97,12 +118,13 @@ Status Graph::Finalize() {
   std::set<std::pair<int, int>> seen;
   for (int e = 0; e < num_edges(); ++e) {
     const Edge& edge = edges[e];
-    const std::string where = "edge " + std::to_string(e) + " (" + std::to_string(edge.src) +
-                              "->" + std::to_string(edge.dst) + ")";
+    const std::string where = "edge " + std::to_string(e) + " (" + std::to_string(edge.src) + "->" +
+                              std::to_string(edge.dst) + ")";
     if (edge.src < 0 || edge.src >= n || edge.dst < 0 || edge.dst >= n) {
       return Status::Error(where + " names a node outside 0.." + std::to_string(n - 1));
     }
-    if (edge.src == edge.dst) return Status::Error(where + " is a self-loop on '" + nodes[edge.src].name + "'");
+    if (edge.src == edge.dst)
+      return Status::Error(where + " is a self-loop on '" + nodes[edge.src].name + "'");
     if (!seen.insert({edge.src, edge.dst}).second) {
       return Status::Error(where + " duplicates an earlier edge");
     }
@@ -115,7 +137,8 @@ Status Graph::Finalize() {
     in_edges_[edge.dst].push_back(e);
   }
   if (total > 0x1p62) {
-    return Status::Error("graph '" + name + "': its sizes and work counts add up to more than 2^62");
+    return Status::Error("graph '" + name +
+                         "': its sizes and work counts add up to more than 2^62");
   }
   // Kahn's algorithm, smallest index first so the order is deterministic.
   std::vector<int> indeg(n);
@@ -136,7 +159,8 @@ Status Graph::Finalize() {
   }
   if (static_cast<int>(topo_order_.size()) != n) {
     for (int v = 0; v < n; ++v) {
-      if (indeg[v] > 0) return Status::Error("graph has a cycle through node '" + nodes[v].name + "'");
+      if (indeg[v] > 0)
+        return Status::Error("graph has a cycle through node '" + nodes[v].name + "'");
     }
   }
   topo_rank_.assign(n, 0);

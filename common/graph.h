@@ -38,12 +38,12 @@ struct Node {
   OpClass op_class = OpClass::kVector;
   std::vector<int64_t> shape;  ///< output shape
   int64_t output_bytes = 0;
-  int64_t weight_bytes = 0;  ///< parameters resident in SRAM
-  int64_t macs = 0;          ///< multiply-accumulates (kMatMul/kConv)
-  GemmShape gemm;            ///< valid for kMatMul/kConv
-  int64_t vector_ops = 0;    ///< element operations on the vector unit (kVector)
-  int64_t moved_bytes = 0;   ///< bytes read+written by a kDataMovement op
-  double latency_s = -1.0;   ///< given latency in seconds; < 0 = derive from the fields above
+  int64_t weight_bytes = 0;   ///< parameters resident in SRAM
+  int64_t macs = 0;           ///< multiply-accumulates (kMatMul/kConv)
+  GemmShape gemm;             ///< valid for kMatMul/kConv
+  int64_t vector_ops = 0;     ///< element operations on the vector unit (kVector)
+  int64_t moved_bytes = 0;    ///< bytes read+written by a kDataMovement op
+  double latency_s = -1.0;    ///< given latency in seconds; < 0 = derive from the fields above
   int colocation_group = -1;  ///< index into Graph::colocation_groups, -1 = none
   int pin = -1;               ///< chip this node must be placed on, -1 = free
 };
@@ -79,8 +79,9 @@ class Graph {
   /// Returns the index of the group, creating it if needed.
   int ColocationGroup(const std::string& group_name);
 
-  /// Checks ids, duplicate names and edges, and acyclicity; builds adjacency and the topological
-  /// order. Returns a message naming the offending node/edge on failure.
+  /// Checks ids, duplicate names and edges, sizes, kGiven latencies (finite, ≥ 0) and
+  /// acyclicity; builds adjacency and the topological order. Returns a message naming the
+  /// offending node/edge on failure.
   Status Finalize();
   bool finalized() const { return finalized_; }
 

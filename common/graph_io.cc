@@ -187,9 +187,6 @@ Status ReadNodeWork(const json& jn, const std::string& where, Node* n) {
     return Status::Error(where + " ('" + n->name + "'): class " + OpClassName(n->op_class) +
                          " needs a positive 'gemm' [batch, m, k, n]");
   }
-  if (n->op_class == OpClass::kGiven && n->latency_s < 0) {
-    return Status::Error(where + " ('" + n->name + "'): class given needs 'latency_s' >= 0");
-  }
   return Status::Ok();
 }
 

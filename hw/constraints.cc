@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "hw/cut_tensors.h"
+
 namespace mcmpart::hw {
 
 using common::Graph;
@@ -19,22 +21,17 @@ SramUse ComputeSramUse(const Graph& graph, int num_chips, const Partition& p) {
   use.weights.assign(num_chips, 0);
   use.buffers.assign(num_chips, 0);
   std::vector<int64_t> max_op(num_chips, 0);
-  std::vector<int> seen_on(num_chips, -1);  // last source node counted as received on a chip
+  CutTensors cut(graph, p, num_chips);
   for (int u = 0; u < graph.num_nodes(); ++u) {
     const int cu = p[u];
     use.weights[cu] += graph.nodes[u].weight_bytes;
     max_op[cu] = std::max(max_op[cu], OpWorkingSetBytes(graph, u));
-    bool sent = false;
-    for (int e : graph.out_edges()[u]) {
-      const int cv = p[graph.edges[e].dst];
-      if (cv == cu) continue;
-      sent = true;
-      if (seen_on[cv] != u) {  // received once per (source node, chip)
-        seen_on[cv] = u;
-        use.buffers[cv] += graph.SendBytes(u);
-      }
-    }
-    if (sent) use.buffers[cu] += graph.SendBytes(u);
+    int64_t bytes = -1;  // computed at the first receiver: most nodes send nothing
+    const bool sent = cut.ForEachReceiver(u, [&](int cv) {
+      if (bytes < 0) bytes = graph.SendBytes(u);
+      use.buffers[cv] += bytes;
+    });
+    if (sent) use.buffers[cu] += bytes;
   }
   for (int c = 0; c < num_chips; ++c) use.buffers[c] += max_op[c];
   return use;
@@ -76,13 +73,14 @@ std::vector<Violation> CheckPartition(const Graph& graph, const Hardware& hw, co
     }
     for (int k = 0; k < highest; ++k) {
       if (!used[k]) {
-        add("no_skip", "chip " + std::to_string(k) + " is unused below used chip " +
-                           std::to_string(highest));
+        add("no_skip",
+            "chip " + std::to_string(k) + " is unused below used chip " + std::to_string(highest));
       }
     }
   }
   if (c.colocate && !graph.colocation_groups.empty()) {
-    std::vector<int> group_chip(graph.colocation_groups.size(), -1), group_node(graph.colocation_groups.size(), -1);
+    std::vector<int> group_chip(graph.colocation_groups.size(), -1),
+        group_node(graph.colocation_groups.size(), -1);
     for (int v = 0; v < graph.num_nodes(); ++v) {
       const int g = graph.nodes[v].colocation_group;
       if (g < 0) continue;

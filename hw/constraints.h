@@ -18,9 +18,9 @@ struct Violation {
   std::string message;
 };
 
-/// SRAM use per chip under SPEC §2: weights(c) and buffers(c) = bytes of tensors received
-/// (once per source node) + bytes of tensors sent (once per source node) + the largest
-/// working set (input + output bytes) of an op on c.
+/// SRAM use per chip under SPEC §2: weights(c) and buffers(c) = bytes of the tensors c
+/// receives and sends (hw::CutTensors: once per source node each) + the largest working set
+/// (input + output bytes) of an op on c.
 struct SramUse {
   std::vector<int64_t> weights;
   std::vector<int64_t> buffers;

@@ -1,13 +1,12 @@
 // Hardware presets (with provenance), TOML hardware files and validation.
 #include "hw/hardware.h"
 
-#include <cassert>
-#include <cmath>
-#include <cstdlib>
-#include <sstream>
+#include <toml++/toml.h>
 #include <unistd.h>
 
-#include <toml++/toml.h>
+#include <cassert>
+#include <cmath>
+#include <sstream>
 
 #include "common/graph_io.h"
 
@@ -18,26 +17,14 @@ using common::StatusOr;
 
 const char* TopologyName(Topology t) {
   switch (t) {
-    case Topology::kRing: return "ring";
-    case Topology::kChain: return "chain";
-    case Topology::kMesh: return "mesh";
+    case Topology::kRing:
+      return "ring";
+    case Topology::kChain:
+      return "chain";
+    case Topology::kMesh:
+      return "mesh";
   }
   return "?";
-}
-
-int Hardware::Hops(int a, int b) const {
-  switch (topology) {
-    case Topology::kRing: {
-      int d = std::abs(a - b);
-      return std::min(d, num_chips - d);
-    }
-    case Topology::kChain: return std::abs(a - b);
-    case Topology::kMesh: {
-      const int cols = mesh_cols > 0 ? mesh_cols : num_chips;
-      return std::abs(a / cols - b / cols) + std::abs(a % cols - b % cols);
-    }
-  }
-  return std::abs(a - b);
 }
 
 std::vector<std::pair<int, int>> Hardware::Links() const {
@@ -175,10 +162,14 @@ Status ValidateHardware(const Hardware& hw) {
       return bad("mesh_cols", "must divide num_chips for a mesh");
     }
   }
-  if (hw.chip.array_rows < 1 || hw.chip.array_rows > 65536) return bad("chiplet.array_rows", "must be in 1..65536");
-  if (hw.chip.array_cols < 1 || hw.chip.array_cols > 65536) return bad("chiplet.array_cols", "must be in 1..65536");
-  if (!(hw.chip.freq_ghz > 0 && hw.chip.freq_ghz <= 100)) return bad("chiplet.freq_ghz", "must be in (0, 100]");
-  if (hw.chip.vector_lanes < 1 || hw.chip.vector_lanes > 1 << 20) return bad("chiplet.vector_lanes", "must be in 1..1048576");
+  if (hw.chip.array_rows < 1 || hw.chip.array_rows > 65536)
+    return bad("chiplet.array_rows", "must be in 1..65536");
+  if (hw.chip.array_cols < 1 || hw.chip.array_cols > 65536)
+    return bad("chiplet.array_cols", "must be in 1..65536");
+  if (!(hw.chip.freq_ghz > 0 && hw.chip.freq_ghz <= 100))
+    return bad("chiplet.freq_ghz", "must be in (0, 100]");
+  if (hw.chip.vector_lanes < 1 || hw.chip.vector_lanes > 1 << 20)
+    return bad("chiplet.vector_lanes", "must be in 1..1048576");
   if (hw.chip.sram_bytes < 1) return bad("chiplet.sram_bytes", "must be positive");
   if (!(hw.chip.sram_bytes_per_cycle > 0 && std::isfinite(hw.chip.sram_bytes_per_cycle))) {
     return bad("chiplet.sram_bytes_per_cycle", "must be positive and finite");
@@ -186,8 +177,10 @@ Status ValidateHardware(const Hardware& hw) {
   if (!(hw.link.bytes_per_cycle > 0 && std::isfinite(hw.link.bytes_per_cycle))) {
     return bad("link.bytes_per_cycle", "must be positive and finite");
   }
-  if (hw.link.latency_cycles < 0 || hw.link.latency_cycles > 1 << 24) return bad("link.latency_cycles", "must be in 0..16777216");
-  if (hw.constraints.max_hop_distance < 1) return bad("constraints.max_hop_distance", "must be at least 1");
+  if (hw.link.latency_cycles < 0 || hw.link.latency_cycles > 1 << 24)
+    return bad("link.latency_cycles", "must be in 0..16777216");
+  if (hw.constraints.max_hop_distance < 1)
+    return bad("constraints.max_hop_distance", "must be at least 1");
   return Status::Ok();
 }
 
@@ -238,7 +231,8 @@ Status CheckKeys(const toml::table& tbl, const std::string& where,
     if (!ok) {
       std::string list;
       for (const char* name : known) list += (list.empty() ? "" : ", ") + std::string(name);
-      return Status::Error(where + "unknown key '" + std::string(k.str()) + "' (known: " + list + ")");
+      return Status::Error(where + "unknown key '" + std::string(k.str()) + "' (known: " + list +
+                           ")");
     }
   }
   return Status::Ok();
@@ -256,8 +250,9 @@ StatusOr<Hardware> ParseHardwareToml(const std::string& text, const std::string&
     return Status::Error(os.str());
   }
   const std::string where = source + ": ";
-  MCMPART_RETURN_IF_ERROR(CheckKeys(doc, where, {"base", "name", "num_chips", "topology", "mesh_cols",
-                                                 "chiplet", "link", "constraints"}));
+  MCMPART_RETURN_IF_ERROR(CheckKeys(
+      doc, where,
+      {"base", "name", "num_chips", "topology", "mesh_cols", "chiplet", "link", "constraints"}));
   std::string base = "mcm8-ring";
   MCMPART_RETURN_IF_ERROR(Read(doc, "base", where, &base));
   MCMPART_ASSIGN_OR_RETURN(Hardware hw, MakePreset(base));
@@ -266,10 +261,15 @@ StatusOr<Hardware> ParseHardwareToml(const std::string& text, const std::string&
   MCMPART_RETURN_IF_ERROR(Read(doc, "num_chips", where, &hw.num_chips));
   std::string topo = TopologyName(hw.topology);
   MCMPART_RETURN_IF_ERROR(Read(doc, "topology", where, &topo));
-  if (topo == "ring") hw.topology = Topology::kRing;
-  else if (topo == "chain") hw.topology = Topology::kChain;
-  else if (topo == "mesh") hw.topology = Topology::kMesh;
-  else return Status::Error(where + "topology must be ring, chain or mesh, got '" + topo + "'");
+  if (topo == "ring") {
+    hw.topology = Topology::kRing;
+  } else if (topo == "chain") {
+    hw.topology = Topology::kChain;
+  } else if (topo == "mesh") {
+    hw.topology = Topology::kMesh;
+  } else {
+    return Status::Error(where + "topology must be ring, chain or mesh, got '" + topo + "'");
+  }
   MCMPART_RETURN_IF_ERROR(Read(doc, "mesh_cols", where, &hw.mesh_cols));
   for (const char* section : {"chiplet", "link", "constraints"}) {
     if (doc.contains(section) && !doc[section].is_table()) {
@@ -278,8 +278,9 @@ StatusOr<Hardware> ParseHardwareToml(const std::string& text, const std::string&
   }
   if (const toml::table* t = doc["chiplet"].as_table()) {
     const std::string w = where + "chiplet.";
-    MCMPART_RETURN_IF_ERROR(CheckKeys(*t, w, {"array_rows", "array_cols", "freq_ghz", "vector_lanes",
-                                              "sram_bytes", "sram_mib", "sram_bytes_per_cycle"}));
+    MCMPART_RETURN_IF_ERROR(CheckKeys(*t, w,
+                                      {"array_rows", "array_cols", "freq_ghz", "vector_lanes",
+                                       "sram_bytes", "sram_mib", "sram_bytes_per_cycle"}));
     MCMPART_RETURN_IF_ERROR(Read(*t, "array_rows", w, &hw.chip.array_rows));
     MCMPART_RETURN_IF_ERROR(Read(*t, "array_cols", w, &hw.chip.array_cols));
     MCMPART_RETURN_IF_ERROR(Read(*t, "freq_ghz", w, &hw.chip.freq_ghz));
@@ -301,8 +302,9 @@ StatusOr<Hardware> ParseHardwareToml(const std::string& text, const std::string&
   }
   if (const toml::table* t = doc["constraints"].as_table()) {
     const std::string w = where + "constraints.";
-    MCMPART_RETURN_IF_ERROR(CheckKeys(*t, w, {"acyclic", "no_skip", "max_hop", "max_hop_distance",
-                                              "sram", "sram_buffers", "colocate", "pin"}));
+    MCMPART_RETURN_IF_ERROR(CheckKeys(*t, w,
+                                      {"acyclic", "no_skip", "max_hop", "max_hop_distance", "sram",
+                                       "sram_buffers", "colocate", "pin"}));
     ConstraintConfig& c = hw.constraints;
     MCMPART_RETURN_IF_ERROR(Read(*t, "acyclic", w, &c.acyclic));
     MCMPART_RETURN_IF_ERROR(Read(*t, "no_skip", w, &c.no_skip));
@@ -321,8 +323,9 @@ StatusOr<Hardware> ParseHardwareToml(const std::string& text, const std::string&
 StatusOr<Hardware> LoadHardware(const std::string& spec, const common::Graph* graph) {
   if (spec == "from-graph") {
     if (!graph || graph->hint_num_chips <= 0) {
-      return Status::Error("--hw from-graph needs a graph that names its hardware (e.g. a "
-                           "dnn-partitioning file with maxFPGAs)");
+      return Status::Error(
+          "--hw from-graph needs a graph that names its hardware (e.g. a "
+          "dnn-partitioning file with maxFPGAs)");
     }
     Hardware hw = BaseChiplets("from-graph", graph->hint_num_chips, Topology::kChain);
     hw.chip.sram_bytes = graph->hint_sram_bytes > 0 ? graph->hint_sram_bytes : hw.chip.sram_bytes;
@@ -353,9 +356,11 @@ std::string HardwareToToml(const Hardware& hw) {
      << "freq_ghz = " << std::showpoint << hw.chip.freq_ghz << std::noshowpoint << "\n"
      << "vector_lanes = " << hw.chip.vector_lanes << "\n"
      << "sram_bytes = " << hw.chip.sram_bytes << "\n"
-     << "sram_bytes_per_cycle = " << std::showpoint << hw.chip.sram_bytes_per_cycle << std::noshowpoint << "\n\n"
+     << "sram_bytes_per_cycle = " << std::showpoint << hw.chip.sram_bytes_per_cycle
+     << std::noshowpoint << "\n\n"
      << "[link]\n"
-     << "bytes_per_cycle = " << std::showpoint << hw.link.bytes_per_cycle << std::noshowpoint << "\n"
+     << "bytes_per_cycle = " << std::showpoint << hw.link.bytes_per_cycle << std::noshowpoint
+     << "\n"
      << "latency_cycles = " << hw.link.latency_cycles << "\n\n"
      << std::boolalpha << "[constraints]\n"
      << "acyclic = " << hw.constraints.acyclic << "\n"

@@ -16,11 +16,11 @@ const char* TopologyName(Topology t);
 
 /// One chiplet (SPEC §1). Default numbers and their sources: see presets in hardware.cc.
 struct ChipletSpec {
-  int array_rows = 128;             ///< systolic MAC array R
-  int array_cols = 128;             ///< systolic MAC array C
-  double freq_ghz = 1.05;           ///< clock f
-  int vector_lanes = 1024;          ///< vector unit W lanes
-  int64_t sram_bytes = 32LL << 20;  ///< on-chip SRAM S
+  int array_rows = 128;                  ///< systolic MAC array R
+  int array_cols = 128;                  ///< systolic MAC array C
+  double freq_ghz = 1.05;                ///< clock f
+  int vector_lanes = 1024;               ///< vector unit W lanes
+  int64_t sram_bytes = 32LL << 20;       ///< on-chip SRAM S
   double sram_bytes_per_cycle = 1024.0;  ///< SRAM read/write bandwidth
 };
 
@@ -53,8 +53,6 @@ struct Hardware {
   ConstraintConfig constraints;
 
   double cycle_s() const { return 1e-9 / chip.freq_ghz; }
-  /// Hops between chips a and b along the topology (shortest direction on a ring).
-  int Hops(int a, int b) const;
   /// Directed links between neighbouring chips, in a fixed order (their ids).
   std::vector<std::pair<int, int>> Links() const;
   /// Link ids a tensor from chip a to chip b crosses, in order: ring = shorter direction (ties
@@ -73,7 +71,8 @@ common::StatusOr<Hardware> MakePreset(const std::string& name);
 /// keys num_chips, topology, mesh_cols. Every field is range-checked.
 common::StatusOr<Hardware> ParseHardwareToml(const std::string& text, const std::string& source);
 /// Resolves --hw: a preset name or a `.toml` file. `graph` supplies the `from-graph` hints.
-common::StatusOr<Hardware> LoadHardware(const std::string& spec, const common::Graph* graph = nullptr);
+common::StatusOr<Hardware> LoadHardware(const std::string& spec,
+                                        const common::Graph* graph = nullptr);
 /// Checks every field's range (K ≥ 1, positive sizes, H ≥ 1…).
 common::Status ValidateHardware(const Hardware& hw);
 /// Serialises to TOML that ParseHardwareToml reads back to the same value.

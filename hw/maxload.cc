@@ -1,7 +1,9 @@
 // The analytical max-load evaluator (SPEC §3), equal to the dnn-partitioning cost model.
 #include <algorithm>
+#include <cassert>
 
 #include "hw/constraints.h"
+#include "hw/cut_tensors.h"
 #include "hw/evaluator.h"
 #include "hw/op_cost.h"
 
@@ -19,20 +21,17 @@ class MaxLoadEvaluator final : public Evaluator {
     send_s_.resize(n);
     send_bytes_.resize(n);
     for (int v = 0; v < n; ++v) {
-      const common::Node& node = graph.nodes[v];
-      compute_s_[v] = node.op_class == common::OpClass::kGiven
-                          ? node.latency_s
-                          : static_cast<double>(OpCycles(node, hw)) * hw.cycle_s();
+      compute_s_[v] = OpSeconds(graph.nodes[v], hw);
       send_bytes_[v] = graph.SendBytes(v);
-      const double given = graph.SendCost(v);
-      send_s_[v] = given >= 0 ? given : HopSeconds(send_bytes_[v], hw);
+      send_s_[v] = SendSeconds(graph, v, hw);
     }
     links_ = hw.Links();
     routes_.resize(hw.num_chips * hw.num_chips);
     for (int a = 0; a < hw.num_chips; ++a) {
       for (int b = 0; b < hw.num_chips; ++b) routes_[a * hw.num_chips + b] = hw.Route(a, b);
     }
-    for (const auto& [a, b] : links_) link_names_.push_back(std::to_string(a) + "->" + std::to_string(b));
+    for (const auto& [a, b] : links_)
+      link_names_.push_back(std::to_string(a) + "->" + std::to_string(b));
   }
 
   const char* name() const override { return "maxload"; }
@@ -44,19 +43,15 @@ class MaxLoadEvaluator final : public Evaluator {
     m.chip_busy_s.assign(k, 0.0);
     m.link_bytes.assign(links_.size(), 0.0);
     m.link_names = link_names_;
-    std::vector<int> received(k, -1);
+    CutTensors cut(graph_, p, k);
     for (int u = 0; u < graph_.num_nodes(); ++u) {
       const int cu = p[u];
       m.chip_busy_s[cu] += compute_s_[u];
-      bool sent = false;
-      for (int e : graph_.out_edges()[u]) {
-        const int cv = p[graph_.edges[e].dst];
-        if (cv == cu || received[cv] == u) continue;
-        received[cv] = u;
-        sent = true;
+      const bool sent = cut.ForEachReceiver(u, [&](int cv) {
         m.chip_busy_s[cv] += send_s_[u];
-        for (int link : routes_[cu * k + cv]) m.link_bytes[link] += static_cast<double>(send_bytes_[u]);
-      }
+        for (int link : routes_[cu * k + cv])
+          m.link_bytes[link] += static_cast<double>(send_bytes_[u]);
+      });
       if (sent) m.chip_busy_s[cu] += send_s_[u];
     }
     int worst = static_cast<int>(std::max_element(m.chip_busy_s.begin(), m.chip_busy_s.end()) -

@@ -3,10 +3,10 @@
 
 #include <algorithm>
 #include <cassert>
-
 #include <nlohmann/json.hpp>
 
 #include "hw/constraints.h"
+#include "hw/cut_tensors.h"
 #include "hw/op_cost.h"
 
 namespace mcmpart::hw {
@@ -20,12 +20,13 @@ Status ValidateSimOptions(const SimOptions& options) {
     return Status::Error("simulator warmup must be ≥ 0, got " + std::to_string(options.warmup));
   }
   if (options.samples < options.warmup + 2) {
-    return Status::Error("simulator samples must be at least warmup + 2 = " +
-                         std::to_string(options.warmup + 2) + ", got " +
-                         std::to_string(options.samples));
+    return Status::Error(
+        "simulator samples must be at least warmup + 2 = " + std::to_string(options.warmup + 2) +
+        ", got " + std::to_string(options.samples));
   }
   if (options.samples > 4096) {
-    return Status::Error("simulator samples must be at most 4096, got " + std::to_string(options.samples));
+    return Status::Error("simulator samples must be at most 4096, got " +
+                         std::to_string(options.samples));
   }
   return Status::Ok();
 }
@@ -38,16 +39,13 @@ CycleSimulator::CycleSimulator(const Graph& graph, const Hardware& hw, const Sim
   hop_s_.resize(n_);
   send_bytes_.resize(n_);
   for (int v = 0; v < n_; ++v) {
-    const common::Node& node = graph.nodes[v];
-    op_s_[v] = node.op_class == common::OpClass::kGiven
-                   ? std::max(0.0, node.latency_s)
-                   : static_cast<double>(OpCycles(node, hw)) * hw.cycle_s();
+    op_s_[v] = hw::OpSeconds(graph.nodes[v], hw);
     send_bytes_[v] = graph.SendBytes(v);
-    const double given = graph.SendCost(v);
-    hop_s_[v] = given >= 0 ? given : HopSeconds(send_bytes_[v], hw);
+    hop_s_[v] = SendSeconds(graph, v, hw);
   }
   const auto links = hw.Links();
-  for (const auto& [a, b] : links) link_names_.push_back(std::to_string(a) + "->" + std::to_string(b));
+  for (const auto& [a, b] : links)
+    link_names_.push_back(std::to_string(a) + "->" + std::to_string(b));
   route_begin_.assign(k_ * k_ + 1, 0);
   for (int a = 0; a < k_; ++a) {
     for (int b = 0; b < k_; ++b) {
@@ -72,22 +70,19 @@ void CycleSimulator::BuildSchedule(const Partition& p) {
   head_index_.assign(chip_begin_.begin(), chip_begin_.end() - 1);  // used as fill cursors here
   for (int v : graph_.topo_order()) chip_ops_[head_index_[p[v]]++] = v;
 
-  // One transfer slot per (producer, destination chip).
+  // One transfer slot per (producer, receiving chip).
   out_begin_.resize(n_ + 1);
   out_slots_.clear();
   slot_src_.clear();
   slot_dst_.clear();
-  chip_mark_.assign(k_, -1);
+  CutTensors cut(graph_, p, k_);
   for (int u = 0; u < n_; ++u) {
     out_begin_[u] = static_cast<int>(out_slots_.size());
-    for (int e : graph_.out_edges()[u]) {
-      const int c = p[graph_.edges[e].dst];
-      if (c == p[u] || chip_mark_[c] == u) continue;
-      chip_mark_[c] = u;
+    cut.ForEachReceiver(u, [&](int c) {
       out_slots_.push_back(static_cast<int>(slot_src_.size()));
       slot_src_.push_back(u);
       slot_dst_.push_back(c);
-    }
+    });
   }
   out_begin_[n_] = static_cast<int>(out_slots_.size());
   num_slots_ = static_cast<int>(slot_src_.size());
@@ -203,7 +198,8 @@ Metrics CycleSimulator::Simulate(const Partition& p, SimTrace* trace) {
     }
   }
 #ifndef NDEBUG
-  for (int c = 0; c < k_; ++c) assert(head_sample_[c] == num_samples || chip_begin_[c] == chip_begin_[c + 1]);
+  for (int c = 0; c < k_; ++c)
+    assert(head_sample_[c] == num_samples || chip_begin_[c] == chip_begin_[c + 1]);
 #endif
 
   Metrics m;
@@ -252,21 +248,33 @@ std::string TraceToChromeJson(const Graph& graph, const Hardware& hw, const SimT
   using nlohmann::json;
   json events = json::array();
   const auto links = hw.Links();
-  events.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", 0}, {"args", {{"name", "chips"}}}});
-  events.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", 1}, {"args", {{"name", "links"}}}});
+  events.push_back(
+      {{"name", "process_name"}, {"ph", "M"}, {"pid", 0}, {"args", {{"name", "chips"}}}});
+  events.push_back(
+      {{"name", "process_name"}, {"ph", "M"}, {"pid", 1}, {"args", {{"name", "links"}}}});
   for (int c = 0; c < hw.num_chips; ++c) {
-    events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", 0}, {"tid", c},
+    events.push_back({{"name", "thread_name"},
+                      {"ph", "M"},
+                      {"pid", 0},
+                      {"tid", c},
                       {"args", {{"name", "chip " + std::to_string(c)}}}});
   }
   for (size_t l = 0; l < links.size(); ++l) {
-    events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", 1}, {"tid", l},
-                      {"args", {{"name", "link " + std::to_string(links[l].first) + "->" +
-                                             std::to_string(links[l].second)}}}});
+    events.push_back({{"name", "thread_name"},
+                      {"ph", "M"},
+                      {"pid", 1},
+                      {"tid", l},
+                      {"args",
+                       {{"name", "link " + std::to_string(links[l].first) + "->" +
+                                     std::to_string(links[l].second)}}}});
   }
   for (const TraceEvent& e : trace.events) {
     const common::Node& node = graph.nodes[e.node];
-    json ev = {{"ph", "X"}, {"pid", e.is_op ? 0 : 1}, {"tid", e.resource},
-               {"ts", e.start_s * 1e6}, {"dur", (e.end_s - e.start_s) * 1e6}};
+    json ev = {{"ph", "X"},
+               {"pid", e.is_op ? 0 : 1},
+               {"tid", e.resource},
+               {"ts", e.start_s * 1e6},
+               {"dur", (e.end_s - e.start_s) * 1e6}};
     if (e.is_op) {
       ev["name"] = node.name;
       ev["cat"] = "op";
@@ -274,7 +282,8 @@ std::string TraceToChromeJson(const Graph& graph, const Hardware& hw, const SimT
     } else {
       ev["name"] = node.name + " -> chip " + std::to_string(e.dst_chip);
       ev["cat"] = "transfer";
-      ev["args"] = {{"sample", e.sample}, {"bytes", graph.SendBytes(e.node)}, {"dst_chip", e.dst_chip}};
+      ev["args"] = {
+          {"sample", e.sample}, {"bytes", graph.SendBytes(e.node)}, {"dst_chip", e.dst_chip}};
     }
     events.push_back(std::move(ev));
   }

@@ -41,11 +41,11 @@ struct SimTrace {
 /// Discrete-event simulation of N samples streaming through a partitioned graph:
 /// - each chip runs its ops in the graph's topological order, sample after sample; an op
 ///   starts when its compute unit is free and all its inputs are on its chip, and holds the
-///   unit for OpCycles (given latencies are used as-is);
-/// - a tensor bound for another chip is sent once per (producer, destination chip) and moves
-///   hop by hop along Hardware::Route; each hop holds its link for ⌈bytes/B⌉ + L cycles (or
-///   the edge's given cost), store-and-forward; a link serves hops FIFO by the time they are
-///   ready, ties in the order they became known;
+///   unit for hw::OpSeconds;
+/// - a tensor bound for another chip is sent once per (producer, receiving chip) of
+///   hw::CutTensors and moves hop by hop along Hardware::Route; each hop holds its link for
+///   hw::SendSeconds, store-and-forward; a link serves hops FIFO by the time they are ready,
+///   ties in the order they became known;
 /// - throughput is measured from the completion times of samples warmup..N−1; latency is the
 ///   completion time of sample 0, which enters an empty pipeline.
 /// Pipelined chips follow Xie et al. (MLSys 2022, §2): weights stay resident, so the chiplets
@@ -97,7 +97,6 @@ class CycleSimulator final : public Evaluator {
   std::vector<int> in_begin_, in_items_;    // inputs of v: node u ≥ 0 local, −1−slot remote
   std::vector<int> out_begin_, out_slots_;  // transfers node v starts
   std::vector<int> slot_src_, slot_dst_;    // per transfer slot: producer node, chip
-  std::vector<int> chip_mark_;
   int num_slots_ = 0;
 
   // Simulation state.
@@ -110,13 +109,13 @@ class CycleSimulator final : public Evaluator {
 };
 
 /// The `cycle` evaluator with the given options (checked by ValidateSimOptions).
-common::StatusOr<std::unique_ptr<CycleSimulator>> MakeCycleEvaluator(const common::Graph& graph,
-                                                                     const Hardware& hw,
-                                                                     const SimOptions& options = {});
+common::StatusOr<std::unique_ptr<CycleSimulator>> MakeCycleEvaluator(
+    const common::Graph& graph, const Hardware& hw, const SimOptions& options = {});
 
 /// Chrome trace-event JSON (opens in Perfetto / chrome://tracing): process "chips" with one
 /// thread per chip holding its ops, process "links" with one thread per link holding its hops.
 /// Times are microseconds. Every event carries its sample in args.
-std::string TraceToChromeJson(const common::Graph& graph, const Hardware& hw, const SimTrace& trace);
+std::string TraceToChromeJson(const common::Graph& graph, const Hardware& hw,
+                              const SimTrace& trace);
 
 }  // namespace mcmpart::hw

@@ -14,6 +14,7 @@
 
 #include "actors/placement.h"
 #include "hw/constraints.h"
+#include "hw/cut_tensors.h"
 #include "hw/evaluator.h"
 #include "hw/op_cost.h"
 
@@ -317,16 +318,19 @@ class DpSolver {
     const int n = g.num_nodes();
     ext_.resize(n);
     send_b_.resize(n);
+    // The receivers of u's tensor with every super node on a chip of its own. Nodes set aside
+    // send at zero cost, and an edge into one leaves a node of zero send cost: they change no
+    // load, so they share an extra chip c_.m that is no stage and count neither way.
+    Partition chip_of(n);
+    for (int v = 0; v < n; ++v) chip_of[v] = c_.super_of[v] < 0 ? c_.m : c_.super_of[v];
+    hw::CutTensors cut(g, chip_of, c_.m + 1);
     for (int u = 0; u < n; ++u) {
       send_b_[u] = g.SendBytes(u);
-      if (c_.super_of[u] < 0) continue;  // set aside: sends at zero cost
-      for (int e : g.out_edges()[u]) {
-        // An edge into a node set aside leaves a node of zero send cost: it changes no load.
-        const int s = c_.super_of[g.edges[e].dst];
-        if (s >= 0 && s != c_.super_of[u]) ext_[u].push_back(s);
-      }
+      if (c_.super_of[u] < 0) continue;
+      cut.ForEachReceiver(u, [&](int s) {
+        if (s < c_.m) ext_[u].push_back(s);
+      });
       std::sort(ext_[u].begin(), ext_[u].end());
-      ext_[u].erase(std::unique(ext_[u].begin(), ext_[u].end()), ext_[u].end());
     }
     pinned_.assign(words_, 0);
     pinned_to_.assign(hw.num_chips, Bits(words_, 0));
@@ -636,12 +640,8 @@ common::StatusOr<DpResult> DpMaxLoad(const Graph& graph, const hw::Hardware& hw,
   const int n = graph.num_nodes();
   std::vector<double> compute(n), send(n);
   for (int v = 0; v < n; ++v) {
-    const common::Node& node = graph.nodes[v];
-    compute[v] = node.op_class == common::OpClass::kGiven
-                     ? node.latency_s
-                     : static_cast<double>(hw::OpCycles(node, hw)) * hw.cycle_s();
-    const double given = graph.SendCost(v);
-    send[v] = given >= 0 ? given : hw::HopSeconds(graph.SendBytes(v), hw);
+    compute[v] = hw::OpSeconds(graph.nodes[v], hw);
+    send[v] = hw::SendSeconds(graph, v, hw);
   }
   MCMPART_ASSIGN_OR_RETURN(Contracted contracted,
                            Contract(graph, hw, compute, send, options.reduce));

@@ -9,6 +9,7 @@
 #include "actors/repair.h"
 #include "actors/repair_model.h"
 #include "hw/constraints.h"
+#include "hw/cut_tensors.h"
 #include "hw/evaluator.h"
 #include "hw/feasibility.h"
 #include "hw/op_cost.h"
@@ -24,12 +25,8 @@ common::StatusOr<ExactResult> ExactMaxLoad(const common::Graph& graph, const hw:
   std::vector<double> compute_s(n), send_s(n);
   double upper_s = 0;
   for (int v = 0; v < n; ++v) {
-    const common::Node& node = graph.nodes[v];
-    compute_s[v] = node.op_class == common::OpClass::kGiven
-                       ? node.latency_s
-                       : static_cast<double>(hw::OpCycles(node, hw)) * hw.cycle_s();
-    const double given = graph.SendCost(v);
-    send_s[v] = given >= 0 ? given : hw::HopSeconds(graph.SendBytes(v), hw);
+    compute_s[v] = hw::OpSeconds(graph.nodes[v], hw);
+    send_s[v] = hw::SendSeconds(graph, v, hw);
     upper_s += compute_s[v] + send_s[v] * k;
   }
   const double unit = upper_s > 0 ? upper_s / 1e9 : 1.0;
@@ -41,7 +38,9 @@ common::StatusOr<ExactResult> ExactMaxLoad(const common::Graph& graph, const hw:
   int64_t total_compute = 0;
   for (int v = 0; v < n; ++v) {
     compute[v] = static_cast<int>(std::llround(compute_s[v] / unit));
-    transfer[v] = graph.succs()[v].empty() ? 0 : static_cast<int>(std::llround(send_s[v] / unit));
+    transfer[v] = hw::TensorConsumers(graph, v).empty()
+                      ? 0
+                      : static_cast<int>(std::llround(send_s[v] / unit));
     total_compute += compute[v];
     load.upper_bound += compute[v] + static_cast<int64_t>(transfer[v]) * k;
   }

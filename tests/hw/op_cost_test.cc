@@ -1,10 +1,13 @@
-// Tests of the op cost model: GEMM tiling against a cycle-stepped systolic array, op classes.
+// Tests of the op cost model: GEMM tiling against a cycle-stepped systolic array, op classes,
+// op and send seconds.
 #include "hw/op_cost.h"
 
-#include <random>
-#include <vector>
-
 #include <gtest/gtest.h>
+
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
 
 #include "common/bert.h"
 
@@ -27,7 +30,8 @@ int64_t SteppedTile(const std::vector<std::vector<int>>& a, const std::vector<st
     long value = 0;
     int row = -1;  // output row this value belongs to, -1 = bubble
   };
-  std::vector<std::vector<Reg>> act(rows, std::vector<Reg>(cols)), sum(rows, std::vector<Reg>(cols));
+  std::vector<std::vector<Reg>> act(rows, std::vector<Reg>(cols)),
+      sum(rows, std::vector<Reg>(cols));
   out->assign(m, std::vector<long>(n, 0));
   int emitted = 0;
   for (int64_t t = 0;; ++t) {
@@ -80,8 +84,10 @@ TEST(GemmCyclesTest, EqualsCycleSteppedSystolicArray) {
     const int rows = 1 + rng() % 5, cols = 1 + rng() % 5;
     const int m = 1 + rng() % 7, k = 1 + rng() % 11, n = 1 + rng() % 11;
     std::vector<std::vector<int>> a(m, std::vector<int>(k)), w(k, std::vector<int>(n));
-    for (auto& row : a) for (int& x : row) x = static_cast<int>(rng() % 7) - 3;
-    for (auto& row : w) for (int& x : row) x = static_cast<int>(rng() % 7) - 3;
+    for (auto& row : a)
+      for (int& x : row) x = static_cast<int>(rng() % 7) - 3;
+    for (auto& row : w)
+      for (int& x : row) x = static_cast<int>(rng() % 7) - 3;
     // Tile the GEMM by hand: each weight tile is loaded (one array row per cycle), then streamed.
     int64_t cycles = 0;
     std::vector<std::vector<long>> c(m, std::vector<long>(n, 0));
@@ -89,11 +95,14 @@ TEST(GemmCyclesTest, EqualsCycleSteppedSystolicArray) {
       for (int n0 = 0; n0 < n; n0 += cols) {
         const int kt = std::min(rows, k - k0), nt = std::min(cols, n - n0);
         std::vector<std::vector<int>> at(m, std::vector<int>(kt)), wt(kt, std::vector<int>(nt));
-        for (int i = 0; i < m; ++i) for (int r = 0; r < kt; ++r) at[i][r] = a[i][k0 + r];
-        for (int r = 0; r < kt; ++r) for (int j = 0; j < nt; ++j) wt[r][j] = w[k0 + r][n0 + j];
+        for (int i = 0; i < m; ++i)
+          for (int r = 0; r < kt; ++r) at[i][r] = a[i][k0 + r];
+        for (int r = 0; r < kt; ++r)
+          for (int j = 0; j < nt; ++j) wt[r][j] = w[k0 + r][n0 + j];
         std::vector<std::vector<long>> part;
         cycles += rows + SteppedTile(at, wt, rows, cols, &part);
-        for (int i = 0; i < m; ++i) for (int j = 0; j < nt; ++j) c[i][n0 + j] += part[i][j];
+        for (int i = 0; i < m; ++i)
+          for (int j = 0; j < nt; ++j) c[i][n0 + j] += part[i][j];
       }
     }
     for (int i = 0; i < m; ++i) {
@@ -184,6 +193,64 @@ TEST(HopSecondsTest, BytesOverBandwidthPlusLatency) {
   // ⌈100 / 32⌉ + 5 = 9 cycles at 2 GHz.
   EXPECT_DOUBLE_EQ(HopSeconds(100, hw), 9 * 0.5e-9);
   EXPECT_DOUBLE_EQ(HopSeconds(0, hw), 5 * 0.5e-9);
+}
+
+TEST(OpSecondsTest, GivenLatencyAsIsOtherwiseCyclesAtTheClock) {
+  const Hardware hw = TestHardware();
+  Node given;
+  given.op_class = OpClass::kGiven;
+  given.latency_s = 3.7e-6;
+  given.vector_ops = 1600;  // ignored for a given latency
+  EXPECT_EQ(OpSeconds(given, hw), 3.7e-6);
+  given.latency_s = 0;
+  EXPECT_EQ(OpSeconds(given, hw), 0.0);
+
+  Node vec;
+  vec.op_class = OpClass::kVector;
+  vec.vector_ops = 33;  // 3 cycles at 2 GHz
+  EXPECT_DOUBLE_EQ(OpSeconds(vec, hw), 3 * 0.5e-9);
+}
+
+TEST(OpSecondsTest, FinalizeRejectsNegativeOrNonFiniteGivenLatencies) {
+  for (double latency : {-1.0, -1e-9, std::numeric_limits<double>::quiet_NaN(),
+                         std::numeric_limits<double>::infinity()}) {
+    common::Graph g;
+    Node a;
+    a.name = "a";
+    a.op_class = OpClass::kVector;  // latency_s < 0 only matters for class given
+    g.AddNode(a);
+    Node b;
+    b.name = "slow";
+    b.op_class = OpClass::kGiven;
+    b.latency_s = latency;
+    g.AddNode(b);
+    g.AddEdge(0, 1);
+    const common::Status st = g.Finalize();
+    ASSERT_FALSE(st.ok()) << latency;
+    EXPECT_NE(st.message().find("'slow'"), std::string::npos) << st.message();
+    EXPECT_NE(st.message().find("latency_s"), std::string::npos) << st.message();
+  }
+}
+
+TEST(SendSecondsTest, GivenEdgeCostElseOneHopOfTheLargestOutput) {
+  const Hardware hw = TestHardware();
+  common::Graph g;
+  for (const char* name : {"a", "b", "c"}) {
+    Node n;
+    n.name = name;
+    n.op_class = OpClass::kVector;
+    n.output_bytes = 100;
+    g.AddNode(n);
+  }
+  g.AddEdge(0, 1);
+  g.AddEdge(0, 2);
+  g.edges[1].bytes = 200;  // the largest out-edge is what a cut sends
+  g.AddEdge(1, 2);
+  g.edges[2].cost_s = 4e-6;
+  ASSERT_TRUE(g.Finalize().ok());
+  EXPECT_DOUBLE_EQ(SendSeconds(g, 0, hw), HopSeconds(200, hw));
+  EXPECT_DOUBLE_EQ(SendSeconds(g, 1, hw), 4e-6);
+  EXPECT_DOUBLE_EQ(SendSeconds(g, 2, hw), HopSeconds(0, hw));  // no out-edges: 0 bytes
 }
 
 }  // namespace
