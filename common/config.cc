@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "common/graph_io.h"
+#include "common/toml_parse.h"
 
 namespace mcmpart::common {
 namespace {
@@ -193,14 +194,7 @@ Status ConfigField::CheckRange() const {
 }
 
 Status ApplyConfigToml(const std::string& text, const std::string& source, Config* config) {
-  toml::table doc;
-  try {
-    doc = toml::parse(text, source);
-  } catch (const toml::parse_error& e) {
-    std::ostringstream os;
-    os << source << ":" << e.source().begin.line << ": invalid TOML (" << e.description() << ")";
-    return Status::Error(os.str());
-  }
+  MCMPART_ASSIGN_OR_RETURN(toml::table doc, common::ParseTomlText(text, source));
   std::vector<ConfigField> fields = ConfigFields(config);
   for (const auto& [sec_key, sec_node] : doc) {
     const std::string section(sec_key.str());

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "common/graph_io.h"
+#include "common/toml_parse.h"
 
 namespace mcmpart::hw {
 
@@ -241,14 +242,7 @@ Status CheckKeys(const toml::table& tbl, const std::string& where,
 }  // namespace
 
 StatusOr<Hardware> ParseHardwareToml(const std::string& text, const std::string& source) {
-  toml::table doc;
-  try {
-    doc = toml::parse(text, source);
-  } catch (const toml::parse_error& e) {
-    std::ostringstream os;
-    os << source << ":" << e.source().begin.line << ": invalid TOML (" << e.description() << ")";
-    return Status::Error(os.str());
-  }
+  MCMPART_ASSIGN_OR_RETURN(toml::table doc, common::ParseTomlText(text, source));
   const std::string where = source + ": ";
   MCMPART_RETURN_IF_ERROR(CheckKeys(
       doc, where,
