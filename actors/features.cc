@@ -84,9 +84,9 @@ GraphFeatures BuildFeatures(const common::Graph& graph, const hw::Hardware& hw) 
     cum_s += secs[v];
     cum_w += static_cast<double>(node.weight_bytes);
   }
-  const std::vector<int> unit = PlacementUnits(graph, hw);
-  f.unit.assign(unit.begin(), unit.end());
-  f.num_units = n == 0 ? 0 : 1 + *std::max_element(unit.begin(), unit.end());
+  f.schedule = BuildUnitSchedule(graph, hw);
+  f.unit.assign(f.schedule.unit.begin(), f.schedule.unit.end());
+  f.num_units = f.schedule.num_units;
   f.topo_order.assign(graph.topo_order().begin(), graph.topo_order().end());
   for (const common::Edge& e : graph.edges) {
     f.edge_src.push_back(e.src);

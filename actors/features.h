@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "actors/sequencer.h"
 #include "common/graph.h"
 #include "hw/hardware.h"
 
@@ -24,6 +25,7 @@ struct GraphFeatures {
   std::vector<float> hw;          ///< kHwFeatures
   std::vector<int64_t> unit;     ///< PlacementUnits: nodes of one unit must share a chip
   int num_units = 0;
+  UnitSchedule schedule;  ///< sequential decoding's rules (unit ids as in `unit`)
 };
 
 /// Op type, log work and bytes, degrees, topological position and the cumulative share of

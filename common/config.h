@@ -106,7 +106,9 @@ struct ConfigField {
   std::string key;
   std::string help;
   FieldRange range;  ///< checked by ValidateConfig; numeric fields only
-  std::variant<int*, int64_t*, double*, bool*, std::string*, EvaluatorKind*, RepairMode*> target;
+  std::variant<int*, int64_t*, double*, bool*, std::string*, EvaluatorKind*, RepairMode*,
+               Decoder*>
+      target;
 
   std::string flag() const;
   /// `section.key`.

@@ -12,6 +12,9 @@ enum class EvaluatorKind { kMaxload, kCycle };
 /// What actors do with an invalid proposal (actor.repair_mode): repair it, or score it with
 /// ppo.invalid_penalty.
 enum class RepairMode { kRepair, kPenalty };
+/// How the policy turns its outputs into a partition (policy.decoder): placement units one at a
+/// time with masks (policy/decoder.h), or every node independently (the ablation).
+enum class Decoder { kSequential, kIndependent };
 
 /// The config spelling of each value of an enum, indexed by the value.
 template <typename E>
@@ -23,6 +26,10 @@ struct EnumNames<EvaluatorKind> {
 template <>
 struct EnumNames<RepairMode> {
   static constexpr std::array<const char*, 2> kNames = {"repair", "penalty"};
+};
+template <>
+struct EnumNames<Decoder> {
+  static constexpr std::array<const char*, 2> kNames = {"sequential", "independent"};
 };
 
 }  // namespace mcmpart::common
@@ -70,7 +77,10 @@ struct EnumNames<RepairMode> {
     "initial weight of the balanced-split prior logit (0 = uniform start)")                    \
   X(policy, bool, tie_units, true, Unbounded(),                                                 \
     "one chip decision per set of nodes that must share a chip "                               \
-    "(colocation groups and cycles through them)")
+    "(colocation groups and cycles through them)")                                           \
+  X(policy, Decoder, decoder, Decoder::kSequential, Unbounded(),                                \
+    "sequential: placement units in order, masked to the chips that keep the cheap "           \
+    "constraints; independent: one draw per node (ablation)")
 
 // PPO hyper-parameters (SPEC §6). target_kl stops the epoch loop once approx-KL exceeds it.
 // Self-imitation (Oh et al., ICML 2018) pulls the policy towards the best valid partitions

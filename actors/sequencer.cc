@@ -1,0 +1,228 @@
+// Unit-by-unit decoding rules: the unit schedule, the running masks and the state features.
+#include "actors/sequencer.h"
+
+#include <algorithm>
+#include <cassert>
+#include <functional>
+#include <queue>
+
+#include "actors/placement.h"
+#include "hw/cut_tensors.h"
+#include "hw/op_cost.h"
+
+namespace mcmpart::actors {
+namespace {
+
+// Kahn's algorithm on the unit graph, taking the ready unit that comes first in PipelineOrder;
+// units left on a cycle (possible only with acyclic off) follow in that order.
+std::vector<int> UnitOrder(const UnitSchedule& s, const std::vector<int>& first_pos) {
+  const int m = s.num_units;
+  std::vector<int> indeg(m, 0), order;
+  for (int u = 0; u < m; ++u) {
+    for (int v : s.succs[u]) ++indeg[v];
+  }
+  using Item = std::pair<int, int>;  // (position, unit)
+  std::priority_queue<Item, std::vector<Item>, std::greater<Item>> ready;
+  for (int u = 0; u < m; ++u) {
+    if (indeg[u] == 0) ready.push({first_pos[u], u});
+  }
+  std::vector<bool> placed(m, false);
+  while (!ready.empty()) {
+    const int u = ready.top().second;
+    ready.pop();
+    placed[u] = true;
+    order.push_back(u);
+    for (int v : s.succs[u]) {
+      if (--indeg[v] == 0) ready.push({first_pos[v], v});
+    }
+  }
+  if (static_cast<int>(order.size()) < m) {
+    std::vector<int> rest;
+    for (int u = 0; u < m; ++u) {
+      if (!placed[u]) rest.push_back(u);
+    }
+    std::sort(rest.begin(), rest.end(), [&](int a, int b) { return first_pos[a] < first_pos[b]; });
+    order.insert(order.end(), rest.begin(), rest.end());
+  }
+  return order;
+}
+
+// Minimum pin over each unit and its descendants, in reverse decision order.
+std::vector<int> PinCeilings(const UnitSchedule& s) {
+  std::vector<int> ceiling(s.num_units, s.num_chips - 1);
+  for (auto it = s.order.rbegin(); it != s.order.rend(); ++it) {
+    const int u = *it;
+    if (s.pin[u] >= 0) ceiling[u] = std::min(ceiling[u], s.pin[u]);
+    if (!s.acyclic) continue;
+    for (int v : s.succs[u]) ceiling[u] = std::min(ceiling[u], ceiling[v]);
+  }
+  return ceiling;
+}
+
+}  // namespace
+
+UnitSchedule BuildUnitSchedule(const common::Graph& graph, const hw::Hardware& hw) {
+  UnitSchedule s;
+  const int n = graph.num_nodes();
+  s.num_chips = hw.num_chips;
+  s.unit = PlacementUnits(graph, hw);
+  s.num_units = n == 0 ? 0 : 1 + *std::max_element(s.unit.begin(), s.unit.end());
+  const int m = s.num_units;
+  s.rep_node.assign(m, -1);
+  s.unit_nodes.assign(m, 0);
+  s.preds.resize(m);
+  s.succs.resize(m);
+  s.cost.assign(m, 0.0);
+  s.weight.assign(m, 0);
+  s.pin.assign(m, -1);
+  std::vector<int> first_pos(m, n);
+  const std::vector<int> pipeline = PipelineOrder(graph, hw);
+  for (int i = 0; i < n; ++i) {
+    const int v = pipeline[i], u = s.unit[v];
+    if (s.rep_node[u] < 0) {
+      s.rep_node[u] = v;
+      first_pos[u] = i;
+    }
+  }
+  for (int v = 0; v < n; ++v) {
+    const int u = s.unit[v];
+    ++s.unit_nodes[u];
+    s.cost[u] += hw::OpSeconds(graph.nodes[v], hw);
+    s.weight[u] += graph.nodes[v].weight_bytes;
+    if (hw.constraints.pin && graph.nodes[v].pin >= 0 && s.pin[u] < 0)
+      s.pin[u] = graph.nodes[v].pin;
+    for (int c : hw::TensorConsumers(graph, v)) {
+      const int w = s.unit[c];
+      if (w != u) s.succs[u].push_back(w);
+    }
+  }
+  for (int u = 0; u < m; ++u) {
+    std::sort(s.succs[u].begin(), s.succs[u].end());
+    s.succs[u].erase(std::unique(s.succs[u].begin(), s.succs[u].end()), s.succs[u].end());
+    for (int w : s.succs[u]) s.preds[w].push_back(u);
+    s.total_cost += s.cost[u];
+  }
+  s.sram_bytes = hw.constraints.sram ? hw.chip.sram_bytes : 0;
+  s.acyclic = hw.constraints.acyclic;
+  s.max_hop = hw.constraints.max_hop ? hw.constraints.max_hop_distance : 0;
+  s.order = UnitOrder(s, first_pos);
+  s.pin_ceiling = PinCeilings(s);
+  return s;
+}
+
+Sequencer::Sequencer(const UnitSchedule& schedule) : schedule_(&schedule) { Reset(); }
+
+void Sequencer::Reset() {
+  step_ = 0;
+  highest_ = -1;
+  decided_cost_ = 0;
+  chip_.assign(schedule_->num_units, -1);
+  ceiling_ = schedule_->pin_ceiling;
+  load_.assign(schedule_->num_chips, 0.0);
+  weights_.assign(schedule_->num_chips, 0);
+}
+
+int Sequencer::Options(uint8_t* allowed, float* features) const {
+  const UnitSchedule& s = *schedule_;
+  const int k = s.num_chips, u = unit();
+  int lo = 0;
+  if (s.acyclic) {
+    for (int p : s.preds[u]) lo = std::max(lo, chip_[p]);
+  }
+  int hi = std::min({k - 1, highest_ + 1, ceiling_[u]});
+  if (s.pin[u] >= 0) lo = hi = std::min(s.pin[u], k - 1);
+  lo = std::min(lo, k - 1);
+  hi = std::max(hi, lo);
+  std::fill(allowed, allowed + k, 0);
+  int count = 0;
+  for (int c = lo; c <= hi; ++c) {
+    const bool fits = s.sram_bytes == 0 || weights_[c] + s.weight[u] <= s.sram_bytes;
+    allowed[c] = fits ? 1 : 0;
+    count += allowed[c];
+  }
+  if (count == 0) {
+    for (int c = lo; c <= hi; ++c) allowed[c] = 1;
+    count = hi - lo + 1;
+  }
+  std::fill(features, features + static_cast<size_t>(k) * kStateFeatures, 0.f);
+  const double share = s.total_cost > 0 ? s.total_cost / k : 0.0;
+  for (int c = 0; c < k; ++c) {
+    float* f = features + static_cast<size_t>(c) * kStateFeatures;
+    f[0] = c == highest_ ? 1.f : 0.f;
+    f[1] = c == highest_ + 1 ? 1.f : 0.f;
+    f[2] = c < highest_ ? 1.f : 0.f;
+    if (share > 0) {
+      f[3] = static_cast<float>(load_[c] / share);
+      f[4] = static_cast<float>(std::max(0.0, (load_[c] + s.cost[u]) / share - 1.0));
+      f[6] = static_cast<float>(
+          std::clamp(k * (decided_cost_ + s.cost[u]) / s.total_cost - (c + 1), -2.0, 2.0));
+    }
+    if (s.sram_bytes > 0) {
+      f[5] = static_cast<float>(static_cast<double>(weights_[c] + s.weight[u]) /
+                                static_cast<double>(s.sram_bytes));
+    }
+  }
+  return count;
+}
+
+void Sequencer::LowerCeiling(int unit, int ceiling) {
+  const UnitSchedule& s = *schedule_;
+  if (chip_[unit] >= 0 || ceiling >= ceiling_[unit]) return;
+  ceiling_[unit] = ceiling;
+  if (!s.acyclic) return;
+  // Acyclic: every undecided ancestor sits at or below this unit.
+  stack_.assign(1, unit);
+  while (!stack_.empty()) {
+    const int x = stack_.back();
+    stack_.pop_back();
+    for (int p : s.preds[x]) {
+      if (chip_[p] >= 0 || ceiling_[p] <= ceiling) continue;
+      ceiling_[p] = ceiling;
+      stack_.push_back(p);
+    }
+  }
+}
+
+void Sequencer::Assign(int chip) {
+  const UnitSchedule& s = *schedule_;
+  assert(!done() && chip >= 0 && chip < s.num_chips);
+  const int u = unit();
+  chip_[u] = chip;
+  highest_ = std::max(highest_, chip);
+  load_[chip] += s.cost[u];
+  weights_[chip] += s.weight[u];
+  decided_cost_ += s.cost[u];
+  if (s.max_hop > 0) {
+    for (int v : s.succs[u]) LowerCeiling(v, chip + s.max_hop);
+  }
+  ++step_;
+}
+
+common::Partition Sequencer::ToPartition() const {
+  common::Partition p(schedule_->unit.size());
+  for (size_t v = 0; v < p.size(); ++v) p[v] = chip_[schedule_->unit[v]];
+  return p;
+}
+
+UnitReplay ReplayPartition(const UnitSchedule& schedule, const common::Partition& p) {
+  const int m = schedule.num_units, k = schedule.num_chips;
+  constexpr int kF = Sequencer::kStateFeatures;
+  UnitReplay r;
+  r.actions.resize(m);
+  r.allowed.resize(static_cast<size_t>(m) * k);
+  r.features.resize(static_cast<size_t>(m) * k * kF);
+  Sequencer seq(schedule);
+  for (int step = 0; step < m; ++step) {
+    const int u = seq.unit();
+    const int chip = std::clamp(p[schedule.rep_node[u]], 0, k - 1);
+    uint8_t* allowed = &r.allowed[static_cast<size_t>(step) * k];
+    float* features = &r.features[static_cast<size_t>(step) * k * kF];
+    seq.Options(allowed, features);
+    allowed[chip] = 1;
+    r.actions[step] = chip;
+    seq.Assign(chip);
+  }
+  return r;
+}
+
+}  // namespace mcmpart::actors

@@ -1,0 +1,96 @@
+// Placement units decided one at a time with the cheap constraints kept true as they go: the
+// rules the sequential policy decoder's masks and repair's constructive projection share.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "common/graph.h"
+#include "common/partition.h"
+#include "hw/hardware.h"
+
+namespace mcmpart::actors {
+
+/// The static part of sequential decoding for one (graph, hardware) pair: placement units in
+/// a topological order of the unit graph, their edges, costs, weights and pins. Plain data.
+struct UnitSchedule {
+  int num_chips = 0;
+  int num_units = 0;
+  std::vector<int> unit;        ///< PlacementUnits: unit of each node
+  std::vector<int> order;       ///< units in decision order (topological, pipeline-like)
+  std::vector<int> rep_node;    ///< per unit: its first node in PipelineOrder
+  std::vector<int> unit_nodes;  ///< per unit: number of nodes
+  std::vector<std::vector<int>> preds, succs;  ///< unit edges of tensor transfers, deduplicated
+  std::vector<double> cost;                    ///< per unit: Σ hw::OpSeconds of its nodes
+  double total_cost = 0;
+  std::vector<int64_t> weight;   ///< per unit: Σ weight bytes
+  int64_t sram_bytes = 0;        ///< running weight budget per chip; 0 when sram is off
+  std::vector<int> pin;          ///< per unit: its pinned chip or −1 (pin constraint on)
+  std::vector<int> pin_ceiling;  ///< per unit: min pin over itself and its descendants (acyclic)
+  bool acyclic = false;
+  int max_hop = 0;  ///< H when max_hop is on, else 0
+};
+
+/// Builds the schedule; units follow PipelineOrder as far as the unit graph allows.
+UnitSchedule BuildUnitSchedule(const common::Graph& graph, const hw::Hardware& hw);
+
+/// Walks UnitSchedule::order. At each step the current unit may take the chips in
+/// [lo, hi]: lo = the highest chip of its decided predecessors (acyclic); hi = the lowest of
+/// the chip after the highest chip used so far (chips open in order, which no_skip needs and
+/// no objective loses by), K − 1, its pin ceiling and, with max_hop, every decided
+/// predecessor's chip + H carried back to its undecided ancestors; a pinned unit takes its pin.
+/// Chips whose weights would pass the SRAM budget are dropped unless that empties the set; an
+/// empty range leaves {lo} (the constraints need repair then). Each allowed chip comes with
+/// kStateFeatures numbers describing the state after taking it.
+class Sequencer {
+ public:
+  /// Features per (unit, chip): [0] the chip is the highest used so far, [1] it opens the next
+  /// one, [2] it lies below the highest, [3] its compute so far over the per-chip share
+  /// Σcost/K, [4] how far the unit would push it past the share, [5] its weights with the
+  /// unit over the SRAM budget (0 when sram is off), [6] K·(compute decided, unit included)/Σcost
+  /// − (chip + 1), clipped to ±2: positive when the chip is behind the balanced schedule.
+  static constexpr int kStateFeatures = 7;
+
+  explicit Sequencer(const UnitSchedule& schedule);
+  /// Back to the first step with nothing decided.
+  void Reset();
+  bool done() const { return step_ == schedule_->num_units; }
+  int step() const { return step_; }
+  /// The unit the current step decides.
+  int unit() const { return schedule_->order[step_]; }
+  /// Allowed chips of the current unit (`allowed[c]` 0/1, K entries) and every chip's
+  /// features (K × kStateFeatures, row-major). Returns the number of allowed chips (≥ 1).
+  int Options(uint8_t* allowed, float* features) const;
+  /// Decides the current unit on `chip` (any chip in 0..K−1) and moves to the next step.
+  void Assign(int chip);
+  /// Chip of each decided unit, −1 for the others.
+  const std::vector<int>& unit_chip() const { return chip_; }
+  /// The partition of the decided units (every node takes its unit's chip); all decided.
+  common::Partition ToPartition() const;
+
+ private:
+  void LowerCeiling(int unit, int ceiling);
+
+  const UnitSchedule* schedule_;
+  int step_ = 0;
+  int highest_ = -1;
+  double decided_cost_ = 0;
+  std::vector<int> chip_;
+  std::vector<int> ceiling_;
+  std::vector<double> load_;
+  std::vector<int64_t> weights_;
+  std::vector<int> stack_;
+};
+
+/// The decisions a partition makes in UnitSchedule order, for scoring it under a sequential
+/// policy: per step, the chip of the unit's representative node, the allowed chips with that
+/// chip added when the rules had excluded it (a repaired partition may do what the masks do
+/// not allow), and the features. Arrays are num_units × K and num_units × K × kStateFeatures.
+struct UnitReplay {
+  std::vector<int> actions;
+  std::vector<uint8_t> allowed;
+  std::vector<float> features;
+};
+UnitReplay ReplayPartition(const UnitSchedule& schedule, const common::Partition& p);
+
+}  // namespace mcmpart::actors

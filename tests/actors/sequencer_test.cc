@@ -1,0 +1,145 @@
+// Sequential decoding rules: random decodes against the checker, soundness of the masks on
+// every valid partition of tiny instances, replay equal to the decode.
+#include "actors/sequencer.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "hw/constraints.h"
+#include "random_dag.h"
+
+namespace mcmpart::actors {
+namespace {
+
+using common::Partition;
+using testing::ForEachPartition;
+using testing::RandomInstance;
+constexpr int kF = Sequencer::kStateFeatures;
+
+// One decode with a uniformly random allowed chip per step; the masks and features seen.
+struct Decode {
+  Partition partition;
+  std::vector<uint8_t> allowed;
+  std::vector<float> features;
+  std::vector<int> actions;
+};
+
+Decode RandomDecode(const UnitSchedule& s, common::Rng& rng) {
+  const int k = s.num_chips;
+  Decode d;
+  Sequencer seq(s);
+  std::vector<uint8_t> allowed(k);
+  std::vector<float> features(static_cast<size_t>(k) * kF);
+  while (!seq.done()) {
+    const int count = seq.Options(allowed.data(), features.data());
+    EXPECT_GE(count, 1);
+    int pick = std::uniform_int_distribution<int>(0, count - 1)(rng), chip = 0;
+    for (; chip < k; ++chip) {
+      if (allowed[chip] && pick-- == 0) break;
+    }
+    d.allowed.insert(d.allowed.end(), allowed.begin(), allowed.end());
+    d.features.insert(d.features.end(), features.begin(), features.end());
+    d.actions.push_back(chip);
+    seq.Assign(chip);
+  }
+  d.partition = seq.ToPartition();
+  return d;
+}
+
+TEST(Sequencer, DecodesAreValidWithoutSramMaxHopAndPins) {
+  for (uint64_t seed = 1; seed <= 300; ++seed) {
+    testing::Instance inst = RandomInstance(7000 + seed, 2 + seed % 12, 5);
+    inst.hw.constraints.sram = false;
+    inst.hw.constraints.max_hop = false;
+    inst.hw.constraints.pin = false;
+    const UnitSchedule s = BuildUnitSchedule(inst.graph, inst.hw);
+    common::Rng rng(seed);
+    for (int i = 0; i < 5; ++i) {
+      const Decode d = RandomDecode(s, rng);
+      EXPECT_TRUE(hw::IsValid(inst.graph, inst.hw, d.partition))
+          << "seed " << seed << ": "
+          << hw::DescribeViolations(hw::CheckPartition(inst.graph, inst.hw, d.partition));
+    }
+  }
+}
+
+TEST(Sequencer, WithMaxHopOnlyMaxHopCanBreak) {
+  int valid = 0, total = 0;
+  for (uint64_t seed = 1; seed <= 300; ++seed) {
+    testing::Instance inst = RandomInstance(8000 + seed, 2 + seed % 12, 5);
+    inst.hw.constraints.sram = false;
+    inst.hw.constraints.pin = false;
+    inst.hw.constraints.max_hop = true;
+    const UnitSchedule s = BuildUnitSchedule(inst.graph, inst.hw);
+    common::Rng rng(seed);
+    const Decode d = RandomDecode(s, rng);
+    for (const hw::Violation& v : hw::CheckPartition(inst.graph, inst.hw, d.partition, 0)) {
+      EXPECT_EQ(v.constraint, "max_hop") << "seed " << seed << ": " << v.message;
+    }
+    valid += hw::IsValid(inst.graph, inst.hw, d.partition);
+    ++total;
+  }
+  EXPECT_GT(valid, total * 3 / 4);  // the carried-back ceilings avoid most dead ends
+}
+
+// Every valid partition whose chips open in decision order passes every mask on the way.
+TEST(Sequencer, MasksNeverExcludeAValidPartition) {
+  int checked = 0;
+  for (uint64_t seed = 1; seed <= 150; ++seed) {
+    testing::Instance inst = RandomInstance(9000 + seed, 2 + seed % 6, 3);
+    inst.hw.constraints.acyclic = true;
+    const UnitSchedule s = BuildUnitSchedule(inst.graph, inst.hw);
+    const int k = s.num_chips;
+    ForEachPartition(inst.graph.num_nodes(), k, [&](const Partition& p) {
+      if (!hw::IsValid(inst.graph, inst.hw, p)) return;
+      int highest = -1;
+      for (int u : s.order) {
+        if (p[s.rep_node[u]] > highest + 1) return;  // opens a chip out of order
+        highest = std::max(highest, p[s.rep_node[u]]);
+      }
+      Sequencer seq(s);
+      std::vector<uint8_t> allowed(k);
+      std::vector<float> features(static_cast<size_t>(k) * kF);
+      while (!seq.done()) {
+        seq.Options(allowed.data(), features.data());
+        const int chip = p[s.rep_node[seq.unit()]];
+        ASSERT_TRUE(allowed[chip]) << "seed " << seed << " step " << seq.step();
+        seq.Assign(chip);
+      }
+      EXPECT_EQ(seq.ToPartition(), p);
+      ++checked;
+    });
+  }
+  EXPECT_GT(checked, 100);
+}
+
+TEST(Sequencer, ReplayEqualsTheDecode) {
+  for (uint64_t seed = 1; seed <= 100; ++seed) {
+    testing::Instance inst = RandomInstance(10000 + seed, 2 + seed % 20, 8);
+    const UnitSchedule s = BuildUnitSchedule(inst.graph, inst.hw);
+    common::Rng rng(seed);
+    const Decode d = RandomDecode(s, rng);
+    const UnitReplay r = ReplayPartition(s, d.partition);
+    EXPECT_EQ(r.actions, d.actions) << "seed " << seed;
+    EXPECT_EQ(r.allowed, d.allowed) << "seed " << seed;
+    EXPECT_EQ(r.features, d.features) << "seed " << seed;
+  }
+}
+
+TEST(Sequencer, OrderIsTopologicalOverUnits) {
+  for (uint64_t seed = 1; seed <= 100; ++seed) {
+    testing::Instance inst = RandomInstance(11000 + seed, 2 + seed % 20, 8);
+    inst.hw.constraints.acyclic = true;
+    const UnitSchedule s = BuildUnitSchedule(inst.graph, inst.hw);
+    std::vector<int> pos(s.num_units, -1);
+    for (int i = 0; i < s.num_units; ++i) pos[s.order[i]] = i;
+    for (int u = 0; u < s.num_units; ++u) {
+      ASSERT_GE(pos[u], 0);
+      for (int v : s.succs[u]) EXPECT_LT(pos[u], pos[v]) << "seed " << seed;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace mcmpart::actors
