@@ -59,6 +59,37 @@ std::vector<int> PinCeilings(const UnitSchedule& s) {
   return ceiling;
 }
 
+// Weight of each unit and its descendants: bitset reachability for up to
+// kExactDescendantUnits units, else the heaviest path below each unit (a lower bound).
+std::vector<int64_t> DescendantWeights(const UnitSchedule& s) {
+  const int m = s.num_units;
+  std::vector<int64_t> out(m, 0);
+  if (m > UnitSchedule::kExactDescendantUnits) {
+    for (auto it = s.order.rbegin(); it != s.order.rend(); ++it) {
+      int64_t below = 0;
+      for (int v : s.succs[*it]) below = std::max(below, out[v]);
+      out[*it] = s.weight[*it] + below;
+    }
+    return out;
+  }
+  const size_t words = (static_cast<size_t>(m) + 63) / 64;
+  std::vector<uint64_t> reach(static_cast<size_t>(m) * words, 0);
+  for (auto it = s.order.rbegin(); it != s.order.rend(); ++it) {
+    uint64_t* r = &reach[static_cast<size_t>(*it) * words];
+    r[*it / 64] |= uint64_t{1} << (*it % 64);
+    for (int v : s.succs[*it]) {
+      const uint64_t* rv = &reach[static_cast<size_t>(v) * words];
+      for (size_t w = 0; w < words; ++w) r[w] |= rv[w];
+    }
+    for (size_t w = 0; w < words; ++w) {
+      for (uint64_t bits = r[w]; bits != 0; bits &= bits - 1) {
+        out[*it] += s.weight[w * 64 + static_cast<size_t>(__builtin_ctzll(bits))];
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 UnitSchedule BuildUnitSchedule(const common::Graph& graph, const hw::Hardware& hw) {
@@ -107,6 +138,11 @@ UnitSchedule BuildUnitSchedule(const common::Graph& graph, const hw::Hardware& h
   s.max_hop = hw.constraints.max_hop ? hw.constraints.max_hop_distance : 0;
   s.order = UnitOrder(s, first_pos);
   s.pin_ceiling = PinCeilings(s);
+  if (s.acyclic && s.sram_bytes > 0) {
+    s.descendant_weight = DescendantWeights(s);
+  } else {
+    s.descendant_weight = s.weight;
+  }
   return s;
 }
 
@@ -135,8 +171,12 @@ int Sequencer::Options(uint8_t* allowed, float* features) const {
   hi = std::max(hi, lo);
   std::fill(allowed, allowed + k, 0);
   int count = 0;
-  for (int c = lo; c <= hi; ++c) {
-    const bool fits = s.sram_bytes == 0 || weights_[c] + s.weight[u] <= s.sram_bytes;
+  int64_t room = 0;  // free SRAM on chips c..K−1
+  for (int c = k - 1; c >= lo; --c) {
+    room += std::max<int64_t>(0, s.sram_bytes - weights_[c]);
+    if (c > hi) continue;
+    const bool fits = s.sram_bytes == 0 || (weights_[c] + s.weight[u] <= s.sram_bytes &&
+                                            s.descendant_weight[u] <= room);
     allowed[c] = fits ? 1 : 0;
     count += allowed[c];
   }

@@ -27,6 +27,11 @@ struct UnitSchedule {
   int64_t sram_bytes = 0;        ///< running weight budget per chip; 0 when sram is off
   std::vector<int> pin;          ///< per unit: its pinned chip or −1 (pin constraint on)
   std::vector<int> pin_ceiling;  ///< per unit: min pin over itself and its descendants (acyclic)
+  /// Per unit: weight bytes of itself and all its descendants (acyclic and sram on; exact up to
+  /// kExactDescendantUnits units, else the heaviest path, a lower bound), all of which must sit
+  /// on its chip or later ones.
+  std::vector<int64_t> descendant_weight;
+  static constexpr int kExactDescendantUnits = 8192;
   bool acyclic = false;
   int max_hop = 0;  ///< H when max_hop is on, else 0
 };
@@ -39,8 +44,9 @@ UnitSchedule BuildUnitSchedule(const common::Graph& graph, const hw::Hardware& h
 /// the chip after the highest chip used so far (chips open in order, which no_skip needs and
 /// no objective loses by), K − 1, its pin ceiling and, with max_hop, every decided
 /// predecessor's chip + H carried back to its undecided ancestors; a pinned unit takes its pin.
-/// Chips whose weights would pass the SRAM budget are dropped unless that empties the set; an
-/// empty range leaves {lo} (the constraints need repair then). Each allowed chip comes with
+/// Chips whose weights would pass the SRAM budget, or whose free SRAM together with the later
+/// chips' cannot hold the unit's descendants' weights, are dropped unless that empties the set;
+/// an empty range leaves {lo} (the constraints need repair then). Each allowed chip comes with
 /// kStateFeatures numbers describing the state after taking it.
 class Sequencer {
  public:

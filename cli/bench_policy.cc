@@ -47,12 +47,18 @@ int RunBenchPolicy(int argc, char** argv) {
   std::printf("policy on %s (%d nodes), %s, %zu parameters, 1 thread\n", graph->name.c_str(),
               graph->num_nodes(), hardware->name.c_str(), policy.num_parameters());
   policy.Sample(0, 1, rng);  // warm-up
+  const char* decoder = common::EnumName(config.policy.decoder);
+  result["decoder"] = decoder;
   for (int n : {1, 4, 16, 64}) {
     auto t = Clock::now();
-    for (int r = 0; r < repeats; ++r) policy.Sample(0, n, rng);
+    double decode_ms = 0;
+    for (int r = 0; r < repeats; ++r) decode_ms += policy.Sample(0, n, rng).decode_ms;
     const double per_sample = ms_since(t) / repeats / n;
-    std::printf("  inference, %2d samples per forward: %8.3f ms per sample\n", n, per_sample);
+    const double decode_per_sample = decode_ms / repeats / n;
+    std::printf("  inference, %2d samples per forward: %8.3f ms per sample (%s decoding %.3f)\n",
+                n, per_sample, decoder, decode_per_sample);
     result["inference_ms_per_sample_batch" + std::to_string(n)] = per_sample;
+    result["decode_ms_per_sample_batch" + std::to_string(n)] = decode_per_sample;
   }
   policy::PpoTrainer trainer(config, static_cast<uint64_t>(config.run.seed));
   trainer.AddGraph(features);

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "policy/decoder.h"
 #include "policy/policy_net.h"
 
 namespace mcmpart::policy {
@@ -12,8 +13,10 @@ namespace mcmpart::policy {
 struct Policy::Impl {
   PolicyNet net{nullptr};
   bool tie_units = false;
+  bool sequential = false;
   std::vector<FeatureTensors> graphs;
   std::vector<std::vector<int64_t>> units;  ///< per graph; empty when units are not tied
+  std::vector<std::unique_ptr<actors::UnitSchedule>> schedules;  ///< per graph (sequential)
 };
 
 Policy::Policy(const common::PolicyConfig& config, uint64_t seed) : impl_(new Impl) {
@@ -21,6 +24,7 @@ Policy::Policy(const common::PolicyConfig& config, uint64_t seed) : impl_(new Im
   torch::manual_seed(seed);
   impl_->net = PolicyNet(config);
   impl_->tie_units = config.tie_units;
+  impl_->sequential = config.decoder == common::Decoder::kSequential;
   impl_->net->eval();
 }
 
@@ -37,10 +41,15 @@ common::Status Policy::SetFlatWeights(const std::vector<float>& flat) {
 int Policy::AddGraph(const actors::GraphFeatures& features) {
   impl_->graphs.push_back(ToTensors(features));
   impl_->units.push_back(impl_->tie_units ? features.unit : std::vector<int64_t>{});
+  impl_->schedules.push_back(
+      impl_->sequential ? std::make_unique<actors::UnitSchedule>(features.schedule) : nullptr);
   return static_cast<int>(impl_->graphs.size()) - 1;
 }
 
 std::vector<float> PolicySample::NodeLogProbs(const common::Partition& p) const {
+  if (schedule != nullptr) {
+    return SequentialLogProbs(*schedule, {log_prob_table.data(), max_chips, theta_table.data()}, p);
+  }
   std::vector<float> out(p.size());
   for (size_t v = 0; v < p.size(); ++v) out[v] = log_prob_table[v * max_chips + p[v]];
   return out;
@@ -95,6 +104,15 @@ void DrawSamples(PolicySample& s, int nodes, int n, const std::vector<int64_t>& 
   }
 }
 
+void DecodeSamples(PolicySample& s, int n, common::Rng& rng, bool greedy) {
+  const DecoderTables tables{s.log_prob_table.data(), s.max_chips, s.theta_table.data()};
+  for (int i = 0; i < n; ++i) {
+    Decoded d = DecodeSequential(*s.schedule, tables, rng, greedy);
+    s.proposals.push_back(std::move(d.partition));
+    s.logp.push_back(std::move(d.logp));
+  }
+}
+
 }  // namespace
 
 std::vector<PolicySample> Policy::SampleMany(const std::vector<int>& graphs, int n,
@@ -110,7 +128,10 @@ std::vector<PolicySample> Policy::SampleMany(const std::vector<int>& graphs, int
   const FeatureTensors joint = BatchTensors(parts);
   PolicyOutput out = impl_->net->forward(joint);
   auto lp = out.log_probs.contiguous();
+  auto th = out.theta.contiguous();
   const float* table = lp.data_ptr<float>();
+  const float* theta = th.data_ptr<float>();
+  constexpr int kF = actors::Sequencer::kStateFeatures;
   const int k = impl_->net->max_chips();
   std::vector<PolicySample> samples;
   for (int g : graphs) {
@@ -119,8 +140,18 @@ std::vector<PolicySample> Policy::SampleMany(const std::vector<int>& graphs, int
     s.max_chips = k;
     s.log_prob_table.assign(table + joint.offsets[slot] * k, table + joint.offsets[slot + 1] * k);
     s.value = out.value[static_cast<int64_t>(slot)].item<float>();
-    DrawSamples(s, static_cast<int>(joint.offsets[slot + 1] - joint.offsets[slot]), n,
-                impl_->units[g], rng, greedy);
+    s.schedule = impl_->schedules[g].get();
+    const auto decode_start = std::chrono::steady_clock::now();
+    if (s.schedule != nullptr) {
+      s.theta_table.assign(theta + joint.offsets[slot] * kF, theta + joint.offsets[slot + 1] * kF);
+      DecodeSamples(s, n, rng, greedy);
+    } else {
+      DrawSamples(s, static_cast<int>(joint.offsets[slot + 1] - joint.offsets[slot]), n,
+                  impl_->units[g], rng, greedy);
+    }
+    s.decode_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                            decode_start)
+                      .count();
     samples.push_back(std::move(s));
   }
   const double ms =

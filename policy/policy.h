@@ -16,13 +16,17 @@ namespace mcmpart::policy {
 /// The result of one policy forward pass on a graph, with `n` partitions sampled from it.
 struct PolicySample {
   std::vector<common::Partition> proposals;
-  std::vector<std::vector<float>> logp;  ///< per proposal, per node
+  std::vector<std::vector<float>> logp;  ///< per proposal, per node: of the decision placing it
   std::vector<float> log_prob_table;     ///< num_nodes × max_chips log-probabilities
+  std::vector<float> theta_table;        ///< num_nodes × kStateFeatures (sequential decoder)
+  /// The graph's unit schedule when the decoder is sequential (owned by the Policy), else null.
+  const actors::UnitSchedule* schedule = nullptr;
   int max_chips = 0;
   float value = 0;
-  double inference_ms = 0;
+  double inference_ms = 0;  ///< forward pass share plus decoding
+  double decode_ms = 0;     ///< decoding the proposals alone (all of them)
 
-  /// Per-node log-probabilities of any partition under the same forward pass.
+  /// Per-node log-probabilities of any partition under the same forward pass and decoder.
   std::vector<float> NodeLogProbs(const common::Partition& p) const;
   /// Repair weights of proposal `i` (SPEC §5): the probability of each node's proposed chip,
   /// so that confident choices are the last to change.
@@ -45,7 +49,8 @@ class Policy {
 
   /// Caches a graph's features; returns its id for Sample().
   int AddGraph(const actors::GraphFeatures& features);
-  /// One forward pass, then `n` independent per-node samples (greedy: argmax, n copies).
+  /// One forward pass, then `n` partitions decoded from it (config.decoder; greedy: the most
+  /// probable choice at every step, n copies).
   PolicySample Sample(int graph, int n, common::Rng& rng, bool greedy = false);
   /// One batched forward over the distinct graphs in `graphs`, then `n` samples for each
   /// entry (entries naming the same graph share its forward pass).

@@ -125,7 +125,8 @@ torch::Tensor SegmentAttentionImpl::forward(const torch::Tensor& h, const Featur
 }
 
 PolicyNetImpl::PolicyNetImpl(const common::PolicyConfig& c)
-    : max_chips_(c.max_chips), tie_units_(c.tie_units) {
+    : max_chips_(c.max_chips),
+      tie_units_(c.tie_units || c.decoder == common::Decoder::kSequential) {
   const int h = c.hidden;
   embed_ = register_module("embed", torch::nn::Linear(GraphFeatures::kNodeFeatures, h));
   hw_embed_ = register_module("hw_embed", torch::nn::Linear(GraphFeatures::kHwFeatures, h));
@@ -143,11 +144,14 @@ PolicyNetImpl::PolicyNetImpl(const common::PolicyConfig& c)
       register_module("value", torch::nn::Sequential(torch::nn::Linear(2 * h, h), torch::nn::ReLU(),
                                                      torch::nn::Linear(h, 1)));
   prior_scale_ = register_parameter("prior_scale", torch::full({1}, c.prior_init));
+  state_head_ =
+      register_module("state_head", torch::nn::Linear(2 * h, actors::Sequencer::kStateFeatures));
   // Start near the uniform policy: small final-layer weights.
   torch::NoGradGuard no_grad;
-  auto* last = head_[2]->as<torch::nn::Linear>();
-  last->weight.mul_(0.01);
-  last->bias.zero_();
+  for (torch::nn::LinearImpl* last : {head_[2]->as<torch::nn::Linear>(), state_head_.get()}) {
+    last->weight.mul_(0.01);
+    last->bias.zero_();
+  }
 }
 
 PolicyOutput PolicyNetImpl::forward(const FeatureTensors& g) {
@@ -164,15 +168,20 @@ PolicyOutput PolicyNetImpl::forward(const FeatureTensors& g) {
     if (g.num_chips[gi] < max_chips_) mask[gi].slice(0, g.num_chips[gi], max_chips_).fill_(-1e9);
   }
   logits = logits + mask.index_select(0, g.node_graph);
+  auto theta = state_head_(cond);
   if (tie_units_ && g.unit_size.size(0) < logits.size(0)) {
-    auto unit_logits =
-        torch::zeros({g.unit_size.size(0), max_chips_}).index_add(0, g.unit, logits) / g.unit_size;
-    logits = unit_logits.index_select(0, g.unit);
+    auto unit_mean = [&](const torch::Tensor& t) {
+      return (torch::zeros({g.unit_size.size(0), t.size(1)}).index_add(0, g.unit, t) / g.unit_size)
+          .index_select(0, g.unit);
+    };
+    logits = unit_mean(logits);
+    theta = unit_mean(theta);
   }
   auto counts = torch::tensor(g.offsets, torch::kInt64).diff().to(torch::kFloat32).unsqueeze(1);
   auto pooled = torch::zeros({g.num_graphs(), h.size(1)}).index_add(0, g.node_graph, h) / counts;
   PolicyOutput out;
   out.log_probs = torch::log_softmax(logits, 1);
+  out.theta = theta;
   out.value = value_->forward(torch::cat({pooled, hw}, 1)).squeeze(1);
   return out;
 }

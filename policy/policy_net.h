@@ -68,6 +68,7 @@ TORCH_MODULE(SegmentAttention);
 
 struct PolicyOutput {
   torch::Tensor log_probs;  ///< [N, K_max] log-softmax with chips ≥ K of the node's graph masked
+  torch::Tensor theta;      ///< [N, kStateFeatures] weights of the sequential decoder's features
   torch::Tensor value;      ///< [G] predicted normalised reward per graph
 };
 
@@ -75,8 +76,9 @@ struct PolicyOutput {
 /// node embedding → GraphSAGE × L → segment-recurrent attention in topological order →
 /// per-node logits conditioned on hardware features, plus a learned multiple (initially
 /// --prior-init, default 2) of a one-hot "balanced contiguous split" prior; value head on the
-/// pooled embedding. With tie_units, the nodes of a placement unit get their unit's mean logits
-/// (one decision).
+/// pooled embedding. With tie_units or the sequential decoder, the nodes of a placement unit get
+/// their unit's mean logits (one decision). A second head gives each unit its weights `theta`
+/// on the sequential decoder's state features (policy/decoder.h), initially near 0.
 class PolicyNetImpl : public torch::nn::Module {
  public:
   explicit PolicyNetImpl(const common::PolicyConfig& config);
@@ -85,11 +87,12 @@ class PolicyNetImpl : public torch::nn::Module {
 
  private:
   int max_chips_;
-  bool tie_units_;
+  bool tie_units_;  ///< unit-mean logits: tie_units or the sequential decoder
   torch::nn::Linear embed_{nullptr}, hw_embed_{nullptr};
   std::vector<SageLayer> layers_;
   std::vector<SegmentAttention> attention_;
   torch::nn::Sequential head_{nullptr}, value_{nullptr};
+  torch::nn::Linear state_head_{nullptr};
   torch::Tensor prior_scale_;  ///< learned weight of the prior logit, starts at --prior-init
 };
 TORCH_MODULE(PolicyNet);

@@ -48,9 +48,70 @@ double SilScale(const std::vector<actors::EpisodeRecord>& batch) {
   return std::max(std::sqrt(reward_sq / b), 1e-3 + 0.01 * std::abs(reward_mean));
 }
 
-torch::Tensor ActionTensor(const std::vector<int>& partition) {
-  std::vector<int64_t> a64(partition.begin(), partition.end());
-  return torch::tensor(a64, torch::kInt64).unsqueeze(1);
+// Log-probability given to the chips a sequential step does not allow.
+constexpr float kMasked = -1e9f;
+
+}  // namespace
+
+// The decisions that produced one partition, as tensors: the node whose row scores each
+// decision (graph-local), the chip taken and, for the sequential decoder, each step's mask
+// (0 or kMasked per chip) and state features.
+struct Decisions {
+  torch::Tensor rows;      // [R] int64
+  torch::Tensor actions;   // [R, 1] int64
+  torch::Tensor mask;      // [R, K_max] (sequential)
+  torch::Tensor features;  // [R, K_max, kStateFeatures] (sequential)
+  std::vector<int64_t> row_nodes;
+};
+
+namespace {
+
+// Independent decoder: one decision per node. Sequential: one per unit, replayed through the
+// Sequencer (actors::ReplayPartition) exactly as the actor decoded it.
+Decisions MakeDecisions(const actors::UnitSchedule* schedule, const std::vector<int>& partition,
+                        int max_chips) {
+  Decisions d;
+  std::vector<int64_t> actions;
+  if (schedule == nullptr) {
+    for (size_t v = 0; v < partition.size(); ++v) d.row_nodes.push_back(static_cast<int64_t>(v));
+    actions.assign(partition.begin(), partition.end());
+  } else {
+    constexpr int kF = actors::Sequencer::kStateFeatures;
+    const int m = schedule->num_units, k = schedule->num_chips;
+    const actors::UnitReplay r = actors::ReplayPartition(*schedule, partition);
+    d.mask = torch::full({m, max_chips}, kMasked);
+    d.features = torch::zeros({m, max_chips, kF});
+    auto mask = d.mask.accessor<float, 2>();
+    auto features = d.features.accessor<float, 3>();
+    for (int step = 0; step < m; ++step) {
+      d.row_nodes.push_back(schedule->rep_node[schedule->order[step]]);
+      actions.push_back(r.actions[step]);
+      for (int c = 0; c < k; ++c) {
+        if (r.allowed[static_cast<size_t>(step) * k + c]) mask[step][c] = 0.f;
+        for (int j = 0; j < kF; ++j) {
+          features[step][c][j] = r.features[(static_cast<size_t>(step) * k + c) * kF + j];
+        }
+      }
+    }
+  }
+  d.rows = torch::tensor(d.row_nodes, torch::kInt64);
+  d.actions = torch::tensor(actions, torch::kInt64).unsqueeze(1);
+  return d;
+}
+
+// Row-wise log-probabilities [R, K_max] of decisions whose rows index `out` (already offset).
+torch::Tensor DecisionLogProbs(const PolicyOutput& out, const torch::Tensor& rows,
+                               const torch::Tensor& mask, const torch::Tensor& features) {
+  auto static_lp = out.log_probs.index_select(0, rows);
+  if (!features.defined()) return static_lp;
+  auto theta = out.theta.index_select(0, rows).unsqueeze(1);  // [R, 1, S]
+  return torch::log_softmax(static_lp + (features * theta).sum(2) + mask, 1);
+}
+
+// Mean of row values per owner, [owners].
+torch::Tensor PerOwnerMean(const torch::Tensor& values, const torch::Tensor& owner,
+                           const torch::Tensor& counts) {
+  return torch::zeros({counts.size(0)}).index_add(0, owner, values) / counts;
 }
 
 }  // namespace
@@ -58,8 +119,9 @@ torch::Tensor ActionTensor(const std::vector<int>& partition) {
 // What one update trains on, built once per batch.
 struct UpdateInputs {
   std::vector<double> adv;
-  std::vector<torch::Tensor> actions, old_logp;  // per record: the trained action, its logp
-  std::vector<std::vector<torch::Tensor>> elite_actions;  // per graph, per elite
+  std::vector<Decisions> decisions;     // per record: the trained action's decisions
+  std::vector<torch::Tensor> old_logp;  // per record: behaviour log-prob per decision
+  std::vector<std::vector<Decisions>> elite_decisions;  // per graph, per elite
   double sil_scale = 0;
   bool sil = false;
 };
@@ -69,7 +131,8 @@ struct PpoTrainer::Impl {
   PolicyNet net{nullptr};
   std::unique_ptr<torch::optim::Adam> optimizer;
   std::vector<FeatureTensors> graphs;
-  std::vector<std::vector<Elite>> elites;  // per graph, best first
+  std::vector<std::unique_ptr<actors::UnitSchedule>> schedules;  // per graph; null: independent
+  std::vector<std::vector<Elite>> elites;                        // per graph, best first
   std::mt19937_64 rng;
 
   // Keeps the sil_elites best distinct valid partitions per graph.
@@ -88,6 +151,9 @@ struct PpoTrainer::Impl {
     if (list.size() > cap) list.pop_back();
   }
 
+  Decisions DecisionsOf(int graph, const std::vector<int>& partition) const {
+    return MakeDecisions(schedules.at(graph).get(), partition, config.policy.max_chips);
+  }
   UpdateInputs Prepare(const std::vector<actors::EpisodeRecord>& batch);
   double RunEpoch(const std::vector<actors::EpisodeRecord>& batch, const UpdateInputs& in,
                   const std::vector<int>& order, PpoStats* stats, int* steps);
@@ -111,6 +177,9 @@ PpoTrainer::~PpoTrainer() = default;
 
 int PpoTrainer::AddGraph(const actors::GraphFeatures& features) {
   impl_->graphs.push_back(ToTensors(features));
+  const bool sequential = impl_->config.policy.decoder == common::Decoder::kSequential;
+  impl_->schedules.push_back(sequential ? std::make_unique<actors::UnitSchedule>(features.schedule)
+                                        : nullptr);
   impl_->elites.emplace_back();
   return static_cast<int>(impl_->graphs.size()) - 1;
 }
@@ -127,15 +196,19 @@ UpdateInputs PpoTrainer::Impl::Prepare(const std::vector<actors::EpisodeRecord>&
     for (const actors::EpisodeRecord& r : batch) AddElite(r);
   }
   in.sil_scale = SilScale(batch);
-  in.elite_actions.resize(graphs.size());
+  in.elite_decisions.resize(graphs.size());
   for (size_t g = 0; in.sil && g < elites.size(); ++g) {
-    for (const Elite& e : elites[g]) in.elite_actions[g].push_back(ActionTensor(e.partition));
+    for (const Elite& e : elites[g]) {
+      in.elite_decisions[g].push_back(DecisionsOf(static_cast<int>(g), e.partition));
+    }
   }
   for (const actors::EpisodeRecord& r : batch) {
     const bool repaired = pc.train_on_repaired && !r.partition.empty();
-    in.actions.push_back(ActionTensor(repaired ? r.partition : r.proposal));
-    in.old_logp.push_back(
-        torch::tensor(repaired ? r.logp_partition : r.logp_proposal, torch::kFloat32));
+    in.decisions.push_back(DecisionsOf(r.graph, repaired ? r.partition : r.proposal));
+    const std::vector<float>& logp = repaired ? r.logp_partition : r.logp_proposal;
+    std::vector<float> old;
+    for (int64_t v : in.decisions.back().row_nodes) old.push_back(logp.at(v));
+    in.old_logp.push_back(torch::tensor(old, torch::kFloat32));
   }
   return in;
 }
@@ -157,7 +230,8 @@ double PpoTrainer::Impl::RunEpoch(const std::vector<actors::EpisodeRecord>& batc
 }
 
 // One gradient step on records order[s..e): a batched forward over their distinct graphs,
-// the clipped surrogate, value and entropy terms and self-imitation. Returns its approx-KL.
+// then every decision of every record scored at once (one gather), the clipped surrogate,
+// value and entropy terms and self-imitation. Returns its approx-KL.
 double PpoTrainer::Impl::Minibatch(const std::vector<actors::EpisodeRecord>& batch,
                                    const UpdateInputs& in, const std::vector<int>& order, int s,
                                    int e, PpoStats* stats) {
@@ -174,33 +248,48 @@ double PpoTrainer::Impl::Minibatch(const std::vector<actors::EpisodeRecord>& bat
   }
   const FeatureTensors joint = BatchTensors(parts);
   const PolicyOutput out = net->forward(joint);
-  // Entropy per node, averaged per graph, then over graphs.
-  auto node_entropy = -(out.log_probs.exp() * out.log_probs).sum(1);
-  torch::Tensor entropy = torch::zeros({});
-  for (size_t k = 0; k < parts.size(); ++k) {
-    entropy = entropy + node_entropy.slice(0, joint.offsets[k], joint.offsets[k + 1]).mean();
-  }
-  entropy = entropy / static_cast<double>(parts.size());
-  torch::Tensor policy_loss = torch::zeros({}), value_loss = torch::zeros({});
-  torch::Tensor kl = torch::zeros({}), clipped = torch::zeros({});
+  std::vector<torch::Tensor> rows, actions, masks, features, old_logp, owner;
+  std::vector<float> counts, rewards;
+  std::vector<int64_t> slots;
   for (int j = s; j < e; ++j) {
     const int i = order[j];
+    const Decisions& d = in.decisions[i];
     const int k = slot[batch[i].graph];
-    auto log_probs = out.log_probs.slice(0, joint.offsets[k], joint.offsets[k + 1]);
-    auto new_logp = log_probs.gather(1, in.actions[i]).squeeze(1);
-    auto log_ratio = new_logp - in.old_logp[i];
-    auto ratio = log_ratio.exp();
-    const double a = in.adv[i];
-    auto surr = torch::min(ratio * a, ratio.clamp(1.0 - pc.clip, 1.0 + pc.clip) * a);
-    policy_loss = policy_loss - surr.mean();
-    value_loss = value_loss + (out.value[k] - batch[i].reward).pow(2);
-    torch::NoGradGuard no_grad;
-    kl = kl + ((ratio - 1) - log_ratio).mean();
-    clipped = clipped + ((ratio - 1).abs() > pc.clip).to(torch::kFloat32).mean();
+    rows.push_back(d.rows + joint.offsets[k]);
+    actions.push_back(d.actions);
+    if (d.features.defined()) {
+      masks.push_back(d.mask);
+      features.push_back(d.features);
+    }
+    old_logp.push_back(in.old_logp[i]);
+    owner.push_back(torch::full({d.rows.size(0)}, static_cast<int64_t>(j - s), torch::kInt64));
+    counts.push_back(static_cast<float>(d.rows.size(0)));
+    rewards.push_back(static_cast<float>(batch[i].reward));
+    slots.push_back(k);
   }
-  const double n = e - s;
-  policy_loss = policy_loss / n;
-  value_loss = value_loss / n;
+  const bool sequential = !features.empty();
+  const torch::Tensor all_rows = torch::cat(rows), owners = torch::cat(owner);
+  const torch::Tensor count = torch::tensor(counts);
+  auto lp = DecisionLogProbs(out, all_rows, sequential ? torch::cat(masks) : torch::Tensor(),
+                             sequential ? torch::cat(features) : torch::Tensor());
+  auto new_logp = lp.gather(1, torch::cat(actions)).squeeze(1);
+  auto log_ratio = new_logp - torch::cat(old_logp);
+  auto ratio = log_ratio.exp();
+  std::vector<float> adv;
+  for (int j = s; j < e; ++j) adv.push_back(static_cast<float>(in.adv[order[j]]));
+  auto row_adv = torch::tensor(adv).index_select(0, owners);
+  auto surr = torch::min(ratio * row_adv, ratio.clamp(1.0 - pc.clip, 1.0 + pc.clip) * row_adv);
+  torch::Tensor policy_loss = -PerOwnerMean(surr, owners, count).mean();
+  auto values = out.value.index_select(0, torch::tensor(slots, torch::kInt64));
+  torch::Tensor value_loss = (values - torch::tensor(rewards)).pow(2).mean();
+  auto row_entropy = -(lp.exp() * lp).sum(1);
+  torch::Tensor entropy = PerOwnerMean(row_entropy, owners, count).mean();
+  torch::Tensor kl, clipped;
+  {
+    torch::NoGradGuard no_grad;
+    kl = PerOwnerMean((ratio - 1) - log_ratio, owners, count).mean();
+    clipped = PerOwnerMean(((ratio - 1).abs() > pc.clip).to(torch::kFloat32), owners, count).mean();
+  }
   torch::Tensor sil_loss = SilLoss(out, joint, graph_ids, in);
   auto loss =
       policy_loss + pc.value_coef * value_loss - pc.entropy_coef * entropy + pc.sil_coef * sil_loss;
@@ -213,13 +302,13 @@ double PpoTrainer::Impl::Minibatch(const std::vector<actors::EpisodeRecord>& bat
   stats->sil_loss += sil_loss.item<double>();
   stats->entropy += entropy.item<double>();
   stats->grad_norm += gn;
-  stats->clip_fraction += clipped.item<double>() / n;
-  return kl.item<double>() / n;
+  stats->clip_fraction += clipped.item<double>();
+  return kl.item<double>();
 }
 
 // Self-imitation (Oh et al., ICML 2018): for each graph of the minibatch, raise the
 // log-probability of its elite partitions in proportion to how far their reward exceeds the
-// value, (R − V)+ / spread capped at 3, up to sil_max_prob per node, and pull V up towards
+// value, (R − V)+ / spread capped at 3, up to sil_max_prob per decision, and pull V up towards
 // them.
 torch::Tensor PpoTrainer::Impl::SilLoss(const PolicyOutput& out, const FeatureTensors& joint,
                                         const std::vector<int>& graph_ids, const UpdateInputs& in) {
@@ -228,15 +317,17 @@ torch::Tensor PpoTrainer::Impl::SilLoss(const PolicyOutput& out, const FeatureTe
   int sil_terms = 0;
   for (size_t k = 0; in.sil && k < graph_ids.size(); ++k) {
     const int g = graph_ids[k];
-    auto log_probs = out.log_probs.slice(0, joint.offsets[k], joint.offsets[k + 1]);
     const double v = out.value[k].item<double>();
     for (size_t j = 0; j < elites[g].size(); ++j) {
       const double gap = elites[g][j].reward - v;
       if (gap <= 0) continue;
       const double w = std::min(gap / in.sil_scale, 3.0);
-      auto logp = log_probs.gather(1, in.elite_actions[g][j]).squeeze(1);
-      // Nodes already at the ceiling give no gradient: the policy keeps exploring around the
-      // elites instead of collapsing onto them (a ceiling of 1 masks nothing).
+      const Decisions& d = in.elite_decisions[g][j];
+      auto logp = DecisionLogProbs(out, d.rows + joint.offsets[k], d.mask, d.features)
+                      .gather(1, d.actions)
+                      .squeeze(1);
+      // Decisions already at the ceiling give no gradient: the policy keeps exploring around
+      // the elites instead of collapsing onto them (a ceiling of 1 masks nothing).
       auto below = (logp.detach() < std::log(pc.sil_max_prob)).to(torch::kFloat32);
       sil_loss = sil_loss - w * (logp * below).mean() +
                  0.5 * pc.value_coef * (elites[g][j].reward - out.value[k]).pow(2);

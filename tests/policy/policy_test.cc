@@ -29,21 +29,27 @@ namespace {
 // forward pass's table, so weights differ from node to node and lie in (0, 1].
 TEST(Policy, RepairWeightsAreTheProbabilitiesOfTheProposedChips) {
   Fixture f;
-  common::Config c;
-  Policy policy(c.policy, 3);
-  policy.AddGraph(f.features);
-  common::Rng rng(4);
-  const PolicySample s = policy.Sample(0, 4, rng);
-  for (int i = 0; i < 4; ++i) {
-    const std::vector<double> w = s.RepairWeights(i);
-    ASSERT_EQ(static_cast<int>(w.size()), f.graph.num_nodes());
-    for (int v = 0; v < f.graph.num_nodes(); ++v) {
-      const float logp = s.log_prob_table[v * s.max_chips + s.proposals[i][v]];
-      EXPECT_DOUBLE_EQ(w[v], std::exp(logp));
-      EXPECT_GT(w[v], 0.0);
-      EXPECT_LE(w[v], 1.0);
+  for (common::Decoder decoder : {common::Decoder::kSequential, common::Decoder::kIndependent}) {
+    common::Config c;
+    c.policy.decoder = decoder;
+    Policy policy(c.policy, 3);
+    policy.AddGraph(f.features);
+    common::Rng rng(4);
+    const PolicySample s = policy.Sample(0, 4, rng);
+    for (int i = 0; i < 4; ++i) {
+      const std::vector<double> w = s.RepairWeights(i);
+      ASSERT_EQ(static_cast<int>(w.size()), f.graph.num_nodes());
+      const std::vector<float> logp = s.NodeLogProbs(s.proposals[i]);
+      for (int v = 0; v < f.graph.num_nodes(); ++v) {
+        if (decoder == common::Decoder::kIndependent) {
+          ASSERT_EQ(logp[v], s.log_prob_table[v * s.max_chips + s.proposals[i][v]]);
+        }
+        EXPECT_DOUBLE_EQ(w[v], std::exp(logp[v]));
+        EXPECT_GT(w[v], 0.0);
+        EXPECT_LE(w[v], 1.0);
+      }
+      EXPECT_NE(*std::min_element(w.begin(), w.end()), *std::max_element(w.begin(), w.end()));
     }
-    EXPECT_NE(*std::min_element(w.begin(), w.end()), *std::max_element(w.begin(), w.end()));
   }
 }
 
@@ -58,7 +64,8 @@ TEST(RlStrategy, RecordsCarryTheVersionLastSetAndThePolicysRepairWeights) {
   policy.AddGraph((*env)->features());
   RlStrategy strategy(policy, {env->get()}, 1, 7);
   EXPECT_EQ(strategy.policy_version(), -1);
-  for (const actors::search::Candidate& cand : strategy.Ask(2)) EXPECT_EQ(cand.record.policy_version, -1);
+  for (const actors::search::Candidate& cand : strategy.Ask(2))
+    EXPECT_EQ(cand.record.policy_version, -1);
   strategy.SetPolicyVersion(5);
   EXPECT_EQ(strategy.policy_version(), 5);
   std::vector<actors::search::Candidate> candidates = strategy.Ask(3);
@@ -100,6 +107,7 @@ TEST(Policy, TiedUnitsAreSampledAsOneDecision) {
     common::Config c;
     c.policy.prior_init = 0;
     c.policy.tie_units = tie;
+    c.policy.decoder = common::Decoder::kIndependent;  // the sequential decoder always ties
     Policy policy(c.policy, 5);
     policy.AddGraph(features);
     common::Rng rng(2);

@@ -10,9 +10,13 @@
 #include <string>
 #include <vector>
 
+#include "actors/environment.h"
+#include "actors/repair.h"
 #include "actors/features.h"
+#include "actors/search/strategy.h"
 #include "common/config.h"
 #include "policy/policy.h"
+#include "policy/rl_strategy.h"
 #include "tests/policy/fixture.h"
 
 namespace mcmpart::policy {
@@ -47,6 +51,48 @@ TEST(Ppo, ActorAndLearnerLogProbsAgreeAfterWeightTransfer) {
   PolicySample s = policy.Sample(0, 3, rng);
   for (int i = 0; i < 3; ++i) EXPECT_EQ(s.NodeLogProbs(s.proposals[i]), s.logp[i]);
   EXPECT_FALSE(policy.SetFlatWeights(std::vector<float>(3)).ok());
+}
+
+// The learner scores each record's decisions exactly as the actor decoded them: with a
+// vanishing learning rate every PPO ratio stays 1 (approx-KL ≈ 0, nothing clipped), for both
+// decoders, training on proposals and on repaired partitions (RlStrategy::Tell's log-probs).
+TEST(Ppo, LearnerRecomputesTheActorsLogProbs) {
+  Fixture f;
+  for (common::Decoder decoder : {common::Decoder::kSequential, common::Decoder::kIndependent}) {
+    for (bool repaired : {true, false}) {
+      common::Config c;
+      c.policy.decoder = decoder;
+      c.ppo.train_on_repaired = repaired;
+      c.ppo.lr = 1e-12;
+      c.ppo.target_kl = 100;
+      auto env = actors::Environment::Create(f.graph, f.hw, c);
+      ASSERT_TRUE(env.ok()) << env.status().message();
+      PpoTrainer trainer(c, 4);
+      trainer.AddGraph((*env)->features());
+      Policy policy(c.policy, 4);
+      policy.AddGraph((*env)->features());
+      RlStrategy strategy(policy, {env->get()}, 1, 9);
+      std::vector<actors::EpisodeRecord> batch;
+      for (int round = 0; round < 4; ++round) {
+        for (actors::EpisodeRecord& r : actors::search::AskScoreTell(strategy, {env->get()}, 4, 0))
+          batch.push_back(std::move(r));
+      }
+      // Half the records train on random valid partitions, which the masks need not allow,
+      // scored by the actor's forward pass like a repaired partition.
+      actors::Repairer repairer(f.graph, f.hw);
+      common::Rng rng(11);
+      const PolicySample s = policy.Sample(0, 1, rng);
+      for (size_t i = 0; i < batch.size(); i += 2) {
+        actors::RepairResult valid = repairer.SampleValid(rng);
+        ASSERT_FALSE(valid.partition.empty());
+        batch[i].partition = valid.partition;
+        batch[i].logp_partition = s.NodeLogProbs(valid.partition);
+      }
+      const PpoStats st = trainer.Update(batch);
+      EXPECT_LT(st.approx_kl, 1e-6) << common::EnumName(decoder) << " repaired=" << repaired;
+      EXPECT_EQ(st.clip_fraction, 0.0);
+    }
+  }
 }
 
 TEST(Ppo, UpdatesRaiseTheProbabilityOfRewardedActions) {
@@ -299,6 +345,8 @@ struct SilRun {
     config.ppo.sil_coef = sil_coef;
     config.ppo.sil_max_prob = max_prob;
     config.policy.prior_init = 0;
+    // Per-node draws: on the tiny graph many sequential samples coincide after repair.
+    config.policy.decoder = common::Decoder::kIndependent;
     trainer = std::make_unique<PpoTrainer>(config, seed);
     trainer->AddGraph(features);
     policy = std::make_unique<Policy>(config.policy, seed);
