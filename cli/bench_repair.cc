@@ -264,7 +264,11 @@ int RunBenchRepair(int argc, char** argv) {
       cxxopts::value<std::string>())(
       "lns-rounds",
       "large-neighbourhood rounds after branch and bound stops at the limit (0 = off)",
-      cxxopts::value<int>()->default_value("0"));
+      cxxopts::value<int>()->default_value("0"))(
+      "stall-fails",
+      "stop improving after this many search failures without a better partition (0 = off)",
+      cxxopts::value<int64_t>()->default_value(
+          std::to_string(actors::RepairOptions().stall_fails)));
   auto parsed = ParseCommand(options, argc, argv, &config);
   if (!parsed.ok()) return ReportBadInput(cmd, parsed.status());
   if (parsed->help) return kExitOk;
@@ -273,8 +277,10 @@ int RunBenchRepair(int argc, char** argv) {
   actors::RepairOptions repair_options;
   repair_options.time_limit_ms = config.actor.repair_time_limit_ms;
   repair_options.lns_rounds = parsed->result["lns-rounds"].as<int>();
-  if (repair_options.lns_rounds < 0) {
-    return ReportBadInput(cmd, common::Status::Error("--lns-rounds must be >= 0"));
+  repair_options.stall_fails = parsed->result["stall-fails"].as<int64_t>();
+  if (repair_options.lns_rounds < 0 || repair_options.stall_fails < 0) {
+    return ReportBadInput(cmd,
+                          common::Status::Error("--lns-rounds and --stall-fails must be >= 0"));
   }
   std::vector<Series> all;
   if (parsed->result.count("from-run")) {
