@@ -34,7 +34,8 @@ Environment::Environment(const common::Graph& graph, const hw::Hardware& hw,
       evaluator_(std::move(evaluator)),
       ideal_time_s_(IdealTimePerSample(graph, hw)) {}
 
-// Penalty mode (no repair): a valid proposal passes unchanged, an invalid one fails.
+// Penalty mode (no repair): a valid proposal passes unchanged, an invalid one fails with
+// kNotFound (nothing was searched, so nothing is proved).
 RepairResult Environment::RepairProposal(const common::Partition& proposal,
                                          const std::vector<double>& weights) {
   if (repair_) return repairer_.Repair(proposal, weights);
@@ -66,7 +67,7 @@ ScoreOutcome Environment::Score(const common::Partition& proposal,
   out.repair_status = static_cast<int32_t>(repair.status);
   out.proposal_valid = repair.status == RepairStatus::kUnchanged;
   out.changed_nodes = repair.changed_nodes;
-  if (repair.status == RepairStatus::kInfeasible) {
+  if (!HasPartition(repair.status)) {
     out.reward = invalid_penalty_;
     return out;
   }

@@ -5,9 +5,13 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <iterator>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "actors/repair_model.h"
+#include "actors/sequencer.h"
 #include "hw/constraints.h"
 #include "hw/feasibility.h"
 
@@ -31,42 +35,87 @@ std::vector<int> ScaleWeights(const std::vector<double>& w, int n) {
   return out;
 }
 
+// Σ w_v·[p_v ≠ q_v] in the model's integer weights (the objective BAB minimises).
+int64_t HammingCost(const common::Partition& q, const common::Partition& p,
+                    const std::vector<int>& w) {
+  int64_t cost = 0;
+  for (size_t v = 0; v < q.size(); ++v) cost += p[v] != q[v] ? w[v] : 0;
+  return cost;
+}
+
+// Fills the changed-node count and the weighted change of r->partition against `q`.
+void CountChanges(const common::Partition& q, const std::vector<double>& weights, RepairResult* r) {
+  r->changed_nodes = 0;
+  r->weighted_change = 0.0;
+  for (size_t v = 0; v < q.size(); ++v) {
+    if (r->partition[v] == q[v]) continue;
+    ++r->changed_nodes;
+    r->weighted_change += weights.empty() ? 1.0 : weights[v];
+  }
+}
+
 }  // namespace
 
 const char* RepairStatusName(RepairStatus s) {
-  switch (s) {
-    case RepairStatus::kUnchanged:
-      return "unchanged";
-    case RepairStatus::kOptimal:
-      return "optimal";
-    case RepairStatus::kBestWithinLimit:
-      return "best_within_limit";
-    case RepairStatus::kInfeasible:
-      return "infeasible";
+  const auto i = static_cast<size_t>(s);
+  return i < std::size(kRepairStatusNames) ? kRepairStatusNames[i].data() : "?";
+}
+
+std::optional<RepairStatus> RepairStatusFromName(std::string_view name) {
+  for (int i = 0; i < kNumRepairStatuses; ++i) {
+    if (kRepairStatusNames[i] == name) return static_cast<RepairStatus>(i);
   }
-  return "?";
+  return std::nullopt;
 }
 
 struct Repairer::Impl {
   Impl(const Graph& g, const hw::Hardware& h, RepairOptions o)
-      : graph(g), hw(h), options(o), data(g, h) {}
+      : graph(g),
+        hw(h),
+        options(o),
+        data(g, h),
+        schedule(BuildUnitSchedule(g, h)),
+        sequencer(schedule),
+        allowed(h.num_chips),
+        features(static_cast<size_t>(h.num_chips) * Sequencer::kStateFeatures) {}
 
-  // Runs `engine` to exhaustion or the stop; returns the best valid partition it found.
+  // Runs `engine` to exhaustion or the stop; returns the best valid partition it found
+  // (kInfeasible when the search is exhausted without one, kNotFound when it was stopped).
   template <typename Engine>
-  RepairResult Run(Engine& engine, DeadlineStop& stop, bool optimise, const common::Partition& q,
-                   const std::vector<double>& weights);
+  RepairResult Run(Engine& engine, DeadlineStop& stop, bool optimise);
+  // Branch and bound towards `q` below `bound` (the incumbent's integer cost; none = no bound).
+  RepairResult SearchBelow(const common::Partition& q, const std::vector<int>& w,
+                           std::optional<int64_t> bound, DeadlineStop& stop);
+  // The projection as incumbent and BAB below it; without a valid projection BAB from scratch,
+  // then random restarts.
+  RepairResult Search(const common::Partition& q, const std::vector<int>& w, DeadlineStop& stop);
+  // Random restarts until the stop (SampleValid's search).
+  RepairResult SearchRandom(uint32_t seed, DeadlineStop& stop);
+  // Large-neighbourhood rounds: re-solve a random subset of nodes with the others fixed to the
+  // incumbent `best`, keeping every improvement; `best` and `cost` are updated in place.
+  void ImproveAround(const common::Partition& q, const std::vector<int>& w, DeadlineStop& stop,
+                     common::Partition* best, int64_t* cost);
+  // The nearest chip to `target` with ok[c] (ties: above first when `up_first`), or −1.
+  int NearestChip(int target, bool up_first, const std::vector<uint8_t>& ok) const;
+  // One projection pass keeping each chip's unit weights within `budget` (0 = no budget).
+  common::Partition ProjectWithin(const common::Partition& q, int64_t budget);
+  // ProjectWithin at the SRAM size, then at 95, 90 and 85% of it while the result overflows.
+  common::Partition Project(const common::Partition& q);
 
   const Graph& graph;
   const hw::Hardware& hw;
   RepairOptions options;
   ModelData data;
+  UnitSchedule schedule;
+  Sequencer sequencer;
+  std::vector<uint8_t> allowed;
+  std::vector<float> features;
   Status feasible;
   std::unique_ptr<PartitionSpace> root;  // constraints posted and propagated; null if failed
 };
 
 template <typename Engine>
-RepairResult Repairer::Impl::Run(Engine& engine, DeadlineStop& stop, bool optimise,
-                                 const common::Partition& q, const std::vector<double>& weights) {
+RepairResult Repairer::Impl::Run(Engine& engine, DeadlineStop& stop, bool optimise) {
   RepairResult r;
   bool found = false;
   while (PartitionSpace* s = engine.next()) {
@@ -84,19 +133,150 @@ RepairResult Repairer::Impl::Run(Engine& engine, DeadlineStop& stop, bool optimi
   r.solve_ms = stop.ElapsedMs();
   const bool complete = !engine.stopped();
   if (!found) {
-    r.status = RepairStatus::kInfeasible;
+    r.status = complete ? RepairStatus::kInfeasible : RepairStatus::kNotFound;
     r.message = complete ? "no valid partition exists (the constraint search is exhausted)"
                          : "no valid partition found within " +
                                std::to_string(options.time_limit_ms) + " ms";
     return r;
   }
   r.status = complete && optimise ? RepairStatus::kOptimal : RepairStatus::kBestWithinLimit;
-  for (int v = 0; v < static_cast<int>(q.size()); ++v) {
-    if (r.partition[v] == q[v]) continue;
-    ++r.changed_nodes;
-    r.weighted_change += weights.empty() ? 1.0 : weights[v];
-  }
   return r;
+}
+
+RepairResult Repairer::Impl::SearchBelow(const common::Partition& q, const std::vector<int>& w,
+                                         std::optional<int64_t> bound, DeadlineStop& stop) {
+  std::unique_ptr<PartitionSpace> space(static_cast<PartitionSpace*>(root->clone()));
+  space->PostHamming(&q, w);
+  if (bound) space->BoundCost(*bound);
+  space->BranchTowardsTarget();
+  // With an incumbent the stall rule counts from the start: it is a solution already found.
+  if (bound) stop.Mark(0);
+  Gecode::Search::Options o;
+  o.threads = 1;
+  o.stop = &stop;
+  Gecode::BAB<PartitionSpace> engine(space.get(), o);
+  return Run(engine, stop, /*optimise=*/true);
+}
+
+RepairResult Repairer::Impl::SearchRandom(uint32_t seed, DeadlineStop& stop) {
+  std::unique_ptr<PartitionSpace> space(static_cast<PartitionSpace*>(root->clone()));
+  space->BranchRandom(Gecode::Rnd(seed));
+  Gecode::Search::Options o;
+  o.threads = 1;
+  o.stop = &stop;
+  o.cutoff = Gecode::Search::Cutoff::luby(64);
+  Gecode::RBS<PartitionSpace, Gecode::DFS> engine(space.get(), o);
+  return Run(engine, stop, /*optimise=*/false);
+}
+
+void Repairer::Impl::ImproveAround(const common::Partition& q, const std::vector<int>& w,
+                                   DeadlineStop& stop, common::Partition* best, int64_t* cost) {
+  common::Rng rng(static_cast<uint64_t>(*cost) + 1);
+  const int n = graph.num_nodes();
+  std::vector<bool> free(n);
+  for (int round = 0; round < options.lns_rounds; ++round) {
+    if (*cost == 0 || stop.ElapsedMs() >= options.time_limit_ms) return;
+    // Free the nodes of a random window of the topological order plus a few scattered ones.
+    const int width = std::max(2, n / 10);
+    const int first = static_cast<int>(rng() % std::max(1, n - width + 1));
+    for (int i = 0; i < n; ++i) {
+      free[data.topo[i]] = (i >= first && i < first + width) || rng() % 50 == 0;
+    }
+    std::unique_ptr<PartitionSpace> space(static_cast<PartitionSpace*>(root->clone()));
+    space->PostHamming(&q, w);
+    space->BoundCost(*cost);
+    space->FixExcept(*best, free);
+    space->BranchTowardsTarget();
+    DeadlineStop round_stop(options.time_limit_ms - stop.ElapsedMs(), options.stall_fails);
+    round_stop.Mark(0);
+    Gecode::Search::Options o;
+    o.threads = 1;
+    o.stop = &round_stop;
+    Gecode::BAB<PartitionSpace> engine(space.get(), o);
+    while (PartitionSpace* s = engine.next()) {
+      *best = s->Assignment();
+      *cost = s->CostValue();
+      delete s;
+      round_stop.Mark(static_cast<int64_t>(engine.statistics().fail));
+    }
+  }
+}
+
+RepairResult Repairer::Impl::Search(const common::Partition& q, const std::vector<int>& w,
+                                    DeadlineStop& stop) {
+  common::Partition projection = Project(q);
+  if (hw::IsValid(graph, hw, projection)) {
+    RepairResult r = SearchBelow(q, w, HammingCost(q, projection, w), stop);
+    if (HasPartition(r.status)) return r;
+    // Nothing below the projection's cost: it is the answer, proved minimal when exhausted.
+    r.status = r.status == RepairStatus::kInfeasible ? RepairStatus::kOptimal
+                                                     : RepairStatus::kBestWithinLimit;
+    r.partition = std::move(projection);
+    r.message.clear();
+    return r;
+  }
+  // Half the time for branch and bound from scratch, the rest for random restarts.
+  DeadlineStop first(options.time_limit_ms / 2, options.stall_fails);
+  RepairResult r = SearchBelow(q, w, std::nullopt, first);
+  if (r.status != RepairStatus::kNotFound) return r;
+  return SearchRandom(static_cast<uint32_t>(q.size()), stop);
+}
+
+int Repairer::Impl::NearestChip(int target, bool up_first, const std::vector<uint8_t>& ok) const {
+  const int k = hw.num_chips;
+  for (int d = 0; d < k; ++d) {
+    const int first = up_first ? target + d : target - d;
+    const int second = up_first ? target - d : target + d;
+    if (first >= 0 && first < k && ok[first]) return first;
+    if (second >= 0 && second < k && ok[second]) return second;
+  }
+  return -1;
+}
+
+common::Partition Repairer::Impl::ProjectWithin(const common::Partition& q, int64_t budget) {
+  const int k = hw.num_chips;
+  const UnitSchedule& s = schedule;
+  std::vector<double> sum(s.num_units, 0.0);
+  for (int v = 0; v < graph.num_nodes(); ++v) sum[s.unit[v]] += std::clamp(q[v], 0, k - 1);
+  int64_t remaining = 0;
+  for (int64_t w : s.weight) remaining += w;
+  std::vector<int64_t> used(k, 0);
+  std::vector<uint8_t> fits(k), ahead(k);
+  sequencer.Reset();
+  while (!sequencer.done()) {
+    const int u = sequencer.unit();
+    sequencer.Options(allowed.data(), features.data());
+    remaining -= s.weight[u];
+    // Chips the unit's weights fit on, and among them those above which the weights still to
+    // place fit too (the pipeline may not run ahead of its memory).
+    int64_t free_above = 0;
+    for (int c = k - 1; c >= 0; --c) {
+      const int64_t after = used[c] + s.weight[u];
+      fits[c] = allowed[c] && (budget == 0 || after <= budget);
+      ahead[c] = fits[c] && (budget == 0 || remaining <= free_above + budget - after);
+      free_above += budget == 0 ? 0 : std::max<int64_t>(0, budget - used[c]);
+    }
+    const int target = std::clamp(q[s.rep_node[u]], 0, k - 1);
+    const bool up_first = sum[u] / s.unit_nodes[u] > target;
+    int chip = NearestChip(target, up_first, ahead);
+    if (chip < 0) chip = NearestChip(target, up_first, fits);
+    if (chip < 0) chip = NearestChip(target, up_first, allowed);
+    assert(chip >= 0 && "the sequencer allows at least one chip");
+    used[chip] += s.weight[u];
+    sequencer.Assign(chip);
+  }
+  return sequencer.ToPartition();
+}
+
+common::Partition Repairer::Impl::Project(const common::Partition& q) {
+  // SRAM also holds transfer buffers and working sets, which the unit weights leave out:
+  // retry with a smaller weight budget when the first projection overflows.
+  const int64_t sram = schedule.sram_bytes;
+  common::Partition p = ProjectWithin(q, sram);
+  for (int tenth = 1; sram > 0 && tenth <= 3 && !hw::IsValid(graph, hw, p); ++tenth) {
+    p = ProjectWithin(q, sram - sram * tenth / 20);
+  }
+  return p;
 }
 
 Repairer::Repairer(const Graph& graph, const hw::Hardware& hw, RepairOptions options)
@@ -115,51 +295,47 @@ Repairer::~Repairer() = default;
 
 Status Repairer::CheckFeasible() const { return impl_->feasible; }
 
+common::Partition Repairer::Project(const common::Partition& proposal) {
+  assert(static_cast<int>(proposal.size()) == impl_->graph.num_nodes());
+  return impl_->Project(proposal);
+}
+
 RepairResult Repairer::Repair(const common::Partition& proposal,
                               const std::vector<double>& weights) {
   const int n = impl_->graph.num_nodes();
   assert(static_cast<int>(proposal.size()) == n);
   assert(weights.empty() || static_cast<int>(weights.size()) == n);
-  DeadlineStop stop(impl_->options.time_limit_ms, impl_->options.stall_fails);
+  const RepairOptions& opt = impl_->options;
+  DeadlineStop stop(opt.time_limit_ms, opt.stall_fails);
   RepairResult r;
   if (!impl_->feasible.ok()) {
+    r.status = RepairStatus::kInfeasible;
     r.message = impl_->feasible.message();
-    r.solve_ms = stop.ElapsedMs();
-    return r;
-  }
-  if (hw::IsValid(impl_->graph, impl_->hw, proposal)) {
+  } else if (hw::IsValid(impl_->graph, impl_->hw, proposal)) {
     r.status = RepairStatus::kUnchanged;
     r.partition = proposal;
-    r.solve_ms = stop.ElapsedMs();
-    return r;
+  } else {
+    const std::vector<int> w = ScaleWeights(weights, n);
+    r = impl_->Search(proposal, w, stop);
+    if (r.status == RepairStatus::kBestWithinLimit && opt.lns_rounds > 0) {
+      int64_t cost = HammingCost(proposal, r.partition, w);
+      impl_->ImproveAround(proposal, w, stop, &r.partition, &cost);
+    }
   }
-  std::unique_ptr<PartitionSpace> space(static_cast<PartitionSpace*>(impl_->root->clone()));
-  space->PostHamming(&proposal, ScaleWeights(weights, n));
-  space->BranchTowardsTarget();
-  Gecode::Search::Options o;
-  o.threads = 1;
-  o.stop = &stop;
-  Gecode::BAB<PartitionSpace> engine(space.get(), o);
-  return impl_->Run(engine, stop, /*optimise=*/true, proposal, weights);
+  r.solve_ms = stop.ElapsedMs();
+  if (HasPartition(r.status)) CountChanges(proposal, weights, &r);
+  return r;
 }
 
 RepairResult Repairer::SampleValid(common::Rng& rng) {
   DeadlineStop stop(impl_->options.time_limit_ms);
-  RepairResult r;
   if (!impl_->feasible.ok()) {
+    RepairResult r;
+    r.status = RepairStatus::kInfeasible;
     r.message = impl_->feasible.message();
     return r;
   }
-  std::unique_ptr<PartitionSpace> space(static_cast<PartitionSpace*>(impl_->root->clone()));
-  Gecode::Rnd rnd(static_cast<unsigned int>(rng()));
-  space->BranchRandom(rnd);
-  Gecode::Search::Options o;
-  o.threads = 1;
-  o.stop = &stop;
-  o.cutoff = Gecode::Search::Cutoff::luby(64);
-  Gecode::RBS<PartitionSpace, Gecode::DFS> engine(space.get(), o);
-  r = impl_->Run(engine, stop, /*optimise=*/false, {}, {});
-  return r;
+  return impl_->SearchRandom(static_cast<uint32_t>(rng()), stop);
 }
 
 std::vector<common::Partition> Repairer::EnumerateValid(int64_t limit) {

@@ -3,9 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/graph.h"
@@ -16,28 +18,49 @@
 
 namespace mcmpart::actors {
 
+/// How a repair ended. The values are run-file codes (the /rollouts repair_status column):
+/// append new ones, never renumber (files written before kNotFound existed use 0..3).
 enum class RepairStatus {
   kUnchanged,        ///< the proposal was valid
   kOptimal,          ///< a valid partition with proven minimal weighted change
-  kBestWithinLimit,  ///< the best valid partition found before the time limit
-  kInfeasible,       ///< no valid partition exists (or none was found within the limit)
+  kBestWithinLimit,  ///< the best valid partition found before the limit, not proven minimal
+  kInfeasible,       ///< proved: no valid partition exists (a necessary check or the search)
+  kNotFound,         ///< no valid partition found within the limit; feasibility is unknown
 };
+
+/// Status names, indexed by RepairStatus: what run files, reports and benches print.
+inline constexpr std::string_view kRepairStatusNames[] = {
+    "unchanged", "optimal", "best_within_limit", "infeasible", "not_found"};
+inline constexpr int kNumRepairStatuses = static_cast<int>(std::size(kRepairStatusNames));
+static_assert(kNumRepairStatuses == static_cast<int>(RepairStatus::kNotFound) + 1,
+              "kRepairStatusNames has one name per RepairStatus");
+
+/// The name of `s` ("unchanged", ...); "?" for a value outside the enum.
 const char* RepairStatusName(RepairStatus s);
+/// The status called `name`, if there is one.
+std::optional<RepairStatus> RepairStatusFromName(std::string_view name);
+/// Whether a repair with status `s` returned a valid partition.
+constexpr bool HasPartition(RepairStatus s) {
+  return s != RepairStatus::kInfeasible && s != RepairStatus::kNotFound;
+}
 
 struct RepairOptions {
   double time_limit_ms = 100.0;  ///< wall-clock budget per repair
   /// Stop improving once this many search failures pass without a better partition (the
   /// result is then kBestWithinLimit); 0 = search until optimal or the time limit.
   int64_t stall_fails = 500;
+  /// Large-neighbourhood rounds after the branch and bound stops at the limit: each re-solves a
+  /// random tenth of the nodes with the rest fixed to the incumbent (0 = off).
+  int lns_rounds = 0;
 };
 
 struct RepairResult {
-  RepairStatus status = RepairStatus::kInfeasible;
-  common::Partition partition;   ///< valid unless kInfeasible
+  RepairStatus status = RepairStatus::kNotFound;
+  common::Partition partition;   ///< valid when HasPartition(status)
   int changed_nodes = 0;         ///< nodes whose chip differs from the proposal
   double weighted_change = 0.0;  ///< Σ w_v·[p_v ≠ q_v]
   double solve_ms = 0.0;
-  std::string message;  ///< cause when kInfeasible
+  std::string message;  ///< cause when !HasPartition(status)
 };
 
 /// Repairs proposals for one (graph, hardware) pair. Construction precomputes the model's
@@ -53,11 +76,20 @@ class Repairer {
   /// S, pins out of range or conflicting, …). An error names the cause.
   common::Status CheckFeasible() const;
 
-  /// Returns a valid p minimising Σ w_v·[p_v ≠ q_v] (w = 1 when `weights` is empty).
+  /// Returns a valid p minimising Σ w_v·[p_v ≠ q_v] (w = 1 when `weights` is empty): the
+  /// constructive projection of the proposal (Sequencer rules, nearest chip) as incumbent when
+  /// it is valid, improved by branch and bound; without one, branch and bound from scratch and
+  /// then random restarts.
   RepairResult Repair(const common::Partition& proposal, const std::vector<double>& weights = {});
 
-  /// A uniformly-branched random valid partition (random value order with restarts), or
-  /// kInfeasible.
+  /// The constructive projection of `proposal`: units in UnitSchedule order, each on the chip
+  /// the Sequencer allows that is nearest to its representative node's proposed chip (ties
+  /// towards the mean proposed chip of the unit's nodes, then the lower). Not always valid
+  /// (SRAM buffers, dead ends); no Gecode.
+  common::Partition Project(const common::Partition& proposal);
+
+  /// A uniformly-branched random valid partition (random value order with restarts); kInfeasible
+  /// when the search is exhausted, kNotFound at the limit.
   RepairResult SampleValid(common::Rng& rng);
 
   /// Every partition the constraint model admits, in search order, at most `limit` of them

@@ -291,6 +291,20 @@ void PartitionSpace::PostHamming(const std::vector<int>* target, const std::vect
   rel(*this, cost_ + sum(a, eq) == static_cast<int>(total));
 }
 
+void PartitionSpace::BoundCost(int64_t bound) {
+  if (bound <= 0) {
+    fail();
+    return;
+  }
+  rel(*this, cost_, IRT_LE, static_cast<int>(std::min<int64_t>(bound, kIntBudget)));
+}
+
+void PartitionSpace::FixExcept(const std::vector<int>& p, const std::vector<bool>& free) {
+  for (int v = 0; v < data_->n; ++v) {
+    if (!free[v]) rel(*this, x_[v], IRT_EQ, p[v]);
+  }
+}
+
 int PartitionSpace::TargetValue(const Space& home, IntVar x, int i) {
   const auto& s = static_cast<const PartitionSpace&>(home);
   const int q = (*s.target_)[s.data_->topo[i]];

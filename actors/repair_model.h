@@ -72,6 +72,10 @@ class PartitionSpace : public Gecode::IntMinimizeSpace {
 
   /// cost = Σ w_v·[x_v ≠ target_v] (w already integers); `target` must outlive the search.
   void PostHamming(const std::vector<int>* target, const std::vector<int>& w);
+  /// cost < `bound` (PostHamming first): only partitions better than an incumbent.
+  void BoundCost(int64_t bound);
+  /// x_v = p_v for every node with !free[v] (the neighbourhood of a large-neighbourhood step).
+  void FixExcept(const std::vector<int>& p, const std::vector<bool>& free);
   /// Branching in topological order with the target's chip first, then the nearest chip.
   void BranchTowardsTarget();
   /// Branching in topological order with random values.

@@ -1,6 +1,8 @@
-// `mcmpart bench repair`: repair latency on random and near-valid proposals (SPEC §5).
+// `mcmpart bench repair`: repair latency on random and near-valid proposals, or on the policy
+// proposals of a run file (SPEC §5).
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -10,7 +12,9 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "common/graph_io.h"
+#include "common/toml_parse.h"
 #include "hw/constraints.h"
+#include "learner/run_reader.h"
 
 namespace mcmpart::cli {
 namespace {
@@ -22,7 +26,7 @@ struct Series {
   int valid = 0;
   int feasible = 0;  // instances with a valid partition (a valid sample exists for near-valid)
   int64_t changed = 0;
-  int statuses[4] = {0, 0, 0, 0};
+  int statuses[actors::kNumRepairStatuses] = {};
 };
 
 double Percentile(std::vector<double> v, double q) {
@@ -59,7 +63,7 @@ void TimeRepair(actors::Repairer& repairer, const common::Graph& graph, const hw
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
   s->statuses[static_cast<int>(r.status)]++;
   s->feasible += sampled;
-  if (r.status != actors::RepairStatus::kInfeasible && hw::IsValid(graph, hw, r.partition)) {
+  if (actors::HasPartition(r.status) && hw::IsValid(graph, hw, r.partition)) {
     s->valid++;
     s->changed += r.changed_nodes;
   }
@@ -88,7 +92,7 @@ common::Status BenchChips(const common::Graph& graph, const hw::Hardware& base_h
     for (int& c : q) c = static_cast<int>(rng() % k);
     actors::RepairResult sample = repairer.SampleValid(rng);
     common::Partition near_q = sample.partition;
-    const bool sampled = sample.status != actors::RepairStatus::kInfeasible;
+    const bool sampled = actors::HasPartition(sample.status);
     if (sampled) {
       for (int j = 0; j < std::max(1, n / 20); ++j) near_q[rng() % n] = static_cast<int>(rng() % k);
     }
@@ -100,6 +104,92 @@ common::Status BenchChips(const common::Graph& graph, const hw::Hardware& base_h
   return common::Status::Ok();
 }
 
+// The run file's problem and the last `samples` policy proposals it logged for that graph.
+struct RunProposals {
+  common::Graph graph;
+  hw::Hardware hw;
+  std::vector<common::Partition> proposals;
+  int feasible = 0;  // proposals the run itself repaired into a valid partition
+};
+
+// The graph index of `graph` in the run's graph list.
+common::StatusOr<int> RunGraphIndex(const learner::RunSummary& sum, const common::Graph& graph,
+                                    const std::string& path) {
+  const auto& names = sum.meta.graph_names;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == graph.name && i < sum.graphs.size() &&
+        static_cast<int>(sum.graphs[i].node_names.size()) == graph.num_nodes()) {
+      return static_cast<int>(i);
+    }
+  }
+  return common::Status::Error(path + ": the run's config names graph '" + graph.name + "' (" +
+                               std::to_string(graph.num_nodes()) +
+                               " nodes), which its /graphs do not hold");
+}
+
+// run.graph of a run's recorded config (the default when absent). Only that key is read, so
+// files whose config has keys this build does not know still serve.
+common::StatusOr<std::string> RunGraphSpec(const std::string& config_text,
+                                           const std::string& source) {
+  MCMPART_ASSIGN_OR_RETURN(const toml::table doc, common::ParseTomlText(config_text, source));
+  if (const toml::node* graph = doc.at_path("run.graph").node()) {
+    if (const auto spec = graph->value<std::string>()) return *spec;
+    return common::Status::Error(source + ": run.graph is not a string");
+  }
+  return common::Config().run.graph;
+}
+
+common::StatusOr<RunProposals> ReadRunProposals(const std::string& path, int samples) {
+  MCMPART_ASSIGN_OR_RETURN(auto reader, learner::RunReader::Open(path));
+  const learner::RunSummary& sum = reader->summary();
+  MCMPART_ASSIGN_OR_RETURN(const std::string graph_spec,
+                           RunGraphSpec(sum.meta.config_text, path + ":/meta/config"));
+  RunProposals out;
+  MCMPART_ASSIGN_OR_RETURN(out.graph, common::LoadGraph(graph_spec));
+  MCMPART_ASSIGN_OR_RETURN(const int graph_index, RunGraphIndex(sum, out.graph, path));
+  MCMPART_ASSIGN_OR_RETURN(out.hw,
+                           hw::ParseHardwareToml(sum.meta.hardware_text, path + ":/meta/hardware"));
+  std::deque<actors::EpisodeRecord> last;
+  constexpr int64_t kBlock = 4096;
+  for (int64_t begin = 0; begin < sum.num_rollouts; begin += kBlock) {
+    MCMPART_ASSIGN_OR_RETURN(auto rows,
+                             reader->ReadRollouts(begin, begin + kBlock, /*with_partitions=*/true));
+    for (actors::EpisodeRecord& r : rows) {
+      if (r.strategy != actors::StrategyId::kRl || r.graph != graph_index) continue;
+      if (static_cast<int>(r.proposal.size()) != out.graph.num_nodes()) continue;
+      last.push_back(std::move(r));
+      if (static_cast<int>(last.size()) > samples) last.pop_front();
+    }
+  }
+  if (last.empty()) {
+    return common::Status::Error(path + ": no policy (rl) proposals for graph '" + out.graph.name +
+                                 "' in /rollouts");
+  }
+  for (actors::EpisodeRecord& r : last) {
+    out.feasible += r.valid;
+    out.proposals.push_back(std::move(r.proposal));
+  }
+  return out;
+}
+
+// Repairs the run's proposals on its own hardware; appends one "policy" Series.
+common::Status BenchRun(const RunProposals& run, const actors::RepairOptions& repair_options,
+                        std::vector<Series>* all) {
+  actors::Repairer repairer(run.graph, run.hw, repair_options);
+  if (common::Status st = repairer.CheckFeasible(); !st.ok()) {
+    return st.WithContext("'" + run.graph.name + "' on " + run.hw.name + " is infeasible");
+  }
+  Series policy;
+  policy.kind = "policy";
+  policy.chips = run.hw.num_chips;
+  for (const common::Partition& q : run.proposals) {
+    TimeRepair(repairer, run.graph, run.hw, q, /*sampled=*/false, &policy);
+  }
+  policy.feasible = run.feasible;
+  all->push_back(policy);
+  return common::Status::Ok();
+}
+
 void PrintJson(const common::Graph& graph, const hw::Hardware& hw, double time_limit_ms,
                const std::vector<Series>& all) {
   nlohmann::json out = {{"graph", graph.name},
@@ -107,19 +197,19 @@ void PrintJson(const common::Graph& graph, const hw::Hardware& hw, double time_l
                         {"time_limit_ms", time_limit_ms},
                         {"series", nlohmann::json::array()}};
   for (const Series& s : all) {
-    out["series"].push_back({{"kind", s.kind},
-                             {"chips", s.chips},
-                             {"samples", s.ms.size()},
-                             {"p50_ms", Percentile(s.ms, 0.5)},
-                             {"p99_ms", Percentile(s.ms, 0.99)},
-                             {"max_ms", Percentile(s.ms, 1.0)},
-                             {"valid", s.valid},
-                             {"feasible", s.feasible},
-                             {"unchanged", s.statuses[0]},
-                             {"optimal", s.statuses[1]},
-                             {"best_within_limit", s.statuses[2]},
-                             {"infeasible", s.statuses[3]},
-                             {"mean_changed", s.valid ? double(s.changed) / s.valid : 0.0}});
+    nlohmann::json row = {{"kind", s.kind},
+                          {"chips", s.chips},
+                          {"samples", s.ms.size()},
+                          {"p50_ms", Percentile(s.ms, 0.5)},
+                          {"p99_ms", Percentile(s.ms, 0.99)},
+                          {"max_ms", Percentile(s.ms, 1.0)},
+                          {"valid", s.valid},
+                          {"feasible", s.feasible},
+                          {"mean_changed", s.valid ? double(s.changed) / s.valid : 0.0}};
+    for (int i = 0; i < actors::kNumRepairStatuses; ++i) {
+      row[actors::RepairStatusName(static_cast<actors::RepairStatus>(i))] = s.statuses[i];
+    }
+    out["series"].push_back(row);
   }
   std::cout << out.dump() << "\n";
 }
@@ -131,15 +221,26 @@ void PrintTable(const common::Graph& graph, const hw::Hardware& hw, double time_
   std::cout << std::left << std::setw(4) << "K" << std::setw(12) << "proposals" << std::right
             << std::setw(6) << "n" << std::setw(10) << "p50 ms" << std::setw(10) << "p99 ms"
             << std::setw(10) << "max ms" << std::setw(9) << "valid" << std::setw(9) << "optimal"
-            << std::setw(8) << "best" << std::setw(9) << "changed\n";
+            << std::setw(8) << "best" << std::setw(11) << "not found" << std::setw(9)
+            << "changed\n";
   for (const Series& s : all) {
     std::cout << std::left << std::setw(4) << s.chips << std::setw(12) << s.kind << std::right
               << std::setw(6) << s.ms.size() << std::fixed << std::setprecision(2) << std::setw(10)
               << Percentile(s.ms, 0.5) << std::setw(10) << Percentile(s.ms, 0.99) << std::setw(10)
               << Percentile(s.ms, 1.0) << std::setw(8) << std::setprecision(1)
               << 100.0 * s.valid / std::max<size_t>(1, s.ms.size()) << "%" << std::setw(9)
-              << s.statuses[1] << std::setw(8) << s.statuses[2] << std::setw(8)
+              << s.statuses[1] << std::setw(8) << s.statuses[2] << std::setw(11)
+              << s.statuses[static_cast<int>(actors::RepairStatus::kNotFound)] << std::setw(9)
               << (s.valid ? double(s.changed) / s.valid : 0.0) << "\n";
+  }
+}
+
+void Print(bool json, const common::Graph& graph, const hw::Hardware& hw, double time_limit_ms,
+           const std::vector<Series>& all) {
+  if (json) {
+    PrintJson(graph, hw, time_limit_ms, all);
+  } else {
+    PrintTable(graph, hw, time_limit_ms, all);
   }
 }
 
@@ -155,32 +256,58 @@ int RunBenchRepair(int argc, char** argv) {
                                 "chip counts K to run, comma-separated (overrides the "
                                 "hardware's num_chips)",
                                 cxxopts::value<std::string>()->default_value("8,16"))(
-      "samples", "proposals per kind and K", cxxopts::value<int>()->default_value("200"));
+      "samples", "proposals per kind and K (with --from-run: the last ones the run logged)",
+      cxxopts::value<int>()->default_value("200"))(
+      "from-run",
+      "repair the policy proposals of this run file (RUN.h5) on its own graph and hardware "
+      "instead of random and near-valid ones",
+      cxxopts::value<std::string>())(
+      "lns-rounds",
+      "large-neighbourhood rounds after branch and bound stops at the limit (0 = off)",
+      cxxopts::value<int>()->default_value("0"))(
+      "stall-fails",
+      "stop improving after this many search failures without a better partition (0 = off)",
+      cxxopts::value<int64_t>()->default_value(
+          std::to_string(actors::RepairOptions().stall_fails)));
   auto parsed = ParseCommand(options, argc, argv, &config);
   if (!parsed.ok()) return ReportBadInput(cmd, parsed.status());
   if (parsed->help) return kExitOk;
   const int samples = parsed->result["samples"].as<int>();
   if (samples < 1) return ReportBadInput(cmd, common::Status::Error("--samples must be >= 1"));
+  actors::RepairOptions repair_options;
+  repair_options.time_limit_ms = config.actor.repair_time_limit_ms;
+  repair_options.lns_rounds = parsed->result["lns-rounds"].as<int>();
+  repair_options.stall_fails = parsed->result["stall-fails"].as<int64_t>();
+  if (repair_options.lns_rounds < 0 || repair_options.stall_fails < 0) {
+    return ReportBadInput(cmd,
+                          common::Status::Error("--lns-rounds and --stall-fails must be >= 0"));
+  }
+  std::vector<Series> all;
+  if (parsed->result.count("from-run")) {
+    if (parsed->result.count("chips")) {
+      return ReportBadInput(
+          cmd, common::Status::Error("--chips does not apply with --from-run (the run's "
+                                     "hardware sets K)"));
+    }
+    auto run = ReadRunProposals(parsed->result["from-run"].as<std::string>(), samples);
+    if (!run.ok()) return ReportBadInput(cmd, run.status().WithContext("--from-run"));
+    common::Status st = BenchRun(*run, repair_options, &all);
+    if (!st.ok()) return ReportBadInput(cmd, st);
+    Print(parsed->json, run->graph, run->hw, repair_options.time_limit_ms, all);
+    return kExitOk;
+  }
   auto chip_counts = ParseChipCounts(parsed->result["chips"].as<std::string>());
   if (!chip_counts.ok()) return ReportBadInput(cmd, chip_counts.status());
   auto graph = common::LoadGraph(config.run.graph);
   if (!graph.ok()) return ReportBadInput(cmd, graph.status());
   auto base_hw = hw::LoadHardware(config.run.hw, &*graph);
   if (!base_hw.ok()) return ReportBadInput(cmd, base_hw.status());
-
-  actors::RepairOptions repair_options;
-  repair_options.time_limit_ms = config.actor.repair_time_limit_ms;
-  std::vector<Series> all;
   for (int k : *chip_counts) {
     common::Status st = BenchChips(*graph, *base_hw, k, samples,
                                    static_cast<uint64_t>(config.run.seed), repair_options, &all);
     if (!st.ok()) return ReportBadInput(cmd, st);
   }
-  if (parsed->json) {
-    PrintJson(*graph, *base_hw, repair_options.time_limit_ms, all);
-  } else {
-    PrintTable(*graph, *base_hw, repair_options.time_limit_ms, all);
-  }
+  Print(parsed->json, *graph, *base_hw, repair_options.time_limit_ms, all);
   return kExitOk;
 }
 

@@ -35,7 +35,7 @@ struct RolloutStats {
 
 common::StatusOr<RolloutStats> CollectRollouts(learner::RunReader& reader) {
   RolloutStats s;
-  s.repair_status.assign(static_cast<int>(actors::RepairStatus::kInfeasible) + 1, 0);
+  s.repair_status.assign(actors::kNumRepairStatuses, 0);
   const int64_t n = reader.summary().num_rollouts;
   for (int64_t begin = 0; begin < n; begin += kBlockRows) {
     auto rows = reader.ReadRollouts(begin, begin + kBlockRows, /*with_partitions=*/false);

@@ -344,9 +344,7 @@ Status WriteSkeleton(hid_t file, const RunMeta& meta, const std::vector<std::str
                                         static_cast<hsize_t>(max_nodes), chunk_rows,
                                         options.compression));
   std::vector<std::string> status_names;
-  for (int s = 0; s <= static_cast<int>(actors::RepairStatus::kInfeasible); ++s) {
-    status_names.push_back(actors::RepairStatusName(static_cast<actors::RepairStatus>(s)));
-  }
+  for (std::string_view name : actors::kRepairStatusNames) status_names.emplace_back(name);
   MCMPART_RETURN_IF_ERROR(WriteStringList(r.get(), "repair_status_names", status_names));
 
   Handle l = CreateGroup(file, "learner");

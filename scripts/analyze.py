@@ -201,8 +201,14 @@ def plot_learner(runs, out_dir):
     return path
 
 
+def status_names(runs):
+    """Repair status names for all runs: statuses are only ever appended, so the longest list
+    names every code (older files stop before not_found)."""
+    return max((run["repair_status_names"] for run in runs), key=len)
+
+
 def plot_repair(runs, out_dir):
-    names = runs[0]["repair_status_names"]
+    names = status_names(runs)
     labels, counts = [], []
     for run in runs:
         for name, mask in groups(run):
@@ -306,7 +312,7 @@ def write_summary(runs, out_dir, images, best_images):
             lines.append(f"| {s['run']} | {s['strategy']} | {s['samples']} | {s['valid']:.1f} | "
                          f"{s['proposal_valid']:.1f} | {s['mean_reward']:.4f} | {s['best']:.2f} | "
                          f"{s['reach95']} | {s['wall']:.1f} |")
-    names = runs[0]["repair_status_names"]
+    names = status_names(runs)
     lines += ["", "## Repair", "",
               "| run | strategy | " + " | ".join(names) +
               " | mean changed nodes | mean repair ms |",

@@ -26,7 +26,7 @@ Candidate MakeCandidate(int graph, StrategyId strategy, common::Partition propos
 // (which the environment then reports as infeasible) when none is found.
 common::Partition RandomValid(Environment& env, common::Rng& rng) {
   RepairResult r = env.repairer().SampleValid(rng);
-  if (r.status != RepairStatus::kInfeasible) return r.partition;
+  if (HasPartition(r.status)) return r.partition;
   common::Partition p(env.graph().num_nodes());
   std::uniform_int_distribution<int> chip(0, env.hardware().num_chips - 1);
   for (int& c : p) c = chip(rng);

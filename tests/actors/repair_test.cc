@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 #include <set>
+#include <string_view>
 
 #include "common/bert.h"
 #include "hw/constraints.h"
@@ -82,7 +84,7 @@ TEST(Repair, OptimalWeightedChangeMatchesBruteForce) {
       EXPECT_FALSE(r.message.empty());
       continue;
     }
-    ASSERT_NE(r.status, RepairStatus::kInfeasible) << "seed " << seed << ": " << r.message;
+    ASSERT_TRUE(HasPartition(r.status)) << "seed " << seed << ": " << r.message;
     ASSERT_TRUE(hw::IsValid(g, inst.hw, r.partition)) << "seed " << seed;
     if (best == 0) {
       EXPECT_EQ(r.status, RepairStatus::kUnchanged);
@@ -122,7 +124,7 @@ TEST_P(BertRepair, RandomProposalsAlwaysComeBackValid) {
     Partition q(n);
     for (int& c : q) c = static_cast<int>(rng() % k);
     RepairResult r = repairer.Repair(q);
-    ASSERT_NE(r.status, RepairStatus::kInfeasible) << "seed " << seed << ": " << r.message;
+    ASSERT_TRUE(HasPartition(r.status)) << "seed " << seed << ": " << r.message;
     EXPECT_TRUE(hw::IsValid(graph_, hw_, r.partition))
         << hw::DescribeViolations(hw::CheckPartition(graph_, hw_, r.partition));
     EXPECT_GT(r.changed_nodes, 0);
@@ -134,7 +136,7 @@ TEST_P(BertRepair, ValidProposalComesBackUnchangedAndNearValidStaysNear) {
   common::Rng rng(7);
   for (int trial = 0; trial < 5; ++trial) {
     RepairResult sample = repairer.SampleValid(rng);
-    ASSERT_NE(sample.status, RepairStatus::kInfeasible) << sample.message;
+    ASSERT_TRUE(HasPartition(sample.status)) << sample.message;
     ASSERT_TRUE(hw::IsValid(graph_, hw_, sample.partition));
     RepairResult same = repairer.Repair(sample.partition);
     EXPECT_EQ(same.status, RepairStatus::kUnchanged);
@@ -144,11 +146,12 @@ TEST_P(BertRepair, ValidProposalComesBackUnchangedAndNearValidStaysNear) {
     // (the sample itself is a candidate at that distance).
     Partition q = sample.partition;
     const int perturbed = std::max(1, graph_.num_nodes() / 20);
-    for (int i = 0; i < perturbed; ++i) q[rng() % q.size()] = static_cast<int>(rng() % hw_.num_chips);
+    for (int i = 0; i < perturbed; ++i)
+      q[rng() % q.size()] = static_cast<int>(rng() % hw_.num_chips);
     int dist = 0;
     for (size_t v = 0; v < q.size(); ++v) dist += q[v] != sample.partition[v];
     RepairResult r = repairer.Repair(q);
-    ASSERT_NE(r.status, RepairStatus::kInfeasible) << r.message;
+    ASSERT_TRUE(HasPartition(r.status)) << r.message;
     EXPECT_TRUE(hw::IsValid(graph_, hw_, r.partition));
     EXPECT_LE(r.changed_nodes, dist);
   }
@@ -165,7 +168,7 @@ TEST(SampleValid, ProducesDistinctValidPartitions) {
   std::set<Partition> seen;
   for (int i = 0; i < 10; ++i) {
     RepairResult r = repairer.SampleValid(rng);
-    ASSERT_NE(r.status, RepairStatus::kInfeasible) << r.message;
+    ASSERT_TRUE(HasPartition(r.status)) << r.message;
     ASSERT_TRUE(hw::IsValid(*g, hw, r.partition));
     seen.insert(r.partition);
   }
@@ -181,10 +184,120 @@ TEST(SampleValid, TinyInstancesAgreeWithBruteForceFeasibility) {
     Repairer repairer(inst.graph, inst.hw);
     common::Rng rng(seed);
     RepairResult r = repairer.SampleValid(rng);
-    EXPECT_EQ(r.status != RepairStatus::kInfeasible, any) << "seed " << seed << ": " << r.message;
+    EXPECT_EQ(r.status, any ? RepairStatus::kBestWithinLimit : RepairStatus::kInfeasible)
+        << "seed " << seed << ": " << r.message;
     if (any) {
       EXPECT_TRUE(hw::IsValid(inst.graph, inst.hw, r.partition));
     }
+  }
+}
+
+TEST(RepairStatus, NamesRoundTripAndRunFileCodesStay) {
+  std::set<std::string_view> names;
+  for (int i = 0; i < kNumRepairStatuses; ++i) {
+    const auto s = static_cast<RepairStatus>(i);
+    const std::optional<RepairStatus> back = RepairStatusFromName(RepairStatusName(s));
+    ASSERT_TRUE(back.has_value()) << RepairStatusName(s);
+    EXPECT_EQ(*back, s);
+    names.insert(RepairStatusName(s));
+  }
+  EXPECT_EQ(static_cast<int>(names.size()), kNumRepairStatuses);
+  EXPECT_FALSE(RepairStatusFromName("no_such_status").has_value());
+  // Codes of run files written before kNotFound existed read as they did.
+  EXPECT_STREQ(RepairStatusName(static_cast<RepairStatus>(0)), "unchanged");
+  EXPECT_STREQ(RepairStatusName(static_cast<RepairStatus>(1)), "optimal");
+  EXPECT_STREQ(RepairStatusName(static_cast<RepairStatus>(2)), "best_within_limit");
+  EXPECT_STREQ(RepairStatusName(static_cast<RepairStatus>(3)), "infeasible");
+  EXPECT_STREQ(RepairStatusName(RepairStatus::kNotFound), "not_found");
+  EXPECT_FALSE(HasPartition(RepairStatus::kInfeasible));
+  EXPECT_FALSE(HasPartition(RepairStatus::kNotFound));
+  EXPECT_TRUE(HasPartition(RepairStatus::kBestWithinLimit));
+}
+
+// Random proposals on random tiny instances: infeasible exactly when brute force finds nothing,
+// a partition otherwise (never kNotFound with a generous limit), and a valid one at that.
+TEST(Repair, InfeasibleExactlyWhenBruteForceFindsNothing) {
+  int infeasible = 0, projected = 0;
+  for (uint64_t seed = 1; seed <= 300; ++seed) {
+    testing::Instance inst = RandomInstance(9000 + seed, 2 + seed % 7, 4);
+    const common::Graph& g = inst.graph;
+    const int n = g.num_nodes(), k = inst.hw.num_chips;
+    bool any = false;
+    ForEachPartition(n, k, [&](const Partition& p) { any = any || hw::IsValid(g, inst.hw, p); });
+    common::Rng rng(seed);
+    Partition q(n);
+    for (int& c : q) c = static_cast<int>(rng() % k);
+    RepairOptions options;
+    options.time_limit_ms = 10000;
+    options.stall_fails = 0;
+    Repairer repairer(g, inst.hw, options);
+    RepairResult r = repairer.Repair(q);
+    if (!any) {
+      EXPECT_EQ(r.status, RepairStatus::kInfeasible) << "seed " << seed;
+      EXPECT_FALSE(r.message.empty());
+      ++infeasible;
+      continue;
+    }
+    ASSERT_TRUE(HasPartition(r.status)) << "seed " << seed << ": " << r.message;
+    EXPECT_TRUE(hw::IsValid(g, inst.hw, r.partition)) << "seed " << seed;
+    EXPECT_NE(r.status, RepairStatus::kBestWithinLimit) << "seed " << seed;
+    // A valid projection is an upper bound on the repair's change.
+    const Partition projection = repairer.Project(q);
+    if (hw::IsValid(g, inst.hw, projection)) {
+      int projection_change = 0;
+      for (int v = 0; v < n; ++v) projection_change += projection[v] != q[v];
+      EXPECT_LE(r.changed_nodes, projection_change) << "seed " << seed;
+      ++projected;
+    }
+    // A valid partition comes back as it is.
+    RepairResult same = repairer.Repair(r.partition);
+    EXPECT_EQ(same.status, RepairStatus::kUnchanged) << "seed " << seed;
+    EXPECT_EQ(same.partition, r.partition) << "seed " << seed;
+  }
+  EXPECT_GT(infeasible, 10);
+  EXPECT_GT(projected, 50);
+}
+
+// Projections of random proposals on BERT-base: valid, and with a limit too short for any
+// search the repair still returns a valid partition instead of giving up.
+TEST_P(BertRepair, ProjectionIsValidAndSurvivesATinyTimeLimit) {
+  RepairOptions tiny;
+  tiny.time_limit_ms = 1e-3;
+  Repairer repairer(graph_, hw_, tiny);
+  const int n = graph_.num_nodes(), k = hw_.num_chips;
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    common::Rng rng(seed);
+    Partition q(n);
+    for (int& c : q) c = static_cast<int>(rng() % k);
+    const Partition projection = repairer.Project(q);
+    ASSERT_TRUE(hw::IsValid(graph_, hw_, projection))
+        << "seed " << seed << ": "
+        << hw::DescribeViolations(hw::CheckPartition(graph_, hw_, projection));
+    RepairResult r = repairer.Repair(q);
+    ASSERT_TRUE(HasPartition(r.status)) << "seed " << seed << ": " << r.message;
+    EXPECT_TRUE(hw::IsValid(graph_, hw_, r.partition));
+    int projection_change = 0;
+    for (int v = 0; v < n; ++v) projection_change += projection[v] != q[v];
+    EXPECT_LE(r.changed_nodes, projection_change);
+  }
+}
+
+TEST_P(BertRepair, NeighbourhoodSearchKeepsValidityAndNeverWorsens) {
+  RepairOptions base;
+  base.time_limit_ms = 60000;
+  base.stall_fails = 50;
+  RepairOptions lns = base;
+  lns.lns_rounds = 20;
+  Repairer plain(graph_, hw_, base), improved(graph_, hw_, lns);
+  const int n = graph_.num_nodes(), k = hw_.num_chips;
+  for (uint64_t seed = 1; seed <= 5; ++seed) {
+    common::Rng rng(seed);
+    Partition q(n);
+    for (int& c : q) c = static_cast<int>(rng() % k);
+    RepairResult a = plain.Repair(q), b = improved.Repair(q);
+    ASSERT_TRUE(HasPartition(a.status) && HasPartition(b.status));
+    EXPECT_TRUE(hw::IsValid(graph_, hw_, b.partition));
+    EXPECT_LE(b.changed_nodes, a.changed_nodes) << "seed " << seed;
   }
 }
 

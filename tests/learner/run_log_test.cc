@@ -20,6 +20,7 @@
 #include <gtest/gtest.h>
 
 #include "actors/record.h"
+#include "actors/repair.h"
 #include "common/bert.h"
 #include "common/graph.h"
 #include "learner/run_log.h"
@@ -104,7 +105,7 @@ EpisodeRecord RandomRollout(int64_t step, const std::vector<const Graph*>& graph
   r.latency_s = 1e-3 * (1 + u(rng));
   r.valid = rng() % 2;
   r.proposal_valid = rng() % 2;
-  r.repair_status = static_cast<int>(rng() % 4);
+  r.repair_status = static_cast<int>(rng() % actors::kNumRepairStatuses);
   r.changed_nodes = static_cast<int>(rng() % 100);
   r.repair_ms = 10 * (1 + u(rng));
   r.eval_ms = 1 + u(rng);

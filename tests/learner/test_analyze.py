@@ -92,9 +92,10 @@ def main():
         with h5py.File(run_b, "r") as f:
             status = f["rollouts/repair_status"][:]
             strategy = np.array([s.decode() for s in f["rollouts/strategy"][:]])
+            names = [s.decode() for s in f["rollouts/repair_status_names"][:]]
         row = next(r for r in repair if r[:2] == ["baselines", "anneal"])
-        counts = np.bincount(status[strategy == "anneal"], minlength=4)
-        assert [int(c) for c in row[2:6]] == counts.tolist(), (row, counts)
+        counts = np.bincount(status[strategy == "anneal"], minlength=len(names))
+        assert [int(c) for c in row[2:2 + len(names)]] == counts.tolist(), (row, counts)
 
         v1_dir = os.path.join(tmp, "v1")
         res = subprocess.run(["/usr/bin/python3", ANALYZE, SCHEMA_V1, "--out", v1_dir],

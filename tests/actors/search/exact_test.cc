@@ -59,7 +59,7 @@ TEST(ExactMaxLoad, ProvesOptimalityOnSixtyNodes) {
   common::Rng rng(1);
   for (int i = 0; i < 50; ++i) {
     RepairResult s = repairer.SampleValid(rng);
-    ASSERT_NE(s.status, RepairStatus::kInfeasible) << s.message;
+    ASSERT_TRUE(HasPartition(s.status)) << s.message;
     EXPECT_GE(eval->Evaluate(s.partition).time_per_sample_s, r->max_load_s * (1 - 1e-6));
   }
 }
