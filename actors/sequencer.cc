@@ -175,8 +175,8 @@ int Sequencer::Options(uint8_t* allowed, float* features) const {
   for (int c = k - 1; c >= lo; --c) {
     room += std::max<int64_t>(0, s.sram_bytes - weights_[c]);
     if (c > hi) continue;
-    const bool fits = s.sram_bytes == 0 || (weights_[c] + s.weight[u] <= s.sram_bytes &&
-                                            s.descendant_weight[u] <= room);
+    const bool fits = s.sram_bytes == 0 ||
+                      (weights_[c] + s.weight[u] <= s.sram_bytes && s.descendant_weight[u] <= room);
     allowed[c] = fits ? 1 : 0;
     count += allowed[c];
   }

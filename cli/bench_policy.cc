@@ -55,8 +55,8 @@ int RunBenchPolicy(int argc, char** argv) {
     for (int r = 0; r < repeats; ++r) decode_ms += policy.Sample(0, n, rng).decode_ms;
     const double per_sample = ms_since(t) / repeats / n;
     const double decode_per_sample = decode_ms / repeats / n;
-    std::printf("  inference, %2d samples per forward: %8.3f ms per sample (%s decoding %.3f)\n",
-                n, per_sample, decoder, decode_per_sample);
+    std::printf("  inference, %2d samples per forward: %8.3f ms per sample (%s decoding %.3f)\n", n,
+                per_sample, decoder, decode_per_sample);
     result["inference_ms_per_sample_batch" + std::to_string(n)] = per_sample;
     result["decode_ms_per_sample_batch" + std::to_string(n)] = decode_per_sample;
   }

@@ -149,9 +149,9 @@ std::vector<PolicySample> Policy::SampleMany(const std::vector<int>& graphs, int
       DrawSamples(s, static_cast<int>(joint.offsets[slot + 1] - joint.offsets[slot]), n,
                   impl_->units[g], rng, greedy);
     }
-    s.decode_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                            decode_start)
-                      .count();
+    s.decode_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - decode_start)
+            .count();
     samples.push_back(std::move(s));
   }
   const double ms =

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "actors/environment.h"
-#include "actors/repair.h"
 #include "actors/features.h"
+#include "actors/repair.h"
 #include "actors/search/strategy.h"
 #include "common/config.h"
 #include "policy/policy.h"
