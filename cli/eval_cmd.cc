@@ -67,7 +67,7 @@ int RunEval(int argc, char** argv) {
     return kExitOk;
   }
   std::printf("mcmpart eval: %s on %s, evaluator %s, checkpoint %s\n", graph->name.c_str(),
-              hardware->name.c_str(), common::EnumName(config.run.evaluator), ckpt.c_str());
+              hardware->name.c_str(), common::EnumName(config.run.evaluator).c_str(), ckpt.c_str());
   std::printf("  greedy:          %.1f samples/s (reward %.3f, %d nodes changed by repair, bottleneck %s)\n",
               result->greedy.metrics.throughput, result->greedy.reward, result->greedy.changed_nodes,
               result->greedy.metrics.bottleneck.c_str());

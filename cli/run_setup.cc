@@ -12,6 +12,7 @@
 
 #include "actors/repair.h"
 #include "common/graph_io.h"
+#include "hw/external_evaluator.h"
 #include "hw/hardware.h"
 
 namespace mcmpart::cli {
@@ -131,6 +132,10 @@ common::StatusOr<std::unique_ptr<RunSetup>> PrepareRun(const ParsedCommand& pars
                                    hardware->name + "': " + feasible.message());
     }
   }
+  if (config.run.evaluator.external()) {
+    auto argv = hw::ExternalCommandArgv(config.run.evaluator.command);
+    if (!argv.ok()) return argv.status().WithContext("--evaluator");
+  }
   if (check_out_path && !resume)
     MCMPART_RETURN_IF_ERROR(CheckOutPath(config.run.out, parsed.result.count("force") > 0));
   if (!config.run.init_from.empty() && access(config.run.init_from.c_str(), R_OK) != 0) {
@@ -222,7 +227,7 @@ void PrintSummaryText(const learner::TrainSummary& s, const learner::TrainInputs
   const double total = s.actor.total();
   std::printf("mcmpart %s: %s on %s, evaluator %s, %d ranks, seed %lld%s\n",
               s.strategy == "rl" ? "train" : ("search " + s.strategy).c_str(), graphs.c_str(),
-              in.hw.Summary().c_str(), common::EnumName(c.run.evaluator), s.ranks,
+              in.hw.Summary().c_str(), common::EnumName(c.run.evaluator).c_str(), s.ranks,
               static_cast<long long>(c.run.seed), s.interrupted ? " (stopped by a signal)" : "");
   std::printf("  %lld evaluations in %.1f s (%.1f samples/s)",
               static_cast<long long>(s.evaluations - s.start_evaluations), s.wall_s,
@@ -262,6 +267,11 @@ void PrintSummaryText(const learner::TrainSummary& s, const learner::TrainInputs
 }
 
 }  // namespace
+
+int ReportRunFailure(const std::string& command, int rank, const common::Status& status) {
+  return ReportBadInput(command,
+                        rank == 0 ? status : status.WithContext("rank " + std::to_string(rank)));
+}
 
 void PrintRunSummary(const learner::TrainSummary& s, const learner::TrainInputs& in, bool json) {
   if (json) {

@@ -35,6 +35,10 @@ const std::atomic<bool>* InstallStopHandlers();
 /// Rank 0 as the launcher announces it before MPI starts (true without a launcher).
 bool IsLauncherRankZero();
 
+/// Reports a run that failed after MPI started (an exec: evaluator that broke on an actor):
+/// the message, prefixed with the rank on actor ranks; returns kExitBadInput.
+int ReportRunFailure(const std::string& command, int rank, const common::Status& status);
+
 /// Prints the run summary: human text, or one JSON object with --json.
 void PrintRunSummary(const learner::TrainSummary& s, const learner::TrainInputs& in, bool json);
 

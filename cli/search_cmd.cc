@@ -13,7 +13,9 @@ namespace mcmpart::cli {
 
 int RunSearch(int argc, char** argv) {
   const bool report = IsLauncherRankZero();
-  auto fail = [&](const common::Status& st) { return report ? ReportBadInput("search", st) : kExitBadInput; };
+  auto fail = [&](const common::Status& st) {
+    return report ? ReportBadInput("search", st) : kExitBadInput;
+  };
   common::Config config;
   cxxopts::Options options(
       "mcmpart search",
@@ -44,7 +46,7 @@ int RunSearch(int argc, char** argv) {
   auto summary = learner::RunSearch(in, strategy, transport.get());
   const int rank = transport->rank();
   transport.reset();  // MPI_Finalize on every rank
-  if (!summary.ok()) return rank == 0 ? ReportBadInput("search", summary.status()) : kExitBadInput;
+  if (!summary.ok()) return ReportRunFailure("search", rank, summary.status());
   if (rank == 0) PrintRunSummary(*summary, in, parsed->json);
   return kExitOk;
 }

@@ -20,8 +20,9 @@ namespace {
 using common::Status;
 
 using common::EvaluatorKind;
+using common::EvaluatorSpec;
 
-void PrintText(const common::Graph& graph, const hw::Hardware& hw, EvaluatorKind evaluator,
+void PrintText(const common::Graph& graph, const hw::Hardware& hw, const EvaluatorSpec& evaluator,
                const hw::SimOptions& sim, const hw::Metrics& m, std::ostream& os) {
   const double period = m.time_per_sample_s;
   auto util = [&](double busy) { return period > 0 ? 100.0 * busy / period : 0.0; };
@@ -53,7 +54,7 @@ void PrintText(const common::Graph& graph, const hw::Hardware& hw, EvaluatorKind
   }
 }
 
-nlohmann::json ToJson(const common::Graph& graph, const hw::Hardware& hw, EvaluatorKind evaluator,
+nlohmann::json ToJson(const common::Graph& graph, const hw::Hardware& hw, const EvaluatorSpec& evaluator,
                       const hw::SimOptions& sim, const hw::Metrics& m,
                       const std::string& trace_path) {
   nlohmann::json out = {{"graph", graph.name},
@@ -112,11 +113,11 @@ int RunSimulate(int argc, char** argv) {
   Status st = hw::ValidateSimOptions(sim);
   if (!st.ok()) return ReportBadInput("simulate", st.WithContext("--samples/--warmup"));
   const std::string trace_path = args.count("trace") ? args["trace"].as<std::string>() : "";
-  const EvaluatorKind evaluator = config.run.evaluator;
+  const EvaluatorSpec& evaluator = config.run.evaluator;
   if (!trace_path.empty() && evaluator != EvaluatorKind::kCycle) {
     return ReportBadInput("simulate",
                           Status::Error("--trace needs --evaluator cycle, got '" +
-                                        std::string(common::EnumName(evaluator)) + "'"));
+                                        common::EnumName(evaluator) + "'"));
   }
 
   auto graph = common::LoadGraph(config.run.graph);
@@ -142,9 +143,10 @@ int RunSimulate(int argc, char** argv) {
       if (!st.ok()) return ReportBadInput("simulate", st.WithContext("--trace"));
     }
   } else {
-    auto eval = hw::MakeEvaluator(evaluator, *graph, *hardware);
+    auto eval = hw::MakeEvaluator(config.run, *graph, *hardware);
     if (!eval.ok()) return ReportBadInput("simulate", eval.status());
     metrics = (*eval)->Evaluate(*partition);
+    if (!(*eval)->status().ok()) return ReportBadInput("simulate", (*eval)->status());
   }
   if (parsed->json) {
     std::cout << ToJson(*graph, *hardware, evaluator, sim, metrics, trace_path).dump() << std::endl;

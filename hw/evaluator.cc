@@ -3,6 +3,7 @@
 
 #include <cassert>
 
+#include "hw/external_evaluator.h"
 #include "hw/simulator.h"
 
 namespace mcmpart::hw {
@@ -25,6 +26,15 @@ common::StatusOr<std::unique_ptr<Evaluator>> MakeEvaluator(common::EvaluatorKind
   }
   assert(false && "EvaluatorKind out of range");
   return common::Status::Error("evaluator kind out of range");
+}
+
+common::StatusOr<std::unique_ptr<Evaluator>> MakeEvaluator(const common::RunConfig& run,
+                                                           const common::Graph& graph,
+                                                           const Hardware& hw) {
+  if (!run.evaluator.external()) return MakeEvaluator(run.evaluator.kind, graph, hw);
+  MCMPART_ASSIGN_OR_RETURN(auto eval, ExternalEvaluator::Start(run.evaluator.command, graph, hw,
+                                                               run.evaluator_timeout_s));
+  return std::unique_ptr<Evaluator>(std::move(eval));
 }
 
 }  // namespace mcmpart::hw

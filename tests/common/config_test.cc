@@ -36,6 +36,8 @@ void SetOtherValue(ConfigField& f) {
           *p = !*p;
         } else if constexpr (std::is_enum_v<T>) {
           *p = static_cast<T>((static_cast<size_t>(*p) + 1) % EnumNames<T>::kNames.size());
+        } else if constexpr (std::is_same_v<T, EvaluatorSpec>) {
+          p->command = "python3 'my eval.py' --x \"y\"";
         } else {
           const double d = static_cast<double>(*p);
           const std::vector<double> candidates = std::is_integral_v<T>
@@ -113,7 +115,8 @@ TEST(Config, TomlOverridesAndErrors) {
 
 TEST(Config, DefaultsAreRecordedAsBefore) {
   EXPECT_EQ(ConfigToToml(Config{}),
-            "[run]\ngraph = 'bert-base'\nhw = 'mcm8-ring'\nevaluator = 'cycle'\nbudget = 1024\n"
+            "[run]\ngraph = 'bert-base'\nhw = 'mcm8-ring'\nevaluator = 'cycle'\n"
+            "evaluator_timeout_s = 60.0\nbudget = 1024\n"
             "time_limit_s = 0.0\nseed = 1\nout = ''\nflush_interval_s = 5.0\n"
             "progress_interval_s = 2.0\ncheckpoint = ''\ncheckpoint_every = 50\ninit_from = ''\n"
             "heldout = ''\neval_every = 10\n"
