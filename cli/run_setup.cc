@@ -10,7 +10,6 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "actors/repair.h"
 #include "common/graph_io.h"
 #include "hw/external_evaluator.h"
 #include "hw/hardware.h"
@@ -125,12 +124,7 @@ common::StatusOr<std::unique_ptr<RunSetup>> PrepareRun(const ParsedCommand& pars
                                  std::to_string(config.policy.max_chips));
   }
   for (const auto& graph : setup->graphs) {
-    actors::Repairer repairer(*graph, *hardware);
-    common::Status feasible = repairer.CheckFeasible();
-    if (!feasible.ok()) {
-      return common::Status::Error("graph '" + graph->name + "' cannot be partitioned on '" +
-                                   hardware->name + "': " + feasible.message());
-    }
+    MCMPART_RETURN_IF_ERROR(learner::CheckPartitionable(*graph, *hardware));
   }
   if (config.run.evaluator.external()) {
     auto argv = hw::ExternalCommandArgv(config.run.evaluator.command);

@@ -31,12 +31,8 @@ int RunSearch(int argc, char** argv) {
   if (!parsed.ok()) return fail(parsed.status());
   if (parsed->help) return kExitOk;
   const std::string strategy = parsed->result["strategy"].as<std::string>();
-  if (strategy != "random" && strategy != "anneal" && strategy != "dp" && strategy != "greedy" &&
-      strategy != "exact") {
-    return fail(common::Status::Error("--strategy '" + strategy +
-                                      "' is unknown (expected random, anneal, dp, greedy or exact; "
-                                      "RL is `mcmpart train`)"));
-  }
+  common::Status known = learner::CheckSearchStrategy(strategy);
+  if (!known.ok()) return fail(known);
   auto setup = PrepareRun(*parsed, config, argc, argv, /*check_out_path=*/report);
   if (!setup.ok()) return fail(setup.status());
   learner::TrainInputs& in = (*setup)->inputs;

@@ -57,19 +57,11 @@ void PrintText(const common::Graph& graph, const hw::Hardware& hw, const Evaluat
 nlohmann::json ToJson(const common::Graph& graph, const hw::Hardware& hw, const EvaluatorSpec& evaluator,
                       const hw::SimOptions& sim, const hw::Metrics& m,
                       const std::string& trace_path) {
-  nlohmann::json out = {{"graph", graph.name},
-                        {"nodes", graph.num_nodes()},
-                        {"hw", hw.name},
-                        {"evaluator", common::EnumName(evaluator)},
-                        {"throughput", m.throughput},
-                        {"time_per_sample_s", m.time_per_sample_s},
-                        {"latency_s", m.latency_s},
-                        {"bottleneck", m.bottleneck},
-                        {"chip_busy_s", m.chip_busy_s},
-                        {"chip_sram_bytes", m.chip_sram_bytes},
-                        {"link_names", m.link_names},
-                        {"link_bytes", m.link_bytes},
-                        {"link_busy_s", m.link_busy_s}};
+  nlohmann::json out = nlohmann::json::parse(hw::MetricsToJsonString(m));
+  out.update({{"graph", graph.name},
+              {"nodes", graph.num_nodes()},
+              {"hw", hw.name},
+              {"evaluator", common::EnumName(evaluator)}});
   if (evaluator == EvaluatorKind::kCycle) {
     out["samples"] = sim.samples;
     out["warmup"] = sim.warmup;

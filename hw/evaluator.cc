@@ -2,11 +2,21 @@
 #include "hw/evaluator.h"
 
 #include <cassert>
+#include <nlohmann/json.hpp>
 
 #include "hw/external_evaluator.h"
 #include "hw/simulator.h"
 
 namespace mcmpart::hw {
+
+std::string MetricsToJsonString(const Metrics& m) {
+  return nlohmann::json{{"throughput", m.throughput},   {"time_per_sample_s", m.time_per_sample_s},
+                        {"latency_s", m.latency_s},     {"bottleneck", m.bottleneck},
+                        {"chip_busy_s", m.chip_busy_s}, {"chip_sram_bytes", m.chip_sram_bytes},
+                        {"link_names", m.link_names},   {"link_bytes", m.link_bytes},
+                        {"link_busy_s", m.link_busy_s}}
+      .dump();
+}
 
 std::vector<std::string> EvaluatorNames() {
   const auto& names = common::EnumNames<common::EvaluatorKind>::kNames;

@@ -27,6 +27,9 @@ struct Metrics {
   std::string bottleneck;                ///< "chip 3" or "link 2->3"
 };
 
+/// The metrics as one JSON object, keyed by the field names above (`mcmpart simulate --json`).
+std::string MetricsToJsonString(const Metrics& m);
+
 /// Scores valid partitions of one graph on one hardware config. Evaluate() on an invalid
 /// partition is a bug (asserted); check with hw::CheckPartition first.
 /// Not thread-safe: use one instance per thread.

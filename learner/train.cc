@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "actors/environment.h"
+#include "actors/repair.h"
 #include "actors/search/actor_loop.h"
 #include "actors/search/strategy.h"
 #include "learner/learner_loop.h"
@@ -78,6 +79,23 @@ uint64_t ActorSeed(const TrainInputs& in, int rank, int64_t first_version) {
 }
 
 }  // namespace
+
+common::Status CheckSearchStrategy(const std::string& strategy) {
+  for (const char* name : {"random", "anneal", "dp", "greedy", "exact"}) {
+    if (strategy == name) return common::Status::Ok();
+  }
+  return common::Status::Error("--strategy '" + strategy +
+                               "' is unknown (expected random, anneal, dp, greedy or exact; "
+                               "RL is `mcmpart train`)");
+}
+
+common::Status CheckPartitionable(const common::Graph& graph, const hw::Hardware& hw) {
+  actors::Repairer repairer(graph, hw);
+  common::Status feasible = repairer.CheckFeasible();
+  if (feasible.ok()) return feasible;
+  return common::Status::Error("graph '" + graph.name + "' cannot be partitioned on '" + hw.name +
+                               "': " + feasible.message());
+}
 
 std::string CheckpointPath(const common::Config& c) {
   if (!c.run.checkpoint.empty()) return c.run.checkpoint;
