@@ -6,6 +6,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/run_setup.h"
 #include "common/graph_io.h"
 #include "common/partition.h"
 #include "hw/hardware.h"
@@ -30,7 +31,7 @@ int RunEval(int argc, char** argv) {
   if (samples < 0 || samples > 1000000) return ReportBadInput("eval", common::Status::Error("--samples must be in 0..1000000"));
   auto graph = common::LoadGraph(config.run.graph);
   if (!graph.ok()) return ReportBadInput("eval", graph.status().WithContext("--graph"));
-  auto hardware = hw::LoadHardware(config.run.hw, &*graph);
+  auto hardware = LoadRunHardware(*parsed, *graph, &config);
   if (!hardware.ok()) return ReportBadInput("eval", hardware.status().WithContext("--hw"));
   if (hardware->num_chips > config.policy.max_chips) {
     return ReportBadInput("eval", common::Status::Error("hardware has more chips than --max-chips"));

@@ -77,6 +77,19 @@ bool IsLauncherRankZero() {
   return true;
 }
 
+common::StatusOr<hw::Hardware> LoadRunHardware(const ParsedCommand& parsed,
+                                               const common::Graph& graph, common::Config* config) {
+  if (!parsed.hw_given && graph.hint_num_chips > 0) {
+    config->run.hw = "from-graph";
+    if (IsLauncherRankZero()) {
+      std::cerr << "mcmpart: graph '" << graph.name << "' names its hardware ("
+                << graph.hint_num_chips << " chips); using --hw from-graph (give --hw to choose)"
+                << std::endl;
+    }
+  }
+  return hw::LoadHardware(config->run.hw, &graph);
+}
+
 common::StatusOr<std::unique_ptr<RunSetup>> PrepareRun(const ParsedCommand& parsed,
                                                        const common::Config& flags_config, int argc,
                                                        char** argv, bool check_out_path) {
@@ -115,7 +128,8 @@ common::StatusOr<std::unique_ptr<RunSetup>> PrepareRun(const ParsedCommand& pars
       setup->graphs.push_back(std::make_unique<common::Graph>(std::move(graph).value()));
     }
   }
-  auto hardware = hw::LoadHardware(config.run.hw, setup->graphs.front().get());
+  auto hardware = resume ? hw::LoadHardware(config.run.hw, setup->graphs.front().get())
+                         : LoadRunHardware(parsed, *setup->graphs.front(), &config);
   if (!hardware.ok()) return hardware.status().WithContext("--hw");
   if (hardware->num_chips > config.policy.max_chips) {
     return common::Status::Error("hardware '" + hardware->name + "' has " +

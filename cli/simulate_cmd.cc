@@ -8,6 +8,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/run_setup.h"
 #include "common/graph_io.h"
 #include "common/partition.h"
 #include "hw/constraints.h"
@@ -114,7 +115,7 @@ int RunSimulate(int argc, char** argv) {
 
   auto graph = common::LoadGraph(config.run.graph);
   if (!graph.ok()) return ReportBadInput("simulate", graph.status());
-  auto hardware = hw::LoadHardware(config.run.hw, &*graph);
+  auto hardware = LoadRunHardware(*parsed, *graph, &config);
   if (!hardware.ok()) return ReportBadInput("simulate", hardware.status());
   const std::string partition_path = args["partition"].as<std::string>();
   auto partition = common::ReadPartitionJson(partition_path, *graph);
