@@ -18,7 +18,7 @@ double MsSince(std::chrono::steady_clock::time_point t) {
 common::StatusOr<std::unique_ptr<Environment>> Environment::Create(const common::Graph& graph,
                                                                    const hw::Hardware& hw,
                                                                    const common::Config& config) {
-  MCMPART_ASSIGN_OR_RETURN(auto evaluator, hw::MakeEvaluator(config.run.evaluator, graph, hw));
+  MCMPART_ASSIGN_OR_RETURN(auto evaluator, hw::MakeEvaluator(config.run, graph, hw));
   return std::unique_ptr<Environment>(new Environment(graph, hw, config, std::move(evaluator)));
 }
 
@@ -77,6 +77,11 @@ ScoreOutcome Environment::Score(const common::Partition& proposal,
   t0 = std::chrono::steady_clock::now();
   hw::Metrics m = evaluator_->Evaluate(out.partition);
   out.eval_ms = MsSince(t0);
+  if (!evaluator_->status().ok()) {
+    out.valid = false;
+    out.evaluator_failed = true;
+    return out;
+  }
   out.throughput = m.throughput;
   out.latency_s = m.latency_s;
   out.reward = Reward(m.throughput) * SoftMaximumScale(m);

@@ -35,7 +35,8 @@ class Environment {
   /// transfers), or the invalid penalty when repair fails. With ppo.reward_softmax_temp τ > 0
   /// the reward is scaled by t / softmax, softmax = t + τt·log Σ_c exp((b_c − t)/(τt)) over
   /// the chips' busy times b_c (t = max b_c): under maxload, ideal time / soft maximum.
-  /// Throughput and latency stay the evaluator's.
+  /// Throughput and latency stay the evaluator's. When the evaluator fails
+  /// (hw::Evaluator::status()) the outcome is marked evaluator_failed and not valid.
   ScoreOutcome Score(const common::Partition& proposal, const std::vector<double>& weights);
 
   /// Reward of a throughput under this problem's normalisation.

@@ -45,6 +45,9 @@ struct ScoreOutcome {
   double throughput = 0;  ///< samples/s of the final partition (0 when invalid)
   double latency_s = 0;
   double repair_ms = 0, eval_ms = 0;
+  /// The evaluator failed on this partition (hw::Evaluator::status()): the run stops and the
+  /// record is neither sent nor logged, so it is no field of kEpisodeRecordFields.
+  bool evaluator_failed = false;
 };
 
 /// One evaluated partition (SPEC §7, §8 /rollouts): made by an actor, trained on and logged by
@@ -108,8 +111,9 @@ std::vector<std::string> StoredFieldNames(const Fields& fields) {
   return names;
 }
 
-/// Every field of EpisodeRecord, once. The order is the wire order and the run file's column
-/// order (SPEC §8 /rollouts); the wire carries every field, the file those not NotInFile.
+/// Every field of EpisodeRecord (but ScoreOutcome::evaluator_failed), once. The order is the wire
+/// order and the run file's column order (SPEC §8 /rollouts); the wire carries every field, the
+/// file those not NotInFile.
 inline constexpr auto kEpisodeRecordFields = std::make_tuple(
     MakeField<EpisodeRecord>("step", &EpisodeRecord::step),
     MakeField<EpisodeRecord>("wall_time_s", &EpisodeRecord::wall_time_s),

@@ -51,10 +51,14 @@ common::StatusOr<ParsedCommand> ParseCommand(cxxopts::Options& options, int argc
     return common::Status::Error("unexpected argument '" + parsed.result.unmatched()[0] + "' (see --help)");
   }
   parsed.json = parsed.result.count("json") > 0;
+  const std::string default_hw = config->run.hw;
+  config->run.hw.clear();
   if (parsed.result.count("config")) {
     MCMPART_RETURN_IF_ERROR(common::LoadConfigFile(parsed.result["config"].as<std::string>(), config));
   }
   MCMPART_RETURN_IF_ERROR(ApplyConfigFlags(parsed.result, config));
+  parsed.hw_given = !config->run.hw.empty();
+  if (!parsed.hw_given) config->run.hw = default_hw;
   MCMPART_RETURN_IF_ERROR(common::ValidateConfig(*config));
   return parsed;
 }

@@ -20,8 +20,9 @@ int ReportBadInput(const std::string& command, const common::Status& status);
 
 /// Result of ParseCommand.
 struct ParsedCommand {
-  bool help = false;  ///< --help was given and printed: exit 0
-  bool json = false;  ///< --json: print the summary as one JSON object
+  bool help = false;      ///< --help was given and printed: exit 0
+  bool json = false;      ///< --json: print the summary as one JSON object
+  bool hw_given = false;  ///< --hw or the config file chose the hardware
   std::vector<std::string> positional;
   cxxopts::ParseResult result;
 };

@@ -6,6 +6,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/run_setup.h"
 #include "common/graph_io.h"
 #include "common/partition.h"
 #include "hw/hardware.h"
@@ -30,7 +31,7 @@ int RunEval(int argc, char** argv) {
   if (samples < 0 || samples > 1000000) return ReportBadInput("eval", common::Status::Error("--samples must be in 0..1000000"));
   auto graph = common::LoadGraph(config.run.graph);
   if (!graph.ok()) return ReportBadInput("eval", graph.status().WithContext("--graph"));
-  auto hardware = hw::LoadHardware(config.run.hw, &*graph);
+  auto hardware = LoadRunHardware(*parsed, *graph, &config);
   if (!hardware.ok()) return ReportBadInput("eval", hardware.status().WithContext("--hw"));
   if (hardware->num_chips > config.policy.max_chips) {
     return ReportBadInput("eval", common::Status::Error("hardware has more chips than --max-chips"));
@@ -67,7 +68,7 @@ int RunEval(int argc, char** argv) {
     return kExitOk;
   }
   std::printf("mcmpart eval: %s on %s, evaluator %s, checkpoint %s\n", graph->name.c_str(),
-              hardware->name.c_str(), common::EnumName(config.run.evaluator), ckpt.c_str());
+              hardware->name.c_str(), common::EnumName(config.run.evaluator).c_str(), ckpt.c_str());
   std::printf("  greedy:          %.1f samples/s (reward %.3f, %d nodes changed by repair, bottleneck %s)\n",
               result->greedy.metrics.throughput, result->greedy.reward, result->greedy.changed_nodes,
               result->greedy.metrics.bottleneck.c_str());

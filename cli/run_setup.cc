@@ -10,8 +10,8 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "actors/repair.h"
 #include "common/graph_io.h"
+#include "hw/external_evaluator.h"
 #include "hw/hardware.h"
 
 namespace mcmpart::cli {
@@ -77,6 +77,19 @@ bool IsLauncherRankZero() {
   return true;
 }
 
+common::StatusOr<hw::Hardware> LoadRunHardware(const ParsedCommand& parsed,
+                                               const common::Graph& graph, common::Config* config) {
+  if (!parsed.hw_given && graph.hint_num_chips > 0) {
+    config->run.hw = "from-graph";
+    if (IsLauncherRankZero()) {
+      std::cerr << "mcmpart: graph '" << graph.name << "' names its hardware ("
+                << graph.hint_num_chips << " chips); using --hw from-graph (give --hw to choose)"
+                << std::endl;
+    }
+  }
+  return hw::LoadHardware(config->run.hw, &graph);
+}
+
 common::StatusOr<std::unique_ptr<RunSetup>> PrepareRun(const ParsedCommand& parsed,
                                                        const common::Config& flags_config, int argc,
                                                        char** argv, bool check_out_path) {
@@ -115,7 +128,8 @@ common::StatusOr<std::unique_ptr<RunSetup>> PrepareRun(const ParsedCommand& pars
       setup->graphs.push_back(std::make_unique<common::Graph>(std::move(graph).value()));
     }
   }
-  auto hardware = hw::LoadHardware(config.run.hw, setup->graphs.front().get());
+  auto hardware = resume ? hw::LoadHardware(config.run.hw, setup->graphs.front().get())
+                         : LoadRunHardware(parsed, *setup->graphs.front(), &config);
   if (!hardware.ok()) return hardware.status().WithContext("--hw");
   if (hardware->num_chips > config.policy.max_chips) {
     return common::Status::Error("hardware '" + hardware->name + "' has " +
@@ -124,12 +138,11 @@ common::StatusOr<std::unique_ptr<RunSetup>> PrepareRun(const ParsedCommand& pars
                                  std::to_string(config.policy.max_chips));
   }
   for (const auto& graph : setup->graphs) {
-    actors::Repairer repairer(*graph, *hardware);
-    common::Status feasible = repairer.CheckFeasible();
-    if (!feasible.ok()) {
-      return common::Status::Error("graph '" + graph->name + "' cannot be partitioned on '" +
-                                   hardware->name + "': " + feasible.message());
-    }
+    MCMPART_RETURN_IF_ERROR(learner::CheckPartitionable(*graph, *hardware));
+  }
+  if (config.run.evaluator.external()) {
+    auto argv = hw::ExternalCommandArgv(config.run.evaluator.command);
+    if (!argv.ok()) return argv.status().WithContext("--evaluator");
   }
   if (check_out_path && !resume)
     MCMPART_RETURN_IF_ERROR(CheckOutPath(config.run.out, parsed.result.count("force") > 0));
@@ -222,7 +235,7 @@ void PrintSummaryText(const learner::TrainSummary& s, const learner::TrainInputs
   const double total = s.actor.total();
   std::printf("mcmpart %s: %s on %s, evaluator %s, %d ranks, seed %lld%s\n",
               s.strategy == "rl" ? "train" : ("search " + s.strategy).c_str(), graphs.c_str(),
-              in.hw.Summary().c_str(), common::EnumName(c.run.evaluator), s.ranks,
+              in.hw.Summary().c_str(), common::EnumName(c.run.evaluator).c_str(), s.ranks,
               static_cast<long long>(c.run.seed), s.interrupted ? " (stopped by a signal)" : "");
   std::printf("  %lld evaluations in %.1f s (%.1f samples/s)",
               static_cast<long long>(s.evaluations - s.start_evaluations), s.wall_s,
@@ -262,6 +275,11 @@ void PrintSummaryText(const learner::TrainSummary& s, const learner::TrainInputs
 }
 
 }  // namespace
+
+int ReportRunFailure(const std::string& command, int rank, const common::Status& status) {
+  return ReportBadInput(command,
+                        rank == 0 ? status : status.WithContext("rank " + std::to_string(rank)));
+}
 
 void PrintRunSummary(const learner::TrainSummary& s, const learner::TrainInputs& in, bool json) {
   if (json) {

@@ -8,6 +8,7 @@
 
 #include "cli/cli_util.h"
 #include "common/graph.h"
+#include "hw/hardware.h"
 #include "learner/train.h"
 
 namespace mcmpart::cli {
@@ -29,11 +30,21 @@ common::StatusOr<std::unique_ptr<RunSetup>> PrepareRun(const ParsedCommand& pars
                                                        const common::Config& config, int argc,
                                                        char** argv, bool check_out_path);
 
+/// The hardware of a run on `graph`: config->run.hw, except that a graph naming its own
+/// hardware (a dnn-partitioning file) without --hw gets `from-graph`, said in one line on
+/// stderr (on the launcher's rank 0) and recorded in config->run.hw.
+common::StatusOr<hw::Hardware> LoadRunHardware(const ParsedCommand& parsed,
+                                               const common::Graph& graph, common::Config* config);
+
 /// Installs SIGTERM/SIGUSR1/SIGINT handlers that request a clean stop; returns the flag.
 const std::atomic<bool>* InstallStopHandlers();
 
 /// Rank 0 as the launcher announces it before MPI starts (true without a launcher).
 bool IsLauncherRankZero();
+
+/// Reports a run that failed after MPI started (an exec: evaluator that broke on an actor):
+/// the message, prefixed with the rank on actor ranks; returns kExitBadInput.
+int ReportRunFailure(const std::string& command, int rank, const common::Status& status);
 
 /// Prints the run summary: human text, or one JSON object with --json.
 void PrintRunSummary(const learner::TrainSummary& s, const learner::TrainInputs& in, bool json);

@@ -13,7 +13,9 @@ namespace mcmpart::cli {
 
 int RunSearch(int argc, char** argv) {
   const bool report = IsLauncherRankZero();
-  auto fail = [&](const common::Status& st) { return report ? ReportBadInput("search", st) : kExitBadInput; };
+  auto fail = [&](const common::Status& st) {
+    return report ? ReportBadInput("search", st) : kExitBadInput;
+  };
   common::Config config;
   cxxopts::Options options(
       "mcmpart search",
@@ -29,12 +31,8 @@ int RunSearch(int argc, char** argv) {
   if (!parsed.ok()) return fail(parsed.status());
   if (parsed->help) return kExitOk;
   const std::string strategy = parsed->result["strategy"].as<std::string>();
-  if (strategy != "random" && strategy != "anneal" && strategy != "dp" && strategy != "greedy" &&
-      strategy != "exact") {
-    return fail(common::Status::Error("--strategy '" + strategy +
-                                      "' is unknown (expected random, anneal, dp, greedy or exact; "
-                                      "RL is `mcmpart train`)"));
-  }
+  common::Status known = learner::CheckSearchStrategy(strategy);
+  if (!known.ok()) return fail(known);
   auto setup = PrepareRun(*parsed, config, argc, argv, /*check_out_path=*/report);
   if (!setup.ok()) return fail(setup.status());
   learner::TrainInputs& in = (*setup)->inputs;
@@ -44,7 +42,7 @@ int RunSearch(int argc, char** argv) {
   auto summary = learner::RunSearch(in, strategy, transport.get());
   const int rank = transport->rank();
   transport.reset();  // MPI_Finalize on every rank
-  if (!summary.ok()) return rank == 0 ? ReportBadInput("search", summary.status()) : kExitBadInput;
+  if (!summary.ok()) return ReportRunFailure("search", rank, summary.status());
   if (rank == 0) PrintRunSummary(*summary, in, parsed->json);
   return kExitOk;
 }

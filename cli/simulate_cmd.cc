@@ -8,6 +8,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/run_setup.h"
 #include "common/graph_io.h"
 #include "common/partition.h"
 #include "hw/constraints.h"
@@ -20,8 +21,9 @@ namespace {
 using common::Status;
 
 using common::EvaluatorKind;
+using common::EvaluatorSpec;
 
-void PrintText(const common::Graph& graph, const hw::Hardware& hw, EvaluatorKind evaluator,
+void PrintText(const common::Graph& graph, const hw::Hardware& hw, const EvaluatorSpec& evaluator,
                const hw::SimOptions& sim, const hw::Metrics& m, std::ostream& os) {
   const double period = m.time_per_sample_s;
   auto util = [&](double busy) { return period > 0 ? 100.0 * busy / period : 0.0; };
@@ -53,22 +55,14 @@ void PrintText(const common::Graph& graph, const hw::Hardware& hw, EvaluatorKind
   }
 }
 
-nlohmann::json ToJson(const common::Graph& graph, const hw::Hardware& hw, EvaluatorKind evaluator,
+nlohmann::json ToJson(const common::Graph& graph, const hw::Hardware& hw, const EvaluatorSpec& evaluator,
                       const hw::SimOptions& sim, const hw::Metrics& m,
                       const std::string& trace_path) {
-  nlohmann::json out = {{"graph", graph.name},
-                        {"nodes", graph.num_nodes()},
-                        {"hw", hw.name},
-                        {"evaluator", common::EnumName(evaluator)},
-                        {"throughput", m.throughput},
-                        {"time_per_sample_s", m.time_per_sample_s},
-                        {"latency_s", m.latency_s},
-                        {"bottleneck", m.bottleneck},
-                        {"chip_busy_s", m.chip_busy_s},
-                        {"chip_sram_bytes", m.chip_sram_bytes},
-                        {"link_names", m.link_names},
-                        {"link_bytes", m.link_bytes},
-                        {"link_busy_s", m.link_busy_s}};
+  nlohmann::json out = nlohmann::json::parse(hw::MetricsToJsonString(m));
+  out.update({{"graph", graph.name},
+              {"nodes", graph.num_nodes()},
+              {"hw", hw.name},
+              {"evaluator", common::EnumName(evaluator)}});
   if (evaluator == EvaluatorKind::kCycle) {
     out["samples"] = sim.samples;
     out["warmup"] = sim.warmup;
@@ -112,16 +106,16 @@ int RunSimulate(int argc, char** argv) {
   Status st = hw::ValidateSimOptions(sim);
   if (!st.ok()) return ReportBadInput("simulate", st.WithContext("--samples/--warmup"));
   const std::string trace_path = args.count("trace") ? args["trace"].as<std::string>() : "";
-  const EvaluatorKind evaluator = config.run.evaluator;
+  const EvaluatorSpec& evaluator = config.run.evaluator;
   if (!trace_path.empty() && evaluator != EvaluatorKind::kCycle) {
     return ReportBadInput("simulate",
                           Status::Error("--trace needs --evaluator cycle, got '" +
-                                        std::string(common::EnumName(evaluator)) + "'"));
+                                        common::EnumName(evaluator) + "'"));
   }
 
   auto graph = common::LoadGraph(config.run.graph);
   if (!graph.ok()) return ReportBadInput("simulate", graph.status());
-  auto hardware = hw::LoadHardware(config.run.hw, &*graph);
+  auto hardware = LoadRunHardware(*parsed, *graph, &config);
   if (!hardware.ok()) return ReportBadInput("simulate", hardware.status());
   const std::string partition_path = args["partition"].as<std::string>();
   auto partition = common::ReadPartitionJson(partition_path, *graph);
@@ -142,9 +136,10 @@ int RunSimulate(int argc, char** argv) {
       if (!st.ok()) return ReportBadInput("simulate", st.WithContext("--trace"));
     }
   } else {
-    auto eval = hw::MakeEvaluator(evaluator, *graph, *hardware);
+    auto eval = hw::MakeEvaluator(config.run, *graph, *hardware);
     if (!eval.ok()) return ReportBadInput("simulate", eval.status());
     metrics = (*eval)->Evaluate(*partition);
+    if (!(*eval)->status().ok()) return ReportBadInput("simulate", (*eval)->status());
   }
   if (parsed->json) {
     std::cout << ToJson(*graph, *hardware, evaluator, sim, metrics, trace_path).dump() << std::endl;

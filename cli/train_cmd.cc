@@ -13,7 +13,9 @@ int RunTrain(int argc, char** argv) {
   // First, so that a stop request during start-up is not lost (the run stops at its first check).
   const std::atomic<bool>* stop_requested = InstallStopHandlers();
   const bool report = IsLauncherRankZero();
-  auto fail = [&](const common::Status& st) { return report ? ReportBadInput("train", st) : kExitBadInput; };
+  auto fail = [&](const common::Status& st) {
+    return report ? ReportBadInput("train", st) : kExitBadInput;
+  };
   common::Config config;
   cxxopts::Options options("mcmpart train",
                            "Train the partitioning policy: rank 0 learns (PPO), ranks 1..N-1 act "
@@ -32,7 +34,7 @@ int RunTrain(int argc, char** argv) {
   auto summary = learner::RunTraining(in, *transport);
   const int rank = transport->rank();
   transport.reset();  // MPI_Finalize on every rank
-  if (!summary.ok()) return rank == 0 ? ReportBadInput("train", summary.status()) : kExitBadInput;
+  if (!summary.ok()) return ReportRunFailure("train", rank, summary.status());
   if (rank == 0) PrintRunSummary(*summary, in, parsed->json);
   return kExitOk;
 }

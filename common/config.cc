@@ -62,6 +62,26 @@ StatusOr<std::string> TomlScalarText(const toml::node& node, const ConfigField& 
 
 }  // namespace
 
+std::string EnumName(const EvaluatorSpec& spec) {
+  return spec.external() ? EvaluatorSpec::kExecPrefix + spec.command : EnumName(spec.kind);
+}
+
+StatusOr<EvaluatorSpec> ParseEvaluatorSpec(const std::string& text, const std::string& what) {
+  const std::string prefix = EvaluatorSpec::kExecPrefix;
+  if (text.compare(0, prefix.size(), prefix) != 0) {
+    MCMPART_ASSIGN_OR_RETURN(EvaluatorKind kind, ParseEnum<EvaluatorKind>(text, what));
+    return EvaluatorSpec(kind);
+  }
+  EvaluatorSpec spec;
+  spec.command = text.substr(prefix.size());
+  if (spec.command.find_first_not_of(" \t") == std::string::npos) {
+    return Status::Error(what + " '" + text +
+                         "' names no program (expected exec:CMD ARGS, e.g. "
+                         "'exec:python3 scripts/example_evaluator.py')");
+  }
+  return spec;
+}
+
 bool FieldRange::Contains(double v) const {
   return (lo_open ? v > lo : v >= lo) && (hi_open ? v < hi : v <= hi);
 }
@@ -98,7 +118,8 @@ bool ConfigField::is_text() const {
   return std::visit(
       [](auto* p) {
         using T = std::remove_pointer_t<decltype(p)>;
-        return std::is_same_v<T, std::string> || std::is_enum_v<T>;
+        return std::is_same_v<T, std::string> || std::is_same_v<T, EvaluatorSpec> ||
+               std::is_enum_v<T>;
       },
       target);
 }
@@ -110,7 +131,7 @@ std::string ConfigField::ValueString() const {
         using T = std::remove_pointer_t<decltype(p)>;
         if constexpr (std::is_same_v<T, bool>) {
           os << (*p ? "true" : "false");
-        } else if constexpr (std::is_enum_v<T>) {
+        } else if constexpr (std::is_enum_v<T> || std::is_same_v<T, EvaluatorSpec>) {
           os << EnumName(*p);
         } else {
           os << *p;
@@ -126,6 +147,8 @@ std::string ConfigField::Allowed() const {
         using T = std::remove_pointer_t<decltype(p)>;
         if constexpr (std::is_enum_v<T>) {
           return EnumChoices<T>(" | ", " | ");
+        } else if constexpr (std::is_same_v<T, EvaluatorSpec>) {
+          return EnumChoices<EvaluatorKind>(" | ", " | ");
         } else if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) {
           return range.Describe(std::is_integral_v<T>);
         } else {
@@ -143,6 +166,8 @@ Status ConfigField::Set(const std::string& text) {
           *p = text;
         } else if constexpr (std::is_enum_v<T>) {
           MCMPART_ASSIGN_OR_RETURN(*p, ParseEnum<T>(text, name()));
+        } else if constexpr (std::is_same_v<T, EvaluatorSpec>) {
+          MCMPART_ASSIGN_OR_RETURN(*p, ParseEvaluatorSpec(text, name()));
         } else if constexpr (std::is_same_v<T, bool>) {
           if (text == "true" || text == "1") {
             *p = true;

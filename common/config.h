@@ -24,6 +24,13 @@ const char* EnumName(E value) {
   return names[i];
 }
 
+/// The config spelling of an evaluator: its built-in name, or `exec:CMD ARGS…`.
+std::string EnumName(const EvaluatorSpec& spec);
+
+/// Parses run.evaluator: a built-in name or `exec:` followed by a command; `what` names the
+/// field in errors.
+StatusOr<EvaluatorSpec> ParseEvaluatorSpec(const std::string& text, const std::string& what);
+
 /// The names of E joined for messages: `sep` between them, `last_sep` before the last one.
 template <typename E>
 std::string EnumChoices(const std::string& sep, const std::string& last_sep) {
@@ -106,7 +113,7 @@ struct ConfigField {
   std::string key;
   std::string help;
   FieldRange range;  ///< checked by ValidateConfig; numeric fields only
-  std::variant<int*, int64_t*, double*, bool*, std::string*, EvaluatorKind*, RepairMode*,
+  std::variant<int*, int64_t*, double*, bool*, std::string*, EvaluatorSpec*, RepairMode*,
                Decoder*>
       target;
 

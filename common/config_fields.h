@@ -32,6 +32,24 @@ struct EnumNames<Decoder> {
   static constexpr std::array<const char*, 2> kNames = {"sequential", "independent"};
 };
 
+/// The run.evaluator value: a built-in evaluator, or `exec:CMD ARGS…`, an outside program
+/// speaking the line-delimited JSON protocol of hw/external_evaluator.h.
+struct EvaluatorSpec {
+  static constexpr const char* kExecPrefix = "exec:";
+
+  EvaluatorSpec(EvaluatorKind k = EvaluatorKind::kCycle) : kind(k) {}  // NOLINT: implicit
+
+  EvaluatorKind kind;   ///< the built-in evaluator; unused when `command` is set
+  std::string command;  ///< the outside program and its arguments; empty for a built-in
+
+  bool external() const { return !command.empty(); }
+  bool operator==(EvaluatorKind k) const { return !external() && kind == k; }
+  bool operator!=(EvaluatorKind k) const { return !(*this == k); }
+  bool operator==(const EvaluatorSpec& o) const {
+    return external() ? command == o.command : !o.external() && kind == o.kind;
+  }
+};
+
 }  // namespace mcmpart::common
 
 // One list per config section, in the order of the recorded TOML. Each entry is
@@ -43,8 +61,11 @@ struct EnumNames<Decoder> {
   X(run, std::string, graph, "bert-base", Unbounded(),                                          \
     "graph: built-in name, .onnx, dnn-partitioning .json or own .json")                        \
   X(run, std::string, hw, "mcm8-ring", Unbounded(), "hardware: preset name or .toml file")      \
-  X(run, EvaluatorKind, evaluator, EvaluatorKind::kCycle, Unbounded(),                          \
-    "evaluator: the analytical max-load or the cycle-level simulator")                         \
+  X(run, EvaluatorSpec, evaluator, EvaluatorKind::kCycle, Unbounded(),                          \
+    "evaluator: the analytical max-load, the cycle-level simulator, or exec:CMD ARGS "         \
+    "(an outside program, see README)")                                                        \
+  X(run, double, evaluator_timeout_s, 60, Above(0),                                             \
+    "seconds an exec: evaluator may take per reply")                                           \
   X(run, int64_t, budget, 1024, AtLeast(1), "evaluations before stopping")                      \
   X(run, double, time_limit_s, 0, AtLeast(0), "wall-clock limit in seconds (0 = none)")         \
   X(run, int64_t, seed, 1, AtLeast(0), "random seed (fixes a run for a given rank count)")      \

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "common/config_fields.h"
+#include "common/config.h"
 #include "common/graph.h"
 #include "common/partition.h"
 #include "common/status.h"
@@ -27,6 +27,9 @@ struct Metrics {
   std::string bottleneck;                ///< "chip 3" or "link 2->3"
 };
 
+/// The metrics as one JSON object, keyed by the field names above (`mcmpart simulate --json`).
+std::string MetricsToJsonString(const Metrics& m);
+
 /// Scores valid partitions of one graph on one hardware config. Evaluate() on an invalid
 /// partition is a bug (asserted); check with hw::CheckPartition first.
 /// Not thread-safe: use one instance per thread.
@@ -35,6 +38,9 @@ class Evaluator {
   virtual ~Evaluator() = default;
   virtual const char* name() const = 0;
   virtual Metrics Evaluate(const common::Partition& p) = 0;
+  /// Ok, or why the evaluator can no longer score (an outside program failed); once failed it
+  /// stays failed and Evaluate returns empty Metrics. Built-in evaluators never fail.
+  virtual common::Status status() const { return common::Status::Ok(); }
 };
 
 /// The evaluators' names, as run.evaluator spells them (common::EnumNames<EvaluatorKind>);
@@ -44,6 +50,12 @@ std::vector<std::string> EvaluatorNames();
 /// Builds an evaluator of `kind` bound to `graph` and `hw` (both must outlive it); fails when
 /// the cycle simulator cannot be built for them.
 common::StatusOr<std::unique_ptr<Evaluator>> MakeEvaluator(common::EvaluatorKind kind,
+                                                           const common::Graph& graph,
+                                                           const Hardware& hw);
+
+/// Builds the evaluator `run.evaluator` names: a built-in one, or an `exec:` program started
+/// now (hw/external_evaluator.h) with run.evaluator_timeout_s per reply.
+common::StatusOr<std::unique_ptr<Evaluator>> MakeEvaluator(const common::RunConfig& run,
                                                            const common::Graph& graph,
                                                            const Hardware& hw);
 

@@ -368,4 +368,12 @@ std::string HardwareToToml(const Hardware& hw) {
   return os.str();
 }
 
+std::string HardwareToJsonString(const Hardware& hw) {
+  auto table = common::ParseTomlText(HardwareToToml(hw), "hardware");
+  assert(table.ok() && "HardwareToToml wrote invalid TOML");
+  std::ostringstream os;
+  os << toml::json_formatter(*table, toml::format_flags::none);
+  return os.str();
+}
+
 }  // namespace mcmpart::hw

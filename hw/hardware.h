@@ -77,5 +77,7 @@ common::StatusOr<Hardware> LoadHardware(const std::string& spec,
 common::Status ValidateHardware(const Hardware& hw);
 /// Serialises to TOML that ParseHardwareToml reads back to the same value.
 std::string HardwareToToml(const Hardware& hw);
+/// The same fields as one JSON object ([chiplet], [link], [constraints] as nested objects).
+std::string HardwareToJsonString(const Hardware& hw);
 
 }  // namespace mcmpart::hw

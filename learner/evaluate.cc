@@ -53,6 +53,7 @@ common::StatusOr<PolicyEvaluation> EvaluatePolicy(const common::Config& config,
     }
     out.valid_fraction = static_cast<double>(valid) / samples;
   }
+  MCMPART_RETURN_IF_ERROR(env->evaluator().status());
   out.ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return out;

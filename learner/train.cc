@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "actors/environment.h"
+#include "actors/repair.h"
 #include "actors/search/actor_loop.h"
 #include "actors/search/strategy.h"
 #include "learner/learner_loop.h"
@@ -37,6 +38,38 @@ std::vector<actors::Environment*> Raw(
   return out;
 }
 
+// The first failure of an environment's evaluator (an exec: program), or Ok.
+common::Status EvaluatorStatus(const std::vector<std::unique_ptr<actors::Environment>>& envs) {
+  for (const auto& env : envs) MCMPART_RETURN_IF_ERROR(env->evaluator().status());
+  return common::Status::Ok();
+}
+
+// Wraps a strategy so that a failed evaluator ends the search: the records from the first
+// failed one on are dropped (neither sent nor logged) and Ask offers nothing more, so a local
+// search stops and an actor reports that it is done.
+class StopOnEvaluatorFailure final : public actors::search::SearchStrategy {
+ public:
+  explicit StopOnEvaluatorFailure(actors::search::SearchStrategy& inner) : inner_(inner) {}
+  const char* name() const override { return inner_.name(); }
+  std::vector<actors::search::Candidate> Ask(int n) override {
+    if (failed_) return {};
+    return inner_.Ask(n);
+  }
+  void Tell(std::vector<actors::EpisodeRecord>& scored) override {
+    inner_.Tell(scored);
+    const auto bad = std::find_if(scored.begin(), scored.end(), [](const actors::EpisodeRecord& r) {
+      return r.evaluator_failed;
+    });
+    failed_ = failed_ || bad != scored.end();
+    scored.erase(bad, scored.end());
+  }
+  bool finished() const override { return failed_ || inner_.finished(); }
+
+ private:
+  actors::search::SearchStrategy& inner_;
+  bool failed_ = false;
+};
+
 // Actor sampling streams are keyed on the seed, the rank and the policy version of the first
 // weights received: a fresh run starts at version 0, a resumed run at its checkpoint's version,
 // so it draws new samples rather than repeating the first segment's.
@@ -46,6 +79,23 @@ uint64_t ActorSeed(const TrainInputs& in, int rank, int64_t first_version) {
 }
 
 }  // namespace
+
+common::Status CheckSearchStrategy(const std::string& strategy) {
+  for (const char* name : {"random", "anneal", "dp", "greedy", "exact"}) {
+    if (strategy == name) return common::Status::Ok();
+  }
+  return common::Status::Error("--strategy '" + strategy +
+                               "' is unknown (expected random, anneal, dp, greedy or exact; "
+                               "RL is `mcmpart train`)");
+}
+
+common::Status CheckPartitionable(const common::Graph& graph, const hw::Hardware& hw) {
+  actors::Repairer repairer(graph, hw);
+  common::Status feasible = repairer.CheckFeasible();
+  if (feasible.ok()) return feasible;
+  return common::Status::Error("graph '" + graph.name + "' cannot be partitioned on '" + hw.name +
+                               "': " + feasible.message());
+}
 
 std::string CheckpointPath(const common::Config& c) {
   if (!c.run.checkpoint.empty()) return c.run.checkpoint;
@@ -75,7 +125,9 @@ common::StatusOr<TrainSummary> RunTraining(const TrainInputs& in, actors::Transp
     strategy.SetPolicyVersion(v);
     return common::Status::Ok();
   };
-  MCMPART_RETURN_IF_ERROR(actors::search::RunActor(in.config, strategy, Raw(envs), t, on_weights));
+  StopOnEvaluatorFailure guarded(strategy);
+  MCMPART_RETURN_IF_ERROR(actors::search::RunActor(in.config, guarded, Raw(envs), t, on_weights));
+  MCMPART_RETURN_IF_ERROR(EvaluatorStatus(envs));
   return TrainSummary{};
 }
 
@@ -87,14 +139,17 @@ common::StatusOr<TrainSummary> RunSearch(const TrainInputs& in, const std::strin
     MCMPART_ASSIGN_OR_RETURN(
         auto strategy, actors::search::MakeBaselineStrategy(strategy_name, Raw(envs), in.config,
                                                             ActorSeed(in, t->rank(), 0)));
-    MCMPART_RETURN_IF_ERROR(actors::search::RunActor(in.config, *strategy, Raw(envs), *t, nullptr));
+    StopOnEvaluatorFailure guarded(*strategy);
+    MCMPART_RETURN_IF_ERROR(actors::search::RunActor(in.config, guarded, Raw(envs), *t, nullptr));
+    MCMPART_RETURN_IF_ERROR(EvaluatorStatus(envs));
     return TrainSummary{};
   }
   // In this process: ask, score, tell until the budget, the time limit or a finished search.
   MCMPART_ASSIGN_OR_RETURN(auto envs, MakeEnvs(in));
-  MCMPART_ASSIGN_OR_RETURN(auto strategy,
+  MCMPART_ASSIGN_OR_RETURN(auto inner,
                            actors::search::MakeBaselineStrategy(strategy_name, Raw(envs), in.config,
                                                                 ActorSeed(in, 1, 0)));
+  auto strategy = std::make_unique<StopOnEvaluatorFailure>(*inner);
   MCMPART_ASSIGN_OR_RETURN(auto log, OpenRunLog(in, 1));
   RecordSink sink(in, log.get(), log ? log->num_rollouts() : 0, strategy_name);
   sink.summary().ranks = 1;
@@ -114,6 +169,7 @@ common::StatusOr<TrainSummary> RunSearch(const TrainInputs& in, const std::strin
   }
   common::Status st = sink.Finish();
   if (!st.ok()) return st.WithContext("run file '" + in.config.run.out + "'");
+  MCMPART_RETURN_IF_ERROR(EvaluatorStatus(envs));
   return sink.summary();
 }
 

@@ -75,6 +75,13 @@ common::StatusOr<TrainSummary> RunTraining(const TrainInputs& inputs, actors::Tr
 common::StatusOr<TrainSummary> RunSearch(const TrainInputs& inputs, const std::string& strategy,
                                          actors::Transport* transport);
 
+/// Ok when `strategy` names a baseline RunSearch runs; the error lists them.
+common::Status CheckSearchStrategy(const std::string& strategy);
+
+/// Ok unless `graph` certainly cannot be partitioned on `hw` (actors::Repairer::CheckFeasible);
+/// the error names both and the cause.
+common::Status CheckPartitionable(const common::Graph& graph, const hw::Hardware& hw);
+
 /// Reads the config a checkpoint was written with (TOML text), for --resume.
 common::StatusOr<std::string> ReadCheckpointConfig(const std::string& path);
 

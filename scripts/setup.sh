@@ -6,7 +6,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libtorch-dev libgecode-dev libhdf5-dev hdf5-tools
   libopenmpi-dev openmpi-bin slurm-wlm munge
-  libcxxopts-dev nlohmann-json3-dev libtomlplusplus-dev
+  libcxxopts-dev nlohmann-json3-dev libtomlplusplus-dev pybind11-dev python3-dev
   libgtest-dev googletest
   clang libclang-rt-14-dev
   libonnx-dev libprotobuf-dev protobuf-compiler

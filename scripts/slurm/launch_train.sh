@@ -9,7 +9,7 @@
 #   MCMPART_BIN          mcmpart executable, same path on every node (default: build/cli/mcmpart
 #                        under MCMPART_ROOT, else `mcmpart` on PATH)
 #   MCMPART_ROOT         repository checkout (default: SLURM_SUBMIT_DIR)
-#   MCMPART_GRAPH        --graph (default bert)     MCMPART_HW      --hw (optional)
+#   MCMPART_GRAPH        --graph (default bert-base) MCMPART_HW     --hw (optional)
 #   MCMPART_BUDGET       --budget (optional)        MCMPART_TRAIN_ARGS  more train flags (split on spaces)
 #   MCMPART_NP           number of ranks (default SLURM_NTASKS; rank 0 learns, the rest act)
 #   MCMPART_MPIRUN_ARGS  more mpirun flags (e.g. --oversubscribe, --map-by ppr:8:node)
@@ -33,7 +33,7 @@ if [ -f "$out.ckpt" ]; then
   log "checkpoint $out.ckpt found: resuming"
   train_args=(train --resume "$out")
 else
-  train_args=(train --graph "${MCMPART_GRAPH:-bert}" --out "$out")
+  train_args=(train --graph "${MCMPART_GRAPH:-bert-base}" --out "$out")
   [ -n "${MCMPART_HW:-}" ] && train_args+=(--hw "$MCMPART_HW")
   [ -n "${MCMPART_BUDGET:-}" ] && train_args+=(--budget "$MCMPART_BUDGET")
   if [ -e "$out" ]; then

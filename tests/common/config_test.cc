@@ -36,6 +36,8 @@ void SetOtherValue(ConfigField& f) {
           *p = !*p;
         } else if constexpr (std::is_enum_v<T>) {
           *p = static_cast<T>((static_cast<size_t>(*p) + 1) % EnumNames<T>::kNames.size());
+        } else if constexpr (std::is_same_v<T, EvaluatorSpec>) {
+          p->command = "python3 'my eval.py' --x \"y\"";
         } else {
           const double d = static_cast<double>(*p);
           const std::vector<double> candidates = std::is_integral_v<T>
@@ -113,12 +115,13 @@ TEST(Config, TomlOverridesAndErrors) {
 
 TEST(Config, DefaultsAreRecordedAsBefore) {
   EXPECT_EQ(ConfigToToml(Config{}),
-            "[run]\ngraph = 'bert-base'\nhw = 'mcm8-ring'\nevaluator = 'cycle'\nbudget = 1024\n"
+            "[run]\ngraph = 'bert-base'\nhw = 'mcm8-ring'\nevaluator = 'cycle'\n"
+            "evaluator_timeout_s = 60.0\nbudget = 1024\n"
             "time_limit_s = 0.0\nseed = 1\nout = ''\nflush_interval_s = 5.0\n"
             "progress_interval_s = 2.0\ncheckpoint = ''\ncheckpoint_every = 50\ninit_from = ''\n"
             "heldout = ''\neval_every = 10\n"
             "\n[policy]\nhidden = 64\nsage_layers = 2\nmax_chips = 16\nattention_layers = 1\n"
-            "attention_heads = 4\nsegment = 64\nprior_init = 2.0\ntie_units = true\n"
+            "attention_heads = 4\nsegment = 64\nprior_init = 2.0\ntie_units = true\ndecoder = 'sequential'\n"
             "\n[ppo]\nlr = 0.0030000000000000001\nclip = 0.20000000000000001\nvalue_coef = 0.5\n"
             "entropy_coef = 0.01\nepochs = 4\nminibatch = 16\ntarget_kl = 0.050000000000000003\n"
             "max_grad_norm = 1.0\nbatch_size = 32\ntrain_on_repaired = true\n"
