@@ -7,6 +7,7 @@
 #include <queue>
 
 #include "actors/placement.h"
+#include "hw/constraints.h"
 #include "hw/cut_tensors.h"
 #include "hw/op_cost.h"
 
@@ -90,7 +91,69 @@ std::vector<int64_t> DescendantWeights(const UnitSchedule& s) {
   return out;
 }
 
+// Per unit: its largest op working set plus twice its largest sent tensor (0 when buffers
+// are not counted).
+std::vector<int64_t> UnitHeadroom(const common::Graph& graph, const hw::Hardware& hw,
+                                  const UnitSchedule& s) {
+  std::vector<int64_t> working(s.num_units, 0), sent(s.num_units, 0), out(s.num_units, 0);
+  if (!hw.constraints.sram_buffers) return out;
+  for (int v = 0; v < graph.num_nodes(); ++v) {
+    const int u = s.unit[v];
+    working[u] = std::max(working[u], hw::OpWorkingSetBytes(graph, v));
+    sent[u] = std::max(sent[u], graph.SendBytes(v));
+  }
+  for (int u = 0; u < s.num_units; ++u) out[u] = working[u] + 2 * sent[u];
+  return out;
+}
+
+// The prefix sums, the headroom sparse table and next-fit's chip counts of UnitSchedule.
+void BuildLookahead(const std::vector<int64_t>& unit_headroom, UnitSchedule* s) {
+  const int m = s->num_units;
+  s->order_weight_prefix.assign(m + 1, 0);
+  std::vector<int64_t> level(m);
+  for (int i = 0; i < m; ++i) {
+    s->order_weight_prefix[i + 1] = s->order_weight_prefix[i] + s->weight[s->order[i]];
+    level[i] = unit_headroom[s->order[i]];
+  }
+  s->headroom_max.assign(1, level);
+  for (int len = 1; 2 * len <= m; len *= 2) {
+    const std::vector<int64_t>& prev = s->headroom_max.back();
+    std::vector<int64_t> next(m - 2 * len + 1);
+    for (size_t i = 0; i < next.size(); ++i) next[i] = std::max(prev[i], prev[i + len]);
+    s->headroom_max.push_back(std::move(next));
+  }
+  s->fresh_chips.assign(m + 1, 0);
+  for (int i = m - 1; i >= 0; --i) {
+    const int j = s->RunEnd(i, 0, 0);
+    s->fresh_chips[i] = j == i ? UnitSchedule::kUnpackable
+                               : std::min(UnitSchedule::kUnpackable, 1 + s->fresh_chips[j]);
+  }
+}
+
 }  // namespace
+
+int UnitSchedule::RunEnd(int from, int64_t used, int64_t head) const {
+  // Max headroom over steps [a, b), b > a, from the sparse table.
+  auto range_max = [this](int a, int b) {
+    const int l = 31 - __builtin_clz(static_cast<unsigned>(b - a));
+    return std::max(headroom_max[l][a], headroom_max[l][b - (1 << l)]);
+  };
+  auto fits = [&](int j) {
+    const int64_t weights = used + order_weight_prefix[j] - order_weight_prefix[from];
+    return weights + (j > from ? std::max(head, range_max(from, j)) : head) <= sram_bytes;
+  };
+  if (!fits(from)) return from;
+  int lo = from, hi = num_units;  // fits(lo); the answer lies in [lo, hi]
+  while (lo < hi) {
+    const int mid = lo + (hi - lo + 1) / 2;
+    if (fits(mid)) {
+      lo = mid;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return lo;
+}
 
 UnitSchedule BuildUnitSchedule(const common::Graph& graph, const hw::Hardware& hw) {
   UnitSchedule s;
@@ -143,6 +206,9 @@ UnitSchedule BuildUnitSchedule(const common::Graph& graph, const hw::Hardware& h
   } else {
     s.descendant_weight = s.weight;
   }
+  const bool pinned = std::any_of(s.pin.begin(), s.pin.end(), [](int c) { return c >= 0; });
+  s.lookahead = s.acyclic && s.sram_bytes > 0 && !pinned;
+  if (s.lookahead) BuildLookahead(UnitHeadroom(graph, hw, s), &s);
   return s;
 }
 
@@ -156,6 +222,7 @@ void Sequencer::Reset() {
   ceiling_ = schedule_->pin_ceiling;
   load_.assign(schedule_->num_chips, 0.0);
   weights_.assign(schedule_->num_chips, 0);
+  headroom_.assign(schedule_->num_chips, 0);
 }
 
 int Sequencer::Options(uint8_t* allowed, float* features) const {
@@ -170,7 +237,7 @@ int Sequencer::Options(uint8_t* allowed, float* features) const {
   lo = std::min(lo, k - 1);
   hi = std::max(hi, lo);
   std::fill(allowed, allowed + k, 0);
-  int count = 0;
+  int count = 0, ahead = 0;
   int64_t room = 0;  // free SRAM on chips c..K−1
   for (int c = k - 1; c >= lo; --c) {
     room += std::max<int64_t>(0, s.sram_bytes - weights_[c]);
@@ -179,7 +246,16 @@ int Sequencer::Options(uint8_t* allowed, float* features) const {
                       (weights_[c] + s.weight[u] <= s.sram_bytes && s.descendant_weight[u] <= room);
     allowed[c] = fits ? 1 : 0;
     count += allowed[c];
+    if (fits && s.lookahead && c >= highest_ && !LaterUnitsFit(c)) {
+      allowed[c] = 2;  // fits, but only the look-ahead excludes it
+    } else {
+      ahead += allowed[c];
+    }
   }
+  for (int c = lo; c <= hi; ++c) {
+    if (allowed[c] == 2) allowed[c] = ahead > 0 ? 0 : 1;
+  }
+  if (ahead > 0) count = ahead;
   if (count == 0) {
     for (int c = lo; c <= hi; ++c) allowed[c] = 1;
     count = hi - lo + 1;
@@ -203,6 +279,16 @@ int Sequencer::Options(uint8_t* allowed, float* features) const {
     }
   }
   return count;
+}
+
+bool Sequencer::LaterUnitsFit(int chip) const {
+  const UnitSchedule& s = *schedule_;
+  // The current unit is step_ of the order: the chip's run extends by it, then by the later ones.
+  const int64_t head = std::max(headroom_[chip], s.headroom_max[0][step_]);
+  const int64_t used = weights_[chip] + s.weight[unit()];
+  if (used + head > s.sram_bytes) return false;
+  const int j = s.RunEnd(step_ + 1, used, head);
+  return chip + s.fresh_chips[j] <= s.num_chips - 1;
 }
 
 void Sequencer::LowerCeiling(int unit, int ceiling) {
@@ -231,6 +317,7 @@ void Sequencer::Assign(int chip) {
   highest_ = std::max(highest_, chip);
   load_[chip] += s.cost[u];
   weights_[chip] += s.weight[u];
+  if (s.lookahead) headroom_[chip] = std::max(headroom_[chip], s.headroom_max[0][step_]);
   decided_cost_ += s.cost[u];
   if (s.max_hop > 0) {
     for (int v : s.succs[u]) LowerCeiling(v, chip + s.max_hop);

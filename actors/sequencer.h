@@ -32,6 +32,22 @@ struct UnitSchedule {
   /// on its chip or later ones.
   std::vector<int64_t> descendant_weight;
   static constexpr int kExactDescendantUnits = 8192;
+  /// Monotone look-ahead (acyclic and sram on, no pinned unit; tests may switch it off): can
+  /// the units of the later steps still be packed in decision order, each chip a contiguous
+  /// run of them? A chip's run costs its weights plus, with buffers counted (sram_buffers),
+  /// the largest `headroom` among its units: the unit's largest op working set plus twice its
+  /// largest sent tensor, an estimate of the buffers. Next-fit is optimal for such packings
+  /// (the cost only grows as a run extends), so a step may take chip c ≥ the highest used
+  /// only if the later units still fit in order on c and the chips above it.
+  bool lookahead = false;
+  std::vector<int64_t> order_weight_prefix;  ///< per step i: Σ weights of the steps < i
+  std::vector<std::vector<int64_t>>
+      headroom_max;              ///< sparse table: [l][i] = max over 2^l steps from i
+  std::vector<int> fresh_chips;  ///< per step i: chips next-fit needs from empty ones for steps i..
+  static constexpr int kUnpackable = 1 << 29;
+  /// The end of the run that starts at step `from` on a chip already holding `used` weight
+  /// bytes and `head` headroom: the largest j such that steps from..j−1 fit beside them.
+  int RunEnd(int from, int64_t used, int64_t head) const;
   bool acyclic = false;
   int max_hop = 0;  ///< H when max_hop is on, else 0
 };
@@ -45,9 +61,11 @@ UnitSchedule BuildUnitSchedule(const common::Graph& graph, const hw::Hardware& h
 /// no objective loses by), K − 1, its pin ceiling and, with max_hop, every decided
 /// predecessor's chip + H carried back to its undecided ancestors; a pinned unit takes its pin.
 /// Chips whose weights would pass the SRAM budget, or whose free SRAM together with the later
-/// chips' cannot hold the unit's descendants' weights, are dropped unless that empties the set;
-/// an empty range leaves {lo} (the constraints need repair then). Each allowed chip comes with
-/// kStateFeatures numbers describing the state after taking it.
+/// chips' cannot hold the unit's descendants' weights, or (UnitSchedule::lookahead) after
+/// which the later units could not be packed in order, are dropped unless that empties the
+/// set; the look-ahead alone is dropped first. With acyclic and sram the only constraints and
+/// an in-order packing of all units possible, every decode is then valid. Each allowed chip comes
+/// with kStateFeatures numbers describing the state after taking it.
 class Sequencer {
  public:
   /// Features per (unit, chip): [0] the chip is the highest used so far, [1] it opens the next
@@ -76,6 +94,9 @@ class Sequencer {
 
  private:
   void LowerCeiling(int unit, int ceiling);
+  // Whether the units after the current step fit in order on `chip` (with the current unit
+  // added) and the chips above it (UnitSchedule::lookahead).
+  bool LaterUnitsFit(int chip) const;
 
   const UnitSchedule* schedule_;
   int step_ = 0;
@@ -85,6 +106,7 @@ class Sequencer {
   std::vector<int> ceiling_;
   std::vector<double> load_;
   std::vector<int64_t> weights_;
+  std::vector<int64_t> headroom_;  // per chip: the largest headroom of its units
   std::vector<int> stack_;
 };
 
