@@ -30,6 +30,7 @@ def main():
     ap.add_argument("--seeds", type=int)
     ap.add_argument("--evaluator", help="maxload or cycle (default: maxload quick, cycle full)")
     ap.add_argument("--reuse", action="store_true", help="keep run files already in OUT")
+    ap.add_argument("--only", help="run only the cases whose graph name contains this (e.g. swin_t)")
     args = ap.parse_args()
     mcmpart = common.binary(args.mcmpart)
     budget = args.budget or (128 if args.quick else 2048)
@@ -38,6 +39,8 @@ def main():
     swin = os.path.join(common.REPO, "tests", "data", "onnx", "swin_t.onnx")
     cases = ([("bert:layers=2,hidden=128,heads=2,seq=16", "mcm8-ring")] if args.quick else
              [("bert-base", "mcm8-ring"), ("bert-base", "mcm16-ring"), (swin, "mcm16-ring")])
+    if args.only:
+        cases = [(g, h) for g, h in cases if args.only in os.path.basename(g)]
     hws = ["%s on %s" % (os.path.basename(g), h) for g, h in cases]
     os.makedirs(args.out, exist_ok=True)
     log = open(os.path.join(args.out, "e1.log"), "w")
