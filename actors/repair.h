@@ -88,8 +88,10 @@ class Repairer {
   /// (SRAM buffers, dead ends); no Gecode.
   common::Partition Project(const common::Partition& proposal);
 
-  /// A uniformly-branched random valid partition (random value order with restarts); kInfeasible
-  /// when the search is exhausted, kNotFound at the limit.
+  /// A random valid partition: a random in-order split (the UnitSchedule order cut at K − 1
+  /// uniform points, run i on chip i) through Project, up to 4 draws; when none is valid, a
+  /// uniformly-branched Gecode search (random value order with restarts); kInfeasible when
+  /// that search is exhausted, kNotFound at the limit.
   RepairResult SampleValid(common::Rng& rng);
 
   /// Every partition the constraint model admits, in search order, at most `limit` of them

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "common/bert.h"
+#include "common/graph_io.h"
 #include "hw/constraints.h"
 #include "tests/actors/random_dag.h"
 
@@ -173,6 +174,25 @@ TEST(SampleValid, ProducesDistinctValidPartitions) {
     seen.insert(r.partition);
   }
   EXPECT_GE(seen.size(), 5u);
+}
+
+// Swin-T on 16 chips: the Gecode sampler alone finds nothing within the default limit (a
+// stage-wide residual under max_hop 1 with SRAM), the projected random splits do.
+TEST(SampleValid, FindsValidPartitionsOfSwinTOnSixteenChips) {
+  auto g = common::LoadGraph(std::string(MCMPART_TEST_DATA_DIR) + "/onnx/swin_t.onnx");
+  ASSERT_TRUE(g.ok()) << g.status().message();
+  hw::Hardware hw = *hw::MakePreset("mcm16-ring");
+  Repairer repairer(*g, hw);
+  common::Rng rng(5);
+  std::set<Partition> seen;
+  for (int i = 0; i < 20; ++i) {
+    RepairResult r = repairer.SampleValid(rng);
+    ASSERT_TRUE(HasPartition(r.status)) << r.message;
+    ASSERT_TRUE(hw::IsValid(*g, hw, r.partition))
+        << hw::DescribeViolations(hw::CheckPartition(*g, hw, r.partition));
+    seen.insert(r.partition);
+  }
+  EXPECT_GE(seen.size(), 15u);
 }
 
 TEST(SampleValid, TinyInstancesAgreeWithBruteForceFeasibility) {
