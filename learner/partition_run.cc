@@ -1,0 +1,117 @@
+// The strategies of `mcmpart partition` in turn: DP, then annealing seeded from it.
+#include "learner/partition_run.h"
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+
+#include "actors/environment.h"
+#include "actors/search/strategy.h"
+#include "common/rng.h"
+
+namespace mcmpart::learner {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// Ask → score → tell one candidate at a time until the strategy is finished or the time limit
+// (measured from `start`) is reached; the best valid record goes into `out`.
+common::Status Drive(actors::search::SearchStrategy& strategy, actors::Environment& env,
+                     Clock::time_point start, const PartitionSearchOptions& options,
+                     PartitionProgress* progress, StrategyOutcome* out) {
+  const std::vector<actors::Environment*> envs = {&env};
+  while (!strategy.finished() && SecondsSince(start) < options.time_limit_s) {
+    std::vector<actors::EpisodeRecord> records = actors::search::AskScoreTell(strategy, envs, 1, 0);
+    if (records.empty()) break;
+    for (const actors::EpisodeRecord& r : records) {
+      if (r.evaluator_failed) return env.evaluator().status();
+      ++out->evaluations;
+      ++progress->evaluations;
+      if (!r.valid || (out->valid && r.throughput <= out->throughput)) continue;
+      out->valid = true;
+      out->throughput = r.throughput;
+      out->partition = r.partition;
+      progress->best_throughput = std::max(progress->best_throughput, r.throughput);
+    }
+    progress->elapsed_s = SecondsSince(start);
+    if (options.progress) options.progress(*progress);
+  }
+  return common::Status::Ok();
+}
+
+// Seconds per annealing evaluation, guessed from one DP evaluation: a move also needs repair.
+constexpr double kAnnealCostFactor = 2.0;
+constexpr double kFallbackEvalSeconds = 1e-3;
+constexpr int64_t kMinAnnealBudget = 16;
+
+}  // namespace
+
+common::StatusOr<PartitionSearchResult> RunPartitionSearch(const common::Graph& graph,
+                                                           const hw::Hardware& hw,
+                                                           const common::Config& config,
+                                                           const PartitionSearchOptions& options) {
+  MCMPART_ASSIGN_OR_RETURN(auto env, actors::Environment::Create(graph, hw, config));
+  PartitionSearchResult result;
+  result.policy_note = "no pre-trained policy available";
+  const Clock::time_point start = Clock::now();
+  PartitionProgress progress;
+  progress.limit_s = options.time_limit_s;
+  auto announce = [&](const char* name) {
+    progress.strategy = name;
+    progress.elapsed_s = SecondsSince(start);
+    if (options.progress) options.progress(progress);
+  };
+
+  StrategyOutcome dp;
+  dp.name = "dp";
+  announce("dp");
+  auto dp_strategy = actors::search::MakeBaselineStrategy("dp", {env.get()}, config, options.seed);
+  if (dp_strategy.ok()) {
+    MCMPART_RETURN_IF_ERROR(Drive(**dp_strategy, *env, start, options, &progress, &dp));
+    if (!dp.valid) dp.note = "its partition is not valid under the evaluator's checks";
+  } else {
+    dp.note = dp_strategy.status().message();
+  }
+  dp.seconds = SecondsSince(start);
+  result.strategies.push_back(dp);
+
+  StrategyOutcome anneal;
+  anneal.name = "anneal";
+  announce("anneal");
+  const Clock::time_point anneal_start = Clock::now();
+  const double eval_s =
+      dp.evaluations > 0 ? std::max(dp.seconds / dp.evaluations, 1e-6) : kFallbackEvalSeconds;
+  const double left_s = std::max(0.0, options.time_limit_s - SecondsSince(start));
+  const int64_t budget = std::max<int64_t>(
+      kMinAnnealBudget, static_cast<int64_t>(left_s / (kAnnealCostFactor * eval_s)));
+  std::vector<common::Partition> starts;
+  if (dp.valid) starts.push_back(dp.partition);
+  anneal.note =
+      dp.valid ? "first chain started from the DP partition" : "started from greedy pipelines";
+  auto strategy = actors::search::MakeAnnealStrategy({env.get()}, budget,
+                                                     common::DeriveSeed(options.seed, 2), starts);
+  MCMPART_RETURN_IF_ERROR(Drive(*strategy, *env, start, options, &progress, &anneal));
+  anneal.seconds = SecondsSince(anneal_start);
+  result.strategies.push_back(anneal);
+
+  for (size_t i = 0; i < result.strategies.size(); ++i) {
+    const StrategyOutcome& s = result.strategies[i];
+    if (!s.valid) continue;
+    if (result.best < 0 || s.throughput > result.strategies[result.best].throughput) {
+      result.best = static_cast<int>(i);
+    }
+  }
+  if (result.best < 0) {
+    return common::Status::Error("no strategy found a valid partition of '" + graph.name +
+                                 "' on '" + hw.name + "' within " +
+                                 std::to_string(options.time_limit_s) +
+                                 " s (dp: " + (dp.note.empty() ? "invalid" : dp.note) + ")");
+  }
+  return result;
+}
+
+}  // namespace mcmpart::learner
