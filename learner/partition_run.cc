@@ -18,13 +18,13 @@ double SecondsSince(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-// Ask → score → tell one candidate at a time until the strategy is finished or the time limit
+// Ask → score → tell one candidate at a time until the strategy is finished or `until_s`
 // (measured from `start`) is reached; the best valid record goes into `out`.
 common::Status Drive(actors::search::SearchStrategy& strategy, actors::Environment& env,
-                     Clock::time_point start, const PartitionSearchOptions& options,
+                     Clock::time_point start, double until_s, const PartitionSearchOptions& options,
                      PartitionProgress* progress, StrategyOutcome* out) {
   const std::vector<actors::Environment*> envs = {&env};
-  while (!strategy.finished() && SecondsSince(start) < options.time_limit_s) {
+  while (!strategy.finished() && SecondsSince(start) < until_s) {
     std::vector<actors::EpisodeRecord> records = actors::search::AskScoreTell(strategy, envs, 1, 0);
     if (records.empty()) break;
     for (const actors::EpisodeRecord& r : records) {
@@ -43,9 +43,10 @@ common::Status Drive(actors::search::SearchStrategy& strategy, actors::Environme
   return common::Status::Ok();
 }
 
-// Seconds per annealing evaluation, guessed from one DP evaluation: a move also needs repair.
-constexpr double kAnnealCostFactor = 2.0;
-constexpr double kFallbackEvalSeconds = 1e-3;
+// A short first annealing run measures its evaluations per second, which sets the budget
+// (the temperature schedule) of the main run over the time left.
+constexpr double kProbeSeconds = 1.0;
+constexpr double kProbeShare = 0.05;
 constexpr int64_t kMinAnnealBudget = 16;
 
 }  // namespace
@@ -71,7 +72,8 @@ common::StatusOr<PartitionSearchResult> RunPartitionSearch(const common::Graph& 
   announce("dp");
   auto dp_strategy = actors::search::MakeBaselineStrategy("dp", {env.get()}, config, options.seed);
   if (dp_strategy.ok()) {
-    MCMPART_RETURN_IF_ERROR(Drive(**dp_strategy, *env, start, options, &progress, &dp));
+    MCMPART_RETURN_IF_ERROR(
+        Drive(**dp_strategy, *env, start, options.time_limit_s, options, &progress, &dp));
     if (!dp.valid) dp.note = "its partition is not valid under the evaluator's checks";
   } else {
     dp.note = dp_strategy.status().message();
@@ -83,18 +85,21 @@ common::StatusOr<PartitionSearchResult> RunPartitionSearch(const common::Graph& 
   anneal.name = "anneal";
   announce("anneal");
   const Clock::time_point anneal_start = Clock::now();
-  const double eval_s =
-      dp.evaluations > 0 ? std::max(dp.seconds / dp.evaluations, 1e-6) : kFallbackEvalSeconds;
-  const double left_s = std::max(0.0, options.time_limit_s - SecondsSince(start));
-  const int64_t budget = std::max<int64_t>(
-      kMinAnnealBudget, static_cast<int64_t>(left_s / (kAnnealCostFactor * eval_s)));
   std::vector<common::Partition> starts;
   if (dp.valid) starts.push_back(dp.partition);
   anneal.note =
       dp.valid ? "first chain started from the DP partition" : "started from greedy pipelines";
-  auto strategy = actors::search::MakeAnnealStrategy({env.get()}, budget,
-                                                     common::DeriveSeed(options.seed, 2), starts);
-  MCMPART_RETURN_IF_ERROR(Drive(*strategy, *env, start, options, &progress, &anneal));
+  const uint64_t seed = common::DeriveSeed(options.seed, 2);
+  const double left_s = options.time_limit_s - SecondsSince(start);
+  const double probe_until_s = SecondsSince(start) + std::min(kProbeSeconds, kProbeShare * left_s);
+  auto probe = actors::search::MakeAnnealStrategy({env.get()}, kMinAnnealBudget, seed, starts);
+  MCMPART_RETURN_IF_ERROR(Drive(*probe, *env, start, probe_until_s, options, &progress, &anneal));
+  const double rate = anneal.evaluations / std::max(SecondsSince(anneal_start), 1e-6);
+  const double rest_s = std::max(0.0, options.time_limit_s - SecondsSince(start));
+  const int64_t budget = std::max<int64_t>(kMinAnnealBudget, static_cast<int64_t>(rate * rest_s));
+  auto strategy = actors::search::MakeAnnealStrategy({env.get()}, budget, seed + 1, starts);
+  MCMPART_RETURN_IF_ERROR(
+      Drive(*strategy, *env, start, options.time_limit_s, options, &progress, &anneal));
   anneal.seconds = SecondsSince(anneal_start);
   result.strategies.push_back(anneal);
 

@@ -52,7 +52,8 @@ struct PartitionSearchResult {
 /// annealing with its first chain seeded from the DP's partition, for the rest of
 /// `time_limit_s`, every partition repaired and scored by config.run.evaluator through one
 /// actors::Environment; keeps each strategy's best valid partition. The annealing budget (its
-/// temperature schedule) is the remaining time over the measured seconds per evaluation.
+/// temperature schedule) is the time left times the evaluations per second of a short first
+/// annealing run (1 s or 5% of the time left), whose evaluations count too.
 /// The learned policy needs a pre-trained checkpoint, which does not exist yet: policy_note
 /// says so. Errors: the environment cannot be built (e.g. an exec: evaluator that does not
 /// start), an evaluator that fails mid-search, or no strategy found a valid partition.
