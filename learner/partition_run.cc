@@ -87,8 +87,7 @@ common::StatusOr<PartitionSearchResult> RunPartitionSearch(const common::Graph& 
   const Clock::time_point anneal_start = Clock::now();
   std::vector<common::Partition> starts;
   if (dp.valid) starts.push_back(dp.partition);
-  anneal.note =
-      dp.valid ? "first chain started from the DP partition" : "started from greedy pipelines";
+  anneal.note = dp.valid ? "chains started from the DP partition" : "started from greedy pipelines";
   const uint64_t seed = common::DeriveSeed(options.seed, 2);
   const double left_s = options.time_limit_s - SecondsSince(start);
   const double probe_until_s = SecondsSince(start) + std::min(kProbeSeconds, kProbeShare * left_s);

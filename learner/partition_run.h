@@ -49,7 +49,7 @@ struct PartitionSearchResult {
 };
 
 /// Runs the DP over contiguous splits (Tarnawski et al., NeurIPS 2020) and then simulated
-/// annealing with its first chain seeded from the DP's partition, for the rest of
+/// annealing with every chain started from the DP's partition, for the rest of
 /// `time_limit_s`, every partition repaired and scored by config.run.evaluator through one
 /// actors::Environment; keeps each strategy's best valid partition. The annealing budget (its
 /// temperature schedule) is the time left times the evaluations per second of a short first

@@ -59,8 +59,8 @@ class RandomStrategy final : public SearchStrategy {
 /// Simulated annealing (Kirkpatrick et al., Science 1983) on the environment's reward, K
 /// independent chains per environment (K = its chips), the budget shared equally.
 /// - Starts: chain i starts from the greedy balanced pipeline over K − i chips
-///   (GreedyPipeline), or chain 0 from a given start partition (MakeAnnealStrategy); its first
-///   evaluation is that start, repaired.
+///   (GreedyPipeline), or every chain from a given start partition (MakeAnnealStrategy); its
+///   first evaluation is that start, repaired.
 /// - Moves: with probability 0.2 a boundary shift (chip c hands its last r frontier nodes in
 ///   PipelineOrder to chip c + 1, or its first r to chip c − 1; r log-uniform in 1..N/K), which
 ///   moves a stage boundary past a whole block such as an attention head in one step; the rest
@@ -105,7 +105,9 @@ class AnnealStrategy final : public SearchStrategy {
         chains_[g][i].start_stages = k - i;
         chains_[g][i].length = std::max(1.0, per_env / k);
       }
-      if (g < starts.size()) chains_[g][0].current = starts[g];
+      if (g < starts.size()) {
+        for (Chain& ch : chains_[g]) ch.current = starts[g];
+      }
     }
   }
   const char* name() const override { return "anneal"; }
