@@ -2,12 +2,11 @@
 // limit, then write the partition, per-chip ONNX models, drawings, trace and report.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
-#include <memory>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <string>
 
 #include "cli/cli_util.h"
