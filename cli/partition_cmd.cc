@@ -173,12 +173,15 @@ int RunPartition(int argc, char** argv) {
   search.seed = static_cast<uint64_t>(config.run.seed);
   ProgressLine progress;
   search.progress = [&](const learner::PartitionProgress& p) { progress.Update(p); };
+  search.stop_requested = InstallStopHandlers();
   auto result = learner::RunPartitionSearch(*graph, *hardware, config, search);
   progress.Finish();
   if (!result.ok()) return ReportBadInput(kCommand, result.status());
   std::string names;
   for (const learner::StrategyOutcome& s : result->strategies)
     names += (names.empty() ? "" : ", ") + s.name;
+  if (result->interrupted)
+    std::cerr << "mcmpart partition: stopped early; writing the best so far\n";
   std::cerr << "mcmpart partition: strategies: " << names << "; policy: " << result->policy_note
             << "\n";
 

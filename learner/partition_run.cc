@@ -18,13 +18,17 @@ double SecondsSince(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
+bool Stopped(const PartitionSearchOptions& options) {
+  return options.stop_requested && options.stop_requested->load(std::memory_order_relaxed);
+}
+
 // Ask → score → tell one candidate at a time until the strategy is finished or `until_s`
 // (measured from `start`) is reached; the best valid record goes into `out`.
 common::Status Drive(actors::search::SearchStrategy& strategy, actors::Environment& env,
                      Clock::time_point start, double until_s, const PartitionSearchOptions& options,
                      PartitionProgress* progress, StrategyOutcome* out) {
   const std::vector<actors::Environment*> envs = {&env};
-  while (!strategy.finished() && SecondsSince(start) < until_s) {
+  while (!strategy.finished() && SecondsSince(start) < until_s && !Stopped(options)) {
     std::vector<actors::EpisodeRecord> records = actors::search::AskScoreTell(strategy, envs, 1, 0);
     if (records.empty()) break;
     for (const actors::EpisodeRecord& r : records) {
@@ -102,6 +106,7 @@ common::StatusOr<PartitionSearchResult> RunPartitionSearch(const common::Graph& 
   anneal.seconds = SecondsSince(anneal_start);
   result.strategies.push_back(anneal);
 
+  result.interrupted = Stopped(options);
   for (size_t i = 0; i < result.strategies.size(); ++i) {
     const StrategyOutcome& s = result.strategies[i];
     if (!s.valid) continue;

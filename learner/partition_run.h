@@ -1,6 +1,7 @@
 // `mcmpart partition`'s search: the strategies in turn within one time limit, best kept.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -39,6 +40,8 @@ struct PartitionSearchOptions {
   uint64_t seed = 1;
   /// Called after every round of evaluations (and when a strategy starts); may be empty.
   std::function<void(const PartitionProgress&)> progress;
+  /// Set asynchronously (SIGINT/SIGTERM): end the search now and keep what was found.
+  const std::atomic<bool>* stop_requested = nullptr;
 };
 
 struct PartitionSearchResult {
@@ -46,6 +49,7 @@ struct PartitionSearchResult {
   int best = -1;                            ///< index of the best valid one (ties: earliest)
   /// Why the learned policy did not run (empty when it did).
   std::string policy_note;
+  bool interrupted = false;  ///< stopped by options.stop_requested before the time limit
 };
 
 /// Runs the DP over contiguous splits (Tarnawski et al., NeurIPS 2020) and then simulated

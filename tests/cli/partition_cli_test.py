@@ -6,7 +6,8 @@ usage: partition_cli_test.py MCMPART SOURCE_DIR
 On the committed Swin-T: exit 0, every file written, every chip_<c>.onnx passes onnx.checker and
 strict shape inference, the chips' node names are the model's node names with none twice,
 best_throughput is at least the DP's and equals `mcmpart simulate` of D/partition.json, and the
-split file scores the same partition. A small CNN under maxload is drawn node by node. Bad input
+split file scores the same partition. A small CNN under maxload is drawn node by node; SIGINT
+ends the search early and still writes the best so far. Bad input
 (missing model, unknown hardware, an out dir that cannot be made) exits 2 and leaves no D and no
 staging folder.
 """
@@ -14,6 +15,7 @@ import collections
 import glob
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -135,6 +137,22 @@ class PartitionCliSmall(unittest.TestCase):
                     "--time-limit-s", "1", "--out-dir", out, "--json")
         self.assertEqual(again.returncode, 0, again.stderr)
         self.assertEqual(sorted(os.listdir(out)), sorted(json.loads(again.stdout)["files"]))
+
+    def test_interrupt_keeps_the_best_so_far(self):
+        out = os.path.join(self.dir, "stopped")
+        proc = subprocess.Popen([MCMPART, "partition", RESNET18, "--hw", "mcm8-ring",
+                                 "--time-limit-s", "300", "--out-dir", out, "--json"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for line in proc.stderr:  # plain progress lines: not a terminal
+            if "anneal" in line:
+                break
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 0, stderr)
+        self.assertIn("stopped early", stderr)
+        summary = json.loads(stdout)
+        self.assertLess(summary["strategies"][-1]["seconds"], 300)
+        self.assertEqual(sorted(os.listdir(out)), sorted(summary["files"]))
 
     def assert_bad_input(self, args, out, word):
         proc = run("partition", *args, "--out-dir", out, "--time-limit-s", "1")
