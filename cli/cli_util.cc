@@ -2,6 +2,7 @@
 #include "cli/cli_util.h"
 #include "cli/git_revision.h"
 
+#include <algorithm>
 #include <ctime>
 #include <iostream>
 
@@ -71,6 +72,26 @@ common::Status ApplyConfigFlags(const cxxopts::ParseResult& result, common::Conf
     }
   }
   return common::Status::Ok();
+}
+
+int CountPositionalWords(int argc, char** argv, const std::vector<std::string>& switches) {
+  int words = 0;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.empty() || arg[0] != '-') {
+      ++words;
+    } else if (arg.find('=') == std::string::npos &&
+               std::find(switches.begin(), switches.end(), arg) == switches.end()) {
+      ++i;  // the flag's value
+    }
+  }
+  return words;
+}
+
+std::string JoinPositional(const std::vector<std::string>& pieces) {
+  std::string joined;
+  for (const std::string& piece : pieces) joined += (joined.empty() ? "" : ",") + piece;
+  return joined;
 }
 
 std::string JoinArgs(int argc, char** argv) {

@@ -38,6 +38,14 @@ common::StatusOr<ParsedCommand> ParseCommand(cxxopts::Options& options, int argc
 /// Sets the config fields whose flags `result` holds; errors name the flag and the field.
 common::Status ApplyConfigFlags(const cxxopts::ParseResult& result, common::Config* config);
 
+/// cxxopts splits positional values at commas ("synth:chain:seed=3,nodes=120"): the number of
+/// positional words on the command line, so that the pieces can be joined back. `switches` are
+/// the flags that take no value.
+int CountPositionalWords(int argc, char** argv, const std::vector<std::string>& switches);
+
+/// The positional pieces cxxopts split at commas, joined back into one value.
+std::string JoinPositional(const std::vector<std::string>& pieces);
+
 /// The command line as one string (for run files).
 std::string JoinArgs(int argc, char** argv);
 /// ISO 8601 local time now.

@@ -11,6 +11,7 @@ int RunReport(int argc, char** argv);
 int RunSearch(int argc, char** argv);
 int RunEval(int argc, char** argv);
 int RunBench(int argc, char** argv);
+int RunPartition(int argc, char** argv);
 
 /// `mcmpart bench <what>`: argv[0] = "mcmpart bench <what>".
 int RunBenchSimulate(int argc, char** argv);

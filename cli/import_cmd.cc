@@ -23,22 +23,6 @@ struct ImportSummary {
   std::optional<std::string> output;  // -o
 };
 
-// cxxopts splits positional values at commas ("synth:chain:seed=3,nodes=120"): counts the
-// positional words on the command line so the pieces can be joined back.
-int CountPositionalWords(int argc, char** argv) {
-  int words = 0;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg.empty() || arg[0] != '-') {
-      ++words;
-    } else if (arg.find('=') == std::string::npos && arg != "--json" && arg != "--strict" &&
-               arg != "-h" && arg != "--help") {
-      ++i;  // the flag's value
-    }
-  }
-  return words;
-}
-
 int64_t TotalVectorOps(const common::Graph& g) {
   int64_t vector_ops = 0;
   for (const common::Node& n : g.nodes) vector_ops += n.vector_ops;
@@ -92,7 +76,7 @@ int RunImport(int argc, char** argv) {
   auto parsed = ParseCommand(options, argc, argv, &config, "input");
   if (!parsed.ok()) return ReportBadInput("import", parsed.status());
   if (parsed->help) return kExitOk;
-  const int words = CountPositionalWords(argc, argv);
+  const int words = CountPositionalWords(argc, argv, {"--json", "--strict", "-h", "--help"});
   if (words != 1 || parsed->positional.empty()) {
     return ReportBadInput(
         "import",
@@ -101,8 +85,7 @@ int RunImport(int argc, char** argv) {
             std::to_string(words)));
   }
   ImportSummary s;
-  for (const std::string& piece : parsed->positional)
-    s.input += (s.input.empty() ? "" : ",") + piece;
+  s.input = JoinPositional(parsed->positional);
   s.is_onnx = s.input.size() > 5 && s.input.compare(s.input.size() - 5, 5, ".onnx") == 0;
   if (parsed->result.count("output")) s.output = parsed->result["output"].as<std::string>();
 

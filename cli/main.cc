@@ -18,6 +18,7 @@ const Command kCommands[] = {
     {"train", mcmpart::cli::RunTrain, "train the partitioning policy (actor-learner, MPI)"},
     {"search", mcmpart::cli::RunSearch, "baseline search: random, anneal, dp, greedy, exact"},
     {"import", mcmpart::cli::RunImport, "convert an ONNX / dnn-partitioning / JSON graph, report its size"},
+    {"partition", mcmpart::cli::RunPartition, "partition a model: per-chip ONNX, drawings, trace, report"},
     {"simulate", mcmpart::cli::RunSimulate, "score one partition: throughput, latency, bottleneck, trace"},
     {"report", mcmpart::cli::RunReport, "summarise a run file (.h5), also a running or crashed run"},
     {"eval", mcmpart::cli::RunEval, "zero-shot evaluation of a trained policy checkpoint"},

@@ -9,6 +9,7 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/run_setup.h"
+#include "common/dnn_partitioning.h"
 #include "common/graph_io.h"
 #include "common/partition.h"
 #include "hw/constraints.h"
@@ -71,6 +72,14 @@ nlohmann::json ToJson(const common::Graph& graph, const hw::Hardware& hw, const 
   return out;
 }
 
+// The own partition JSON, or a dnn-partitioning split (an object with "fpgas").
+common::StatusOr<common::Partition> ReadAnyPartition(const std::string& path,
+                                                     const common::Graph& graph) {
+  MCMPART_ASSIGN_OR_RETURN(std::string text, common::ReadFile(path));
+  if (text.find("\"fpgas\"") != std::string::npos) return common::ParseDnnSplit(text, graph, path);
+  return common::ParsePartitionJson(text, graph, path);
+}
+
 }  // namespace
 
 int RunSimulate(int argc, char** argv) {
@@ -82,7 +91,8 @@ int RunSimulate(int argc, char** argv) {
                            "[--trace T.json] [--json]");
   const hw::SimOptions defaults;
   options.add_options()
-      ("partition", "partition JSON to score (required)", cxxopts::value<std::string>())
+      ("partition", "partition JSON to score, or a dnn-partitioning split (required)",
+       cxxopts::value<std::string>())
       ("trace", "write a Chrome trace-event JSON of the simulation (opens in Perfetto); "
                 "cycle evaluator only", cxxopts::value<std::string>())
       ("samples", "samples streamed through the pipeline (cycle evaluator)",
@@ -118,7 +128,7 @@ int RunSimulate(int argc, char** argv) {
   auto hardware = LoadRunHardware(*parsed, *graph, &config);
   if (!hardware.ok()) return ReportBadInput("simulate", hardware.status());
   const std::string partition_path = args["partition"].as<std::string>();
-  auto partition = common::ReadPartitionJson(partition_path, *graph);
+  auto partition = ReadAnyPartition(partition_path, *graph);
   if (!partition.ok()) return ReportBadInput("simulate", partition.status());
   const auto violations = hw::CheckPartition(*graph, *hardware, *partition);
   if (!violations.empty()) {

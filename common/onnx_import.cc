@@ -666,6 +666,8 @@ class Importer {
   Status SortNodes();
   void ClassifyGraphInputs();
   Status Convert();
+  // Fills report_->tensor_types from the inferred model.
+  void RecordTensorTypes();
   // Picks `base`, or `base_1`, `base_2`, ... when taken, and marks it taken.
   std::string ClaimName(const std::string& base);
   Status ConvertNode(const ox::NodeProto& node, int index);
@@ -720,6 +722,7 @@ StatusOr<Graph> Importer::Run() {
   MCMPART_RETURN_IF_ERROR(SortNodes());
   ClassifyGraphInputs();
   MCMPART_RETURN_IF_ERROR(Convert());
+  RecordTensorTypes();
   if (!unknown_ops_.empty()) {
     std::string list;
     for (const auto& [op, count] : unknown_ops_) {
@@ -1026,7 +1029,27 @@ Status Importer::Convert() {
     producer_[vi.name()] = graph_.AddNode(std::move(n));
   }
   for (int i : order_) MCMPART_RETURN_IF_ERROR(ConvertNode(g.node(i), i));
+  report_->tensor_node = producer_;
   return Status::Ok();
+}
+
+void Importer::RecordTensorTypes() {
+  const ox::GraphProto& g = model_.graph();
+  ox::GraphProto types;
+  for (const auto* list : {&g.input(), &g.value_info(), &g.output()}) {
+    for (const ox::ValueInfoProto& vi : *list) {
+      if (vi.has_type()) *types.add_value_info() = vi;
+    }
+  }
+  for (const ox::TensorProto& init : g.initializer()) {
+    ox::ValueInfoProto* vi = types.add_value_info();
+    vi->set_name(init.name());
+    ox::TypeProto_Tensor* t = vi->mutable_type()->mutable_tensor_type();
+    t->set_elem_type(init.data_type());
+    ox::TensorShapeProto* shape = t->mutable_shape();
+    for (int64_t d : init.dims()) shape->add_dim()->set_dim_value(d);
+  }
+  types.SerializeToString(&report_->tensor_types);
 }
 
 std::string Importer::ClaimName(const std::string& base) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/graph.h"
@@ -19,6 +20,15 @@ struct OnnxImportReport {
   int folded_nodes = 0;  ///< constant and shape-only nodes folded away (no IR node)
   int unknown_nodes = 0;  ///< nodes of unknown op types given the fallback cost
   std::vector<std::string> warnings;
+  /// The IR node of every live ONNX tensor: each graph input that became a kInput node and
+  /// each output of an ONNX node that became an IR node (folded nodes' outputs are absent).
+  /// An ONNX node maps to the IR node of its outputs; this is how a partition of the graph
+  /// goes back to the model's own nodes (common/onnx_split.h).
+  std::unordered_map<std::string, int> tensor_node;
+  /// The type and shape of every tensor after the importer's shape inference and folding
+  /// (folded tensors included): a serialized onnx.GraphProto holding only value_info entries,
+  /// read by common/onnx_split.cc.
+  std::string tensor_types;
 };
 
 /// Reads an .onnx file, runs ONNX shape inference (with data propagation) and converts it.

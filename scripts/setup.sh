@@ -12,6 +12,7 @@ packages=(
   libonnx-dev libprotobuf-dev protobuf-compiler
   python3 python3-numpy python3-h5py python3-matplotlib
   python3-torch python3-torchvision python3-onnx
+  graphviz
 )
 
 missing=()

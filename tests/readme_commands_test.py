@@ -7,7 +7,8 @@ usage: readme_commands_test.py SOURCE_DIR BUILD_DIR
 Each block runs as one bash script (set -e) in a fresh folder that looks like the repository
 (build/, scripts/, tests/ and experiments/ linked in), as root with the two OMPI_ALLOW_RUN_AS_ROOT
 variables the README documents. Budgets and sizes become small: `--budget N` and
-`MCMPART_BUDGET=N` take $README_BUDGET (default 32), `-np N` and `--ntasks=N` 3 ranks, several
+`MCMPART_BUDGET=N` take $README_BUDGET (default 32), `--time-limit-s T` $README_TIME_LIMIT_S
+(default 2), `-np N` and `--ntasks=N` 3 ranks, several
 nodes one node, the host file's nodes this machine, /shared a local folder (with runs/ in it); sbatch waits for its
 job (`--wait`), which must end COMPLETED with its run file written. The two set-up commands at
 the top (scripts/run_demo.sh, scripts/test.sh) are not run: CI runs them anyway. Blocks with
@@ -25,6 +26,7 @@ import time
 
 SOURCE, BUILD = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 BUDGET = os.environ.get("README_BUDGET", "32")
+TIME_LIMIT_S = os.environ.get("README_TIME_LIMIT_S", "2")
 SETUP_COMMANDS = ("bash scripts/run_demo.sh", "bash scripts/test.sh")
 
 
@@ -42,6 +44,7 @@ def small(block):
     rules = [
         (r"--budget \d+", "--budget " + BUDGET),
         (r"MCMPART_BUDGET=\d+", "MCMPART_BUDGET=" + BUDGET),
+        (r"--time-limit-s \d+", "--time-limit-s " + TIME_LIMIT_S),
         (r"-np \d+", "-np 3"),
         (r"--ntasks=\d+", "--ntasks=3"),
         (r"--nodes=\d+ --ntasks-per-node=\d+", "--nodes=1 --ntasks-per-node=3"),

@@ -59,7 +59,8 @@ class RandomStrategy final : public SearchStrategy {
 /// Simulated annealing (Kirkpatrick et al., Science 1983) on the environment's reward, K
 /// independent chains per environment (K = its chips), the budget shared equally.
 /// - Starts: chain i starts from the greedy balanced pipeline over K − i chips
-///   (GreedyPipeline); its first evaluation is that start, repaired.
+///   (GreedyPipeline), or every chain from a given start partition (MakeAnnealStrategy); its
+///   first evaluation is that start, repaired.
 /// - Moves: with probability 0.2 a boundary shift (chip c hands its last r frontier nodes in
 ///   PipelineOrder to chip c + 1, or its first r to chip c − 1; r log-uniform in 1..N/K), which
 ///   moves a stage boundary past a whole block such as an attention head in one step; the rest
@@ -92,7 +93,8 @@ class AnnealStrategy final : public SearchStrategy {
   static constexpr int kFrontierTries = 16;  // random nodes tried for a frontier move
   static constexpr int kJoinTries = 8;       // random edges tried for a cut edge to join
 
-  AnnealStrategy(std::vector<Environment*> envs, int64_t budget, uint64_t seed)
+  AnnealStrategy(std::vector<Environment*> envs, int64_t budget, uint64_t seed,
+                 const std::vector<common::Partition>& starts = {})
       : envs_(std::move(envs)), chains_(envs_.size()), turn_(envs_.size(), 0), rng_(seed) {
     for (Environment* env : envs_) orders_.push_back(PipelineOrder(env->graph(), env->hardware()));
     const double per_env = std::max<double>(1.0, static_cast<double>(budget) / envs_.size());
@@ -102,6 +104,9 @@ class AnnealStrategy final : public SearchStrategy {
       for (int i = 0; i < k; ++i) {
         chains_[g][i].start_stages = k - i;
         chains_[g][i].length = std::max(1.0, per_env / k);
+      }
+      if (g < starts.size()) {
+        for (Chain& ch : chains_[g]) ch.current = starts[g];
       }
     }
   }
@@ -115,9 +120,12 @@ class AnnealStrategy final : public SearchStrategy {
       Chain& ch = chains_[g][j];
       asked_.push_back(j);
       const Environment& env = *envs_[g];
-      if (ch.current.empty()) {
+      if (!ch.start_asked) {
         // Moves asked before the start is scored are made from it, unrepaired.
-        ch.current = GreedyPipeline(env.graph(), env.hardware(), ch.start_stages);
+        if (ch.current.empty()) {
+          ch.current = GreedyPipeline(env.graph(), env.hardware(), ch.start_stages);
+        }
+        ch.start_asked = true;
         out.push_back(MakeCandidate(g, StrategyId::kAnneal, ch.current));
         continue;
       }
@@ -151,7 +159,8 @@ class AnnealStrategy final : public SearchStrategy {
     double reward = -std::numeric_limits<double>::infinity();
     int64_t steps = 0;
     int start_stages = 1;
-    double length = 1;  // evaluations over which the temperature falls
+    bool start_asked = false;  // the start has been proposed
+    double length = 1;         // evaluations over which the temperature falls
   };
 
   // Moves r frontier nodes of one chip to its neighbour, scanning PipelineOrder from the
@@ -271,6 +280,12 @@ class FixedStrategy final : public SearchStrategy {
 };
 
 }  // namespace
+
+std::unique_ptr<SearchStrategy> MakeAnnealStrategy(std::vector<Environment*> envs, int64_t budget,
+                                                   uint64_t seed,
+                                                   const std::vector<common::Partition>& starts) {
+  return std::make_unique<AnnealStrategy>(std::move(envs), budget, seed, starts);
+}
 
 common::StatusOr<std::unique_ptr<SearchStrategy>> MakeBaselineStrategy(
     const std::string& name, std::vector<Environment*> envs, const common::Config& config,

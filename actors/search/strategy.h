@@ -51,4 +51,11 @@ common::StatusOr<std::unique_ptr<SearchStrategy>> MakeBaselineStrategy(
     const std::string& name, std::vector<Environment*> envs, const common::Config& config,
     uint64_t seed);
 
+/// The "anneal" strategy with `budget` evaluations for its temperature schedule, every chain
+/// on environment g starting from starts[g] when given (e.g. the DP's partition) instead of
+/// the greedy pipelines. `envs` must outlive it.
+std::unique_ptr<SearchStrategy> MakeAnnealStrategy(std::vector<Environment*> envs, int64_t budget,
+                                                   uint64_t seed,
+                                                   const std::vector<common::Partition>& starts);
+
 }  // namespace mcmpart::actors::search

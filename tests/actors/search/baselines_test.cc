@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 
+#include "actors/placement.h"
 #include "actors/search/dp.h"
 #include "actors/search/strategy.h"
 #include "common/bert.h"
@@ -120,6 +121,28 @@ TEST(Baselines, AnnealBeatsItsStartAndMostRandomSamples) {
   for (const auto& r : rrecs) rewards.push_back(r.reward);
   std::sort(rewards.begin(), rewards.end());
   EXPECT_GE(best, rewards[rewards.size() * 9 / 10]);
+}
+
+// MakeAnnealStrategy's starts: every chain's first proposal is the given partition, and without
+// starts the chains begin at the greedy pipelines.
+TEST(Baselines, SeededAnnealStartsEveryChainFromTheGivenPartition) {
+  const int k = 4;
+  const common::Config config = MaxLoadConfig(200);
+  auto p = MakeProblem(kSmallBert, k, config);
+  auto dp = DpMaxLoad(p->graph, p->hw);
+  ASSERT_TRUE(dp.ok()) << dp.status().message();
+  auto seeded = MakeAnnealStrategy({p->env.get()}, 200, 5, {dp->partition});
+  auto recs = SearchUntil(*seeded, {p->env.get()}, 200, k);
+  ASSERT_EQ(recs.size(), 200u);
+  for (int i = 0; i < k; ++i) EXPECT_EQ(recs[i].proposal, dp->partition) << "chain " << i;
+  EXPECT_TRUE(std::any_of(recs.begin() + k, recs.end(),
+                          [&](const EpisodeRecord& r) { return r.proposal != dp->partition; }));
+  auto plain = MakeAnnealStrategy({p->env.get()}, 200, 5, {});
+  auto first = plain->Ask(k);
+  ASSERT_EQ(first.size(), static_cast<size_t>(k));
+  for (int i = 0; i < k; ++i) {
+    EXPECT_EQ(first[i].record.proposal, GreedyPipeline(p->graph, p->hw, k - i)) << "chain " << i;
+  }
 }
 
 // Cross-check against the DP on a benchmark graph with 217 colocation groups: boundary

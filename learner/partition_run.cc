@@ -1,0 +1,126 @@
+// The strategies of `mcmpart partition` in turn: DP, then annealing seeded from it.
+#include "learner/partition_run.h"
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+
+#include "actors/environment.h"
+#include "actors/search/strategy.h"
+#include "common/rng.h"
+
+namespace mcmpart::learner {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+bool Stopped(const PartitionSearchOptions& options) {
+  return options.stop_requested && options.stop_requested->load(std::memory_order_relaxed);
+}
+
+// Ask → score → tell one candidate at a time until the strategy is finished or `until_s`
+// (measured from `start`) is reached; the best valid record goes into `out`.
+common::Status Drive(actors::search::SearchStrategy& strategy, actors::Environment& env,
+                     Clock::time_point start, double until_s, const PartitionSearchOptions& options,
+                     PartitionProgress* progress, StrategyOutcome* out) {
+  const std::vector<actors::Environment*> envs = {&env};
+  while (!strategy.finished() && SecondsSince(start) < until_s && !Stopped(options)) {
+    std::vector<actors::EpisodeRecord> records = actors::search::AskScoreTell(strategy, envs, 1, 0);
+    if (records.empty()) break;
+    for (const actors::EpisodeRecord& r : records) {
+      if (r.evaluator_failed) return env.evaluator().status();
+      ++out->evaluations;
+      ++progress->evaluations;
+      if (!r.valid || (out->valid && r.throughput <= out->throughput)) continue;
+      out->valid = true;
+      out->throughput = r.throughput;
+      out->partition = r.partition;
+      progress->best_throughput = std::max(progress->best_throughput, r.throughput);
+    }
+    progress->elapsed_s = SecondsSince(start);
+    if (options.progress) options.progress(*progress);
+  }
+  return common::Status::Ok();
+}
+
+// A short first annealing run measures its evaluations per second, which sets the budget
+// (the temperature schedule) of the main run over the time left.
+constexpr double kProbeSeconds = 1.0;
+constexpr double kProbeShare = 0.05;
+constexpr int64_t kMinAnnealBudget = 16;
+
+}  // namespace
+
+common::StatusOr<PartitionSearchResult> RunPartitionSearch(const common::Graph& graph,
+                                                           const hw::Hardware& hw,
+                                                           const common::Config& config,
+                                                           const PartitionSearchOptions& options) {
+  MCMPART_ASSIGN_OR_RETURN(auto env, actors::Environment::Create(graph, hw, config));
+  PartitionSearchResult result;
+  result.policy_note = "no pre-trained policy available";
+  const Clock::time_point start = Clock::now();
+  PartitionProgress progress;
+  progress.limit_s = options.time_limit_s;
+  auto announce = [&](const char* name) {
+    progress.strategy = name;
+    progress.elapsed_s = SecondsSince(start);
+    if (options.progress) options.progress(progress);
+  };
+
+  StrategyOutcome dp;
+  dp.name = "dp";
+  announce("dp");
+  auto dp_strategy = actors::search::MakeBaselineStrategy("dp", {env.get()}, config, options.seed);
+  if (dp_strategy.ok()) {
+    MCMPART_RETURN_IF_ERROR(
+        Drive(**dp_strategy, *env, start, options.time_limit_s, options, &progress, &dp));
+    if (!dp.valid) dp.note = "its partition is not valid under the evaluator's checks";
+  } else {
+    dp.note = dp_strategy.status().message();
+  }
+  dp.seconds = SecondsSince(start);
+  result.strategies.push_back(dp);
+
+  StrategyOutcome anneal;
+  anneal.name = "anneal";
+  announce("anneal");
+  const Clock::time_point anneal_start = Clock::now();
+  std::vector<common::Partition> starts;
+  if (dp.valid) starts.push_back(dp.partition);
+  anneal.note = dp.valid ? "chains started from the DP partition" : "started from greedy pipelines";
+  const uint64_t seed = common::DeriveSeed(options.seed, 2);
+  const double left_s = options.time_limit_s - SecondsSince(start);
+  const double probe_until_s = SecondsSince(start) + std::min(kProbeSeconds, kProbeShare * left_s);
+  auto probe = actors::search::MakeAnnealStrategy({env.get()}, kMinAnnealBudget, seed, starts);
+  MCMPART_RETURN_IF_ERROR(Drive(*probe, *env, start, probe_until_s, options, &progress, &anneal));
+  const double rate = anneal.evaluations / std::max(SecondsSince(anneal_start), 1e-6);
+  const double rest_s = std::max(0.0, options.time_limit_s - SecondsSince(start));
+  const int64_t budget = std::max<int64_t>(kMinAnnealBudget, static_cast<int64_t>(rate * rest_s));
+  auto strategy = actors::search::MakeAnnealStrategy({env.get()}, budget, seed + 1, starts);
+  MCMPART_RETURN_IF_ERROR(
+      Drive(*strategy, *env, start, options.time_limit_s, options, &progress, &anneal));
+  anneal.seconds = SecondsSince(anneal_start);
+  result.strategies.push_back(anneal);
+
+  result.interrupted = Stopped(options);
+  for (size_t i = 0; i < result.strategies.size(); ++i) {
+    const StrategyOutcome& s = result.strategies[i];
+    if (!s.valid) continue;
+    if (result.best < 0 || s.throughput > result.strategies[result.best].throughput) {
+      result.best = static_cast<int>(i);
+    }
+  }
+  if (result.best < 0) {
+    return common::Status::Error("no strategy found a valid partition of '" + graph.name +
+                                 "' on '" + hw.name + "' within " +
+                                 std::to_string(options.time_limit_s) +
+                                 " s (dp: " + (dp.note.empty() ? "invalid" : dp.note) + ")");
+  }
+  return result;
+}
+
+}  // namespace mcmpart::learner

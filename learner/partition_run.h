@@ -1,0 +1,69 @@
+// `mcmpart partition`'s search: the strategies in turn within one time limit, best kept.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/config.h"
+#include "common/graph.h"
+#include "common/partition.h"
+#include "common/status.h"
+#include "hw/hardware.h"
+
+namespace mcmpart::learner {
+
+/// How one strategy did.
+struct StrategyOutcome {
+  std::string name;
+  double throughput = 0;  ///< best valid throughput it found (0 when none)
+  double seconds = 0;     ///< wall time it ran, including its own set-up (the DP solve)
+  int64_t evaluations = 0;
+  bool valid = false;           ///< it found a valid partition
+  std::string note;             ///< why it found none, or how it was started
+  common::Partition partition;  ///< its best valid partition (empty when none)
+};
+
+/// Where the search stands, for a progress display.
+struct PartitionProgress {
+  double elapsed_s = 0;
+  double limit_s = 0;
+  std::string strategy;  ///< the one running
+  double best_throughput = 0;
+  int64_t evaluations = 0;
+};
+
+struct PartitionSearchOptions {
+  double time_limit_s = 60;  ///< for all strategies together
+  uint64_t seed = 1;
+  /// Called after every round of evaluations (and when a strategy starts); may be empty.
+  std::function<void(const PartitionProgress&)> progress;
+  /// Set asynchronously (SIGINT/SIGTERM): end the search now and keep what was found.
+  const std::atomic<bool>* stop_requested = nullptr;
+};
+
+struct PartitionSearchResult {
+  std::vector<StrategyOutcome> strategies;  ///< in the order they ran
+  int best = -1;                            ///< index of the best valid one (ties: earliest)
+  /// Why the learned policy did not run (empty when it did).
+  std::string policy_note;
+  bool interrupted = false;  ///< stopped by options.stop_requested before the time limit
+};
+
+/// Runs the DP over contiguous splits (Tarnawski et al., NeurIPS 2020) and then simulated
+/// annealing with every chain started from the DP's partition, for the rest of
+/// `time_limit_s`, every partition repaired and scored by config.run.evaluator through one
+/// actors::Environment; keeps each strategy's best valid partition. The annealing budget (its
+/// temperature schedule) is the time left times the evaluations per second of a short first
+/// annealing run (1 s or 5% of the time left), whose evaluations count too.
+/// The learned policy needs a pre-trained checkpoint, which does not exist yet: policy_note
+/// says so. Errors: the environment cannot be built (e.g. an exec: evaluator that does not
+/// start), an evaluator that fails mid-search, or no strategy found a valid partition.
+common::StatusOr<PartitionSearchResult> RunPartitionSearch(const common::Graph& graph,
+                                                           const hw::Hardware& hw,
+                                                           const common::Config& config,
+                                                           const PartitionSearchOptions& options);
+
+}  // namespace mcmpart::learner
