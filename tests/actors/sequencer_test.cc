@@ -47,6 +47,17 @@ Decode RandomDecode(const UnitSchedule& s, common::Rng& rng) {
   return d;
 }
 
+// Five random decodes of `s`, each valid on `inst`.
+void ExpectDecodesValid(const testing::Instance& inst, const UnitSchedule& s, common::Rng& rng,
+                        uint64_t seed) {
+  for (int i = 0; i < 5; ++i) {
+    const Decode d = RandomDecode(s, rng);
+    EXPECT_TRUE(hw::IsValid(inst.graph, inst.hw, d.partition))
+        << "seed " << seed << ": "
+        << hw::DescribeViolations(hw::CheckPartition(inst.graph, inst.hw, d.partition));
+  }
+}
+
 TEST(Sequencer, DecodesAreValidWithoutSramMaxHopAndPins) {
   for (uint64_t seed = 1; seed <= 300; ++seed) {
     testing::Instance inst = RandomInstance(7000 + seed, 2 + seed % 12, 5);
@@ -55,12 +66,7 @@ TEST(Sequencer, DecodesAreValidWithoutSramMaxHopAndPins) {
     inst.hw.constraints.pin = false;
     const UnitSchedule s = BuildUnitSchedule(inst.graph, inst.hw);
     common::Rng rng(seed);
-    for (int i = 0; i < 5; ++i) {
-      const Decode d = RandomDecode(s, rng);
-      EXPECT_TRUE(hw::IsValid(inst.graph, inst.hw, d.partition))
-          << "seed " << seed << ": "
-          << hw::DescribeViolations(hw::CheckPartition(inst.graph, inst.hw, d.partition));
-    }
+    ExpectDecodesValid(inst, s, rng, seed);
   }
 }
 
@@ -139,12 +145,7 @@ TEST(Sequencer, WithLookaheadEveryDecodeFitsInSram) {
     if (s.fresh_chips[0] > s.num_chips) continue;  // no in-order packing exists
     ++packable;
     common::Rng rng(seed);
-    for (int i = 0; i < 5; ++i) {
-      const Decode d = RandomDecode(s, rng);
-      EXPECT_TRUE(hw::IsValid(inst.graph, inst.hw, d.partition))
-          << "seed " << seed << ": "
-          << hw::DescribeViolations(hw::CheckPartition(inst.graph, inst.hw, d.partition));
-    }
+    ExpectDecodesValid(inst, s, rng, seed);
     s.lookahead = false;
     for (int i = 0; i < 5; ++i) {
       overflow_without += !hw::IsValid(inst.graph, inst.hw, RandomDecode(s, rng).partition);
