@@ -92,7 +92,8 @@ common::StatusOr<hw::Hardware> LoadRunHardware(const ParsedCommand& parsed,
 
 common::StatusOr<std::unique_ptr<RunSetup>> PrepareRun(const ParsedCommand& parsed,
                                                        const common::Config& flags_config, int argc,
-                                                       char** argv, bool check_out_path) {
+                                                       char** argv, bool check_out_path,
+                                                       bool uses_policy) {
   auto setup = std::make_unique<RunSetup>();
   common::Config config = flags_config;
   const bool resume = parsed.result.count("resume") > 0;
@@ -131,7 +132,7 @@ common::StatusOr<std::unique_ptr<RunSetup>> PrepareRun(const ParsedCommand& pars
   auto hardware = resume ? hw::LoadHardware(config.run.hw, setup->graphs.front().get())
                          : LoadRunHardware(parsed, *setup->graphs.front(), &config);
   if (!hardware.ok()) return hardware.status().WithContext("--hw");
-  if (hardware->num_chips > config.policy.max_chips) {
+  if (uses_policy && hardware->num_chips > config.policy.max_chips) {
     return common::Status::Error("hardware '" + hardware->name + "' has " +
                                  std::to_string(hardware->num_chips) +
                                  " chips but the policy addresses at most --max-chips " +

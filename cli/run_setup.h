@@ -22,13 +22,15 @@ struct RunSetup {
 /// Adds --force and --resume to `options`.
 void AddRunOptions(cxxopts::Options& options);
 
-/// Loads the graphs (`--graph a+b+c` is a corpus), the hardware, checks K against the policy,
+/// Loads the graphs (`--graph a+b+c` is a corpus), the hardware, checks K against the policy
+/// (`uses_policy`: train; a search takes any K the hardware has),
 /// feasibility of every graph (with the cause), the --out path (refusing to overwrite without
 /// --force) and, for --resume RUN.h5, takes the run's config from its checkpoint with the flags
 /// given here on top. Errors name what and where.
 common::StatusOr<std::unique_ptr<RunSetup>> PrepareRun(const ParsedCommand& parsed,
                                                        const common::Config& config, int argc,
-                                                       char** argv, bool check_out_path);
+                                                       char** argv, bool check_out_path,
+                                                       bool uses_policy);
 
 /// The hardware of a run on `graph`: config->run.hw, except that a graph naming its own
 /// hardware (a dnn-partitioning file) without --hw gets `from-graph`, said in one line on

@@ -33,7 +33,8 @@ int RunSearch(int argc, char** argv) {
   const std::string strategy = parsed->result["strategy"].as<std::string>();
   common::Status known = learner::CheckSearchStrategy(strategy);
   if (!known.ok()) return fail(known);
-  auto setup = PrepareRun(*parsed, config, argc, argv, /*check_out_path=*/report);
+  auto setup = PrepareRun(*parsed, config, argc, argv, /*check_out_path=*/report,
+                          /*uses_policy=*/false);
   if (!setup.ok()) return fail(setup.status());
   learner::TrainInputs& in = (*setup)->inputs;
 

@@ -25,7 +25,8 @@ int RunTrain(int argc, char** argv) {
   auto parsed = ParseCommand(options, argc, argv, &config);
   if (!parsed.ok()) return fail(parsed.status());
   if (parsed->help) return kExitOk;
-  auto setup = PrepareRun(*parsed, config, argc, argv, /*check_out_path=*/report);
+  auto setup = PrepareRun(*parsed, config, argc, argv, /*check_out_path=*/report,
+                          /*uses_policy=*/true);
   if (!setup.ok()) return fail(setup.status());
   learner::TrainInputs& in = (*setup)->inputs;
 

@@ -1,8 +1,7 @@
 // Bad input on every input path of the CLI (SPEC §9): one message naming the file/field, exit 2,
 // no crash and no output file left behind.
-#include <gtest/gtest.h>
-
 #include <dirent.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,14 +40,16 @@ std::string GraphWith(const std::string& node_b, const std::string& edges) {
       {"name": "a", "op": "Input", "class": "input", "output_bytes": 64}, )" +
          node_b + R"(,
       {"name": "c", "op": "Relu", "class": "vector", "output_bytes": 64}],
-      "edges": )" + edges + "}";
+      "edges": )" +
+         edges + "}";
 }
 const std::string kChainEdges = R"([{"src": 0, "dst": 1}, {"src": 1, "dst": 2}])";
 const std::string kReluB = R"({"name": "b", "op": "Relu", "class": "vector", "output_bytes": 64})";
 
 std::string DnnGraph(const std::string& max_fpgas, const std::string& size) {
   return R"({"maxFPGAs": )" + max_fpgas + R"(, "maxCPUs": 0, "maxSizePerFPGA": 1000000,
-      "nodes": [{"id": 0, "fpgaLatency": 1.0, "size": )" + size + R"(},
+      "nodes": [{"id": 0, "fpgaLatency": 1.0, "size": )" +
+         size + R"(},
                 {"id": 1, "fpgaLatency": 2.0, "size": 10}],
       "edges": [{"sourceId": 0, "destId": 1, "cost": 0.1, "size": 5}]})";
 }
@@ -103,8 +104,7 @@ class RobustnessCli : public ::testing::Test {
   // Import and simulate --graph on one bad graph file.
   void ExpectBadGraph(const std::string& path, const std::string& needle) {
     ExpectBadInput("import " + path + " -o " + out_, needle, out_);
-    ExpectBadInput("simulate --graph " + path + " --partition " + partition_ +
-                       " --trace " + out_,
+    ExpectBadInput("simulate --graph " + path + " --partition " + partition_ + " --trace " + out_,
                    needle, out_);
   }
 
@@ -118,8 +118,8 @@ class RobustnessCli : public ::testing::Test {
 
 TEST_F(RobustnessCli, ValidInputsPass) {
   // The baseline every bad case below changes one thing of.
-  const CliResult sim = RunCli("simulate --graph " + graph_ + " --partition " +
-                               partition_ + " --json");
+  const CliResult sim =
+      RunCli("simulate --graph " + graph_ + " --partition " + partition_ + " --json");
   EXPECT_EQ(sim.exit_code, 0) << sim.err;
   const CliResult imp = RunCli("import " + graph_ + " -o " + out_);
   EXPECT_EQ(imp.exit_code, 0) << imp.err;
@@ -137,44 +137,61 @@ TEST_F(RobustnessCli, GraphJson) {
   ExpectBadGraph(Write("nodes_object.json",
                        R"({"format": "mcmpart-graph", "version": 1, "nodes": {}, "edges": []})"),
                  "'nodes'");
-  ExpectBadGraph(Write("wrong_type.json",
-                       GraphWith(R"({"name": "b", "op": "Relu", "class": "vector", "output_bytes": "64"})",
-                                 kChainEdges)),
-                 "output_bytes");
-  ExpectBadGraph(Write("negative.json",
-                       GraphWith(R"({"name": "b", "op": "Relu", "class": "vector", "output_bytes": -4})",
-                                 kChainEdges)),
-                 "'b'");
-  ExpectBadGraph(Write("huge_bytes.json",
-                       GraphWith(R"({"name": "b", "op": "Relu", "class": "vector", "output_bytes": 1e30})",
-                                 kChainEdges)),
-                 "output_bytes");
+  ExpectBadGraph(
+      Write("wrong_type.json",
+            GraphWith(R"({"name": "b", "op": "Relu", "class": "vector", "output_bytes": "64"})",
+                      kChainEdges)),
+      "output_bytes");
+  ExpectBadGraph(
+      Write("negative.json",
+            GraphWith(R"({"name": "b", "op": "Relu", "class": "vector", "output_bytes": -4})",
+                      kChainEdges)),
+      "'b'");
+  ExpectBadGraph(
+      Write("huge_bytes.json",
+            GraphWith(R"({"name": "b", "op": "Relu", "class": "vector", "output_bytes": 1e30})",
+                      kChainEdges)),
+      "output_bytes");
   // JSON has no NaN literal; 1e400 overflows to infinity in the parser.
-  ExpectBadGraph(Write("inf.json",
-                       GraphWith(R"({"name": "b", "op": "X", "class": "given", "output_bytes": 4, "latency_s": 1e400})",
-                                 kChainEdges)),
-                 "1e400");
-  ExpectBadGraph(Write("nan.json",
-                       GraphWith(R"({"name": "b", "op": "X", "class": "given", "output_bytes": 4, "latency_s": NaN})",
-                                 kChainEdges)),
-                 "nan.json");
-  ExpectBadGraph(Write("cycle.json",
-                       GraphWith(kReluB, R"([{"src": 0, "dst": 1}, {"src": 1, "dst": 2}, {"src": 2, "dst": 1}])")),
-                 "cycle");
-  ExpectBadGraph(Write("self_loop.json", GraphWith(kReluB, R"([{"src": 1, "dst": 1}])")), "self-loop");
-  ExpectBadGraph(Write("dup_name.json",
-                       GraphWith(R"({"name": "a", "op": "Relu", "class": "vector", "output_bytes": 64})",
-                                 kChainEdges)),
-                 "duplicate node name 'a'");
+  ExpectBadGraph(
+      Write(
+          "inf.json",
+          GraphWith(
+              R"({"name": "b", "op": "X", "class": "given", "output_bytes": 4, "latency_s": 1e400})",
+              kChainEdges)),
+      "1e400");
+  ExpectBadGraph(
+      Write(
+          "nan.json",
+          GraphWith(
+              R"({"name": "b", "op": "X", "class": "given", "output_bytes": 4, "latency_s": NaN})",
+              kChainEdges)),
+      "nan.json");
+  ExpectBadGraph(
+      Write("cycle.json",
+            GraphWith(kReluB,
+                      R"([{"src": 0, "dst": 1}, {"src": 1, "dst": 2}, {"src": 2, "dst": 1}])")),
+      "cycle");
+  ExpectBadGraph(Write("self_loop.json", GraphWith(kReluB, R"([{"src": 1, "dst": 1}])")),
+                 "self-loop");
+  ExpectBadGraph(
+      Write("dup_name.json",
+            GraphWith(R"({"name": "a", "op": "Relu", "class": "vector", "output_bytes": 64})",
+                      kChainEdges)),
+      "duplicate node name 'a'");
   ExpectBadGraph(Write("dangling.json", GraphWith(kReluB, R"([{"src": 0, "dst": 1000000000000}])")),
                  "edge 0");
-  ExpectBadGraph(Write("pin.json",
-                       GraphWith(R"({"name": "b", "op": "Relu", "class": "vector", "output_bytes": 4, "pin": 1e12})",
-                                 kChainEdges)),
-                 "pin");
-  ExpectBadGraph(Write("version.json", R"({"format": "mcmpart-graph", "version": 99, "nodes": [], "edges": []})"),
+  ExpectBadGraph(
+      Write("pin.json",
+            GraphWith(
+                R"({"name": "b", "op": "Relu", "class": "vector", "output_bytes": 4, "pin": 1e12})",
+                kChainEdges)),
+      "pin");
+  ExpectBadGraph(Write("version.json",
+                       R"({"format": "mcmpart-graph", "version": 99, "nodes": [], "edges": []})"),
                  "version 99");
-  ExpectBadGraph(Write("no_nodes.json", R"({"format": "mcmpart-graph", "version": 1, "nodes": [], "edges": []})"),
+  ExpectBadGraph(Write("no_nodes.json",
+                       R"({"format": "mcmpart-graph", "version": 1, "nodes": [], "edges": []})"),
                  "no nodes");
 }
 
@@ -230,7 +247,8 @@ TEST_F(RobustnessCli, RunConfigToml) {
   auto config = [&](const std::string& name, const std::string& text) { return Write(name, text); };
   ExpectBadTrain("--config " + dir_ + "/missing.toml", "missing.toml");
   ExpectBadTrain("--config " + config("truncated.toml", "[run]\nbudget = "), "truncated.toml");
-  ExpectBadTrain("--config " + config("junk.toml", std::string("\x00\xff\xfe junk", 8)), "junk.toml");
+  ExpectBadTrain("--config " + config("junk.toml", std::string("\x00\xff\xfe junk", 8)),
+                 "junk.toml");
   ExpectBadTrain("--config " + config("type.toml", "[run]\nbudget = \"many\"\n"), "run.budget");
   ExpectBadTrain("--config " + config("section.toml", "run = 3\n"), "'run'");
   ExpectBadTrain("--config " + config("range.toml", "[run]\nbudget = 0\n"), "run.budget");
@@ -256,8 +274,8 @@ TEST_F(RobustnessCli, RunConfigToml) {
 
 TEST_F(RobustnessCli, HardwareToml) {
   auto sim = [&](const std::string& hw, const std::string& needle) {
-    ExpectBadInput("simulate --graph " + graph_ + " --partition " + partition_ +
-                       " --hw " + hw + " --trace " + out_,
+    ExpectBadInput("simulate --graph " + graph_ + " --partition " + partition_ + " --hw " + hw +
+                       " --trace " + out_,
                    needle, out_);
     ExpectBadTrain("--hw " + hw, needle);
   };
@@ -276,15 +294,23 @@ TEST_F(RobustnessCli, HardwareToml) {
   sim(Write("key.toml", "[link]\nbandwidth = 3\n"), "bandwidth");
   sim(Write("base.toml", "base = \"mcm1000-ring\"\n"), "mcm1000-ring");
   sim(Write("hop.toml", "[constraints]\nmax_hop_distance = 0\n"), "max_hop_distance");
-  // K of the hardware above what the policy addresses.
-  ExpectBadTrain("--hw " + Write("k32.toml", "num_chips = 32\n"), "max-chips");
+  // K of the hardware above what the policy addresses: train refuses, a search has no policy.
+  const std::string k32 = Write("k32.toml", "num_chips = 32\n");
+  ExpectBadTrain("--hw " + k32, "max-chips");
+  for (const char* strategy : {"dp", "greedy", "random"}) {
+    const CliResult r = RunCli(std::string("search --strategy ") + strategy + " --graph " + graph_ +
+                               " --hw " + k32 + " --budget 4 --force --json --out " + out_);
+    EXPECT_EQ(r.exit_code, 0) << strategy << ": " << r.err;
+    EXPECT_NE(r.out.find("best_throughput"), std::string::npos) << strategy << ": " << r.out;
+  }
 }
 
 TEST_F(RobustnessCli, PartitionJson) {
-  auto sim = [&](const std::string& p, const std::string& needle, const std::string& hw = "mcm8-ring") {
-    ExpectBadInput("simulate --graph " + graph_ + " --hw " + hw +
-                       " --partition " + p + " --trace " + out_,
-                   needle, out_);
+  auto sim = [&](const std::string& p, const std::string& needle,
+                 const std::string& hw = "mcm8-ring") {
+    ExpectBadInput(
+        "simulate --graph " + graph_ + " --hw " + hw + " --partition " + p + " --trace " + out_,
+        needle, out_);
   };
   sim(dir_ + "/missing.json", "missing.json");
   sim(Write("empty.json", ""), "empty.json");
@@ -312,8 +338,8 @@ TEST_F(RobustnessCli, PartitionJson) {
 }
 
 TEST_F(RobustnessCli, Flags) {
-  const std::string sim = "simulate --graph " + graph_ + " --partition " +
-                          partition_ + " --trace " + out_ + " ";
+  const std::string sim =
+      "simulate --graph " + graph_ + " --partition " + partition_ + " --trace " + out_ + " ";
   ExpectBadInput(sim + "--samples 0", "samples", out_);
   ExpectBadInput(sim + "--samples 1e30", "1e30", out_);
   ExpectBadInput(sim + "--warmup -1", "warmup", out_);
@@ -372,8 +398,10 @@ TEST_F(RobustnessCli, InitFromCheckpoint) {
   ExpectBadTrain("--init-from " + dir_ + "/missing.ckpt", "missing.ckpt");
   // A real checkpoint from a tiny run, then damaged copies of it. The weights are read by the
   // learner rank, so these run under MPI.
-  const std::string tiny = " --budget 8 --batch-size 8 --minibatch 8 --samples-per-message 4 --hidden 16 "
-                           "--attention-heads 2 --evaluator maxload --graph " + graph_;
+  const std::string tiny =
+      " --budget 8 --batch-size 8 --minibatch 8 --samples-per-message 4 --hidden 16 "
+      "--attention-heads 2 --evaluator maxload --graph " +
+      graph_;
   const std::string run = dir_ + "/good.h5";
   const CliResult made = RunCli("train" + tiny + " --out " + run, kMpi);
   ASSERT_EQ(made.exit_code, 0) << made.err;
@@ -384,8 +412,9 @@ TEST_F(RobustnessCli, InitFromCheckpoint) {
                  out_, kMpi);
   ExpectBadInput("train" + tiny + bad_run + " --init-from " + Truncated("truncated.ckpt", ckpt),
                  "truncated.ckpt", out_, kMpi);
-  ExpectBadInput("train" + tiny + bad_run + " --init-from " + Write("junk.ckpt", std::string(4096, 'j')),
-                 "junk.ckpt", out_, kMpi);
+  ExpectBadInput(
+      "train" + tiny + bad_run + " --init-from " + Write("junk.ckpt", std::string(4096, 'j')),
+      "junk.ckpt", out_, kMpi);
   // Same file, a policy of another width.
   ExpectBadInput("train" + tiny + " --hidden 32" + bad_run + " --init-from " + ckpt, "good.h5.ckpt",
                  out_, kMpi);
