@@ -7,6 +7,7 @@
 #include "actors/features.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/run_setup.h"
 #include "common/graph_io.h"
 #include "hw/hardware.h"
 #include "policy/policy.h"
@@ -29,7 +30,7 @@ int RunBenchPolicy(int argc, char** argv) {
   }
   auto graph = common::LoadGraph(config.run.graph);
   if (!graph.ok()) return ReportBadInput("bench policy", graph.status().WithContext("--graph"));
-  auto hardware = hw::LoadHardware(config.run.hw, &*graph);
+  auto hardware = LoadRunHardware(*parsed, *graph, &config);
   if (!hardware.ok()) return ReportBadInput("bench policy", hardware.status().WithContext("--hw"));
 
   using Clock = std::chrono::steady_clock;

@@ -11,6 +11,7 @@
 #include "actors/repair.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/run_setup.h"
 #include "common/graph_io.h"
 #include "common/toml_parse.h"
 #include "hw/constraints.h"
@@ -300,7 +301,7 @@ int RunBenchRepair(int argc, char** argv) {
   if (!chip_counts.ok()) return ReportBadInput(cmd, chip_counts.status());
   auto graph = common::LoadGraph(config.run.graph);
   if (!graph.ok()) return ReportBadInput(cmd, graph.status());
-  auto base_hw = hw::LoadHardware(config.run.hw, &*graph);
+  auto base_hw = LoadRunHardware(*parsed, *graph, &config);
   if (!base_hw.ok()) return ReportBadInput(cmd, base_hw.status());
   for (int k : *chip_counts) {
     common::Status st = BenchChips(*graph, *base_hw, k, samples,

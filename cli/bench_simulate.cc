@@ -3,12 +3,12 @@
 #include <chrono>
 #include <iomanip>
 #include <iostream>
-#include <random>
-
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/run_setup.h"
 #include "common/graph_io.h"
 #include "hw/constraints.h"
 #include "hw/evaluator.h"
@@ -22,8 +22,8 @@ using common::Status;
 
 // Valid partitions to cycle through: random nondecreasing chip steps along the topological
 // order (a pipeline cut), kept when valid. Falls back to all-on-chip-0 if that is valid.
-std::vector<Partition> BenchPartitions(const common::Graph& g, const hw::Hardware& hw, uint64_t seed,
-                                       int wanted) {
+std::vector<Partition> BenchPartitions(const common::Graph& g, const hw::Hardware& hw,
+                                       uint64_t seed, int wanted) {
   std::mt19937_64 rng(seed);
   std::vector<Partition> out;
   const int n = g.num_nodes();
@@ -64,7 +64,8 @@ Rate Measure(hw::Evaluator* eval, const std::vector<Partition>& parts, double se
   const auto start = Clock::now();
   double elapsed = 0;
   while (elapsed < seconds) {
-    for (int i = 0; i < 64; ++i) r.checksum += eval->Evaluate(parts[r.evals++ % parts.size()]).throughput;
+    for (int i = 0; i < 64; ++i)
+      r.checksum += eval->Evaluate(parts[r.evals++ % parts.size()]).throughput;
     elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   }
   r.evals_per_s = static_cast<double>(r.evals) / elapsed;
@@ -79,12 +80,12 @@ int RunBenchSimulate(int argc, char** argv) {
                            "Evaluations per second of the cycle simulator and of maxload on the "
                            "same valid partitions (one core).");
   const hw::SimOptions defaults;
-  options.add_options()
-      ("seconds", "measuring time per evaluator", cxxopts::value<double>()->default_value("2"))
-      ("samples", "samples simulated per cycle evaluation",
-       cxxopts::value<int>()->default_value(std::to_string(defaults.samples)))
-      ("warmup", "warm-up samples per cycle evaluation",
-       cxxopts::value<int>()->default_value(std::to_string(defaults.warmup)));
+  options.add_options()("seconds", "measuring time per evaluator",
+                        cxxopts::value<double>()->default_value("2"))(
+      "samples", "samples simulated per cycle evaluation",
+      cxxopts::value<int>()->default_value(std::to_string(defaults.samples)))(
+      "warmup", "warm-up samples per cycle evaluation",
+      cxxopts::value<int>()->default_value(std::to_string(defaults.warmup)));
   auto parsed = ParseCommand(options, argc, argv, &config);
   if (!parsed.ok()) return ReportBadInput("bench simulate", parsed.status());
   if (parsed->help) return kExitOk;
@@ -105,13 +106,14 @@ int RunBenchSimulate(int argc, char** argv) {
 
   auto graph = common::LoadGraph(config.run.graph);
   if (!graph.ok()) return ReportBadInput("bench simulate", graph.status());
-  auto hardware = hw::LoadHardware(config.run.hw, &*graph);
+  auto hardware = LoadRunHardware(*parsed, *graph, &config);
   if (!hardware.ok()) return ReportBadInput("bench simulate", hardware.status());
   const std::vector<Partition> parts =
       BenchPartitions(*graph, *hardware, static_cast<uint64_t>(config.run.seed), 16);
   if (parts.empty()) {
-    return ReportBadInput("bench simulate", Status::Error("found no valid partition of graph '" + graph->name +
-                                                          "' on '" + hardware->name + "' to measure"));
+    return ReportBadInput("bench simulate",
+                          Status::Error("found no valid partition of graph '" + graph->name +
+                                        "' on '" + hardware->name + "' to measure"));
   }
   auto cycle = hw::MakeCycleEvaluator(*graph, *hardware, sim);
   if (!cycle.ok()) return ReportBadInput("bench simulate", cycle.status());
@@ -121,9 +123,12 @@ int RunBenchSimulate(int argc, char** argv) {
   const double sim_ops = c.evals_per_s * sim.samples * graph->num_nodes();
 
   if (parsed->json) {
-    nlohmann::json out = {{"graph", graph->name},          {"nodes", graph->num_nodes()},
-                          {"hw", hardware->name},          {"partitions", parts.size()},
-                          {"samples", sim.samples},        {"warmup", sim.warmup},
+    nlohmann::json out = {{"graph", graph->name},
+                          {"nodes", graph->num_nodes()},
+                          {"hw", hardware->name},
+                          {"partitions", parts.size()},
+                          {"samples", sim.samples},
+                          {"warmup", sim.warmup},
                           {"cycle_evals_per_s", c.evals_per_s},
                           {"cycle_us_per_eval", 1e6 / c.evals_per_s},
                           {"cycle_simulated_ops_per_s", sim_ops},
@@ -135,13 +140,13 @@ int RunBenchSimulate(int argc, char** argv) {
   std::cout << "graph " << graph->name << " (" << graph->num_nodes() << " nodes) on "
             << hardware->Summary() << "\n"
             << parts.size() << " valid partitions, " << seconds << " s per evaluator, one core\n\n"
-            << std::fixed << std::setprecision(1)
-            << "evaluator        evals/s   us/eval\n"
-            << "cycle      " << std::setw(13) << c.evals_per_s << std::setw(10) << 1e6 / c.evals_per_s
-            << "   (" << sim.samples << " samples, " << sim.warmup << " warm-up; "
-            << std::setprecision(0) << sim_ops / 1e6 << std::setprecision(1) << "M simulated ops/s)\n"
-            << "maxload    " << std::setw(13) << m.evals_per_s << std::setw(10) << 1e6 / m.evals_per_s
-            << "\n";
+            << std::fixed << std::setprecision(1) << "evaluator        evals/s   us/eval\n"
+            << "cycle      " << std::setw(13) << c.evals_per_s << std::setw(10)
+            << 1e6 / c.evals_per_s << "   (" << sim.samples << " samples, " << sim.warmup
+            << " warm-up; " << std::setprecision(0) << sim_ops / 1e6 << std::setprecision(1)
+            << "M simulated ops/s)\n"
+            << "maxload    " << std::setw(13) << m.evals_per_s << std::setw(10)
+            << 1e6 / m.evals_per_s << "\n";
   return kExitOk;
 }
 

@@ -22,6 +22,16 @@ TEST(DefaultsCli, DnnPartitioningGraphWithoutHwUsesFromGraph) {
   EXPECT_NE(r.out.find("\"hardware\":\"from-graph\""), std::string::npos) << r.out;
 }
 
+TEST(DefaultsCli, BenchesTakeTheGraphsHardwareToo) {
+  for (const std::string bench : {"bench simulate --seconds 0.05", "bench policy --repeats 1"}) {
+    const CliResult r = RunCli(bench + " --json --graph " + kGraph);
+    ASSERT_EQ(r.exit_code, 0) << bench << ": " << r.err;
+    EXPECT_NE(r.err.find("using --hw from-graph"), std::string::npos) << bench << ": " << r.err;
+  }
+  const CliResult r = RunCli("bench simulate --seconds 0.05 --json --graph " + kGraph);
+  EXPECT_NE(r.out.find("\"hw\":\"from-graph\""), std::string::npos) << r.out;
+}
+
 TEST(DefaultsCli, GivenHwIsKeptAndNotAnnounced) {
   const std::string hw = "/tmp/mcmpart_defaults_cli_big.toml";
   std::ofstream(hw) << "base = \"mcm8-ring\"\nname = \"big-sram\"\n[chiplet]\nsram_mib = 1024\n";
