@@ -130,7 +130,9 @@ struct EvaluatorSpec {
     "self-imitation raises a node's elite-chip probability up to this")                        \
   X(ppo, double, reward_softmax_temp, 0.0, Closed(0, 1),                                        \
     "train on a soft maximum of the chip busy times with this "                                \
-    "temperature relative to the maximum (0 = the maximum)")
+    "temperature relative to the maximum (0 = the maximum)")                                    \
+  X(ppo, int, learner_threads, 0, Closed(0, 1024),                                              \
+    "intra-op threads of the PPO update on the learner rank (0 = the cores the rank may use)")
 
 // Actor behaviour (SPEC §7). max_policy_lag 0 is synchronous.
 #define MCMPART_ACTOR_FIELDS(X)                                                                 \
@@ -142,7 +144,9 @@ struct EvaluatorSpec {
   X(actor, RepairMode, repair_mode, RepairMode::kRepair, Unbounded(),                           \
     "repair (fix invalid proposals) or penalty (invalid => penalty)")                          \
   X(actor, int, envs_per_actor, 1, Closed(1, 256),                                              \
-    "environments per actor, one batched policy forward")
+    "environments per actor, one batched policy forward")                                       \
+  X(actor, double, eval_latency_ms, 0, Closed(0, 600000),                                       \
+    "each evaluation takes at least this many ms (emulates measuring on hardware; 0 = off)")
 
 /// Every config field, section by section.
 #define MCMPART_CONFIG_FIELDS(X) \

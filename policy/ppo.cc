@@ -1,6 +1,7 @@
 // PPO trainer: one forward per graph per minibatch, per-node ratios, Adam.
 #include "policy/ppo.h"
 
+#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +16,11 @@
 namespace mcmpart::policy {
 
 namespace {
+
+using Clock = std::chrono::steady_clock;
+double MsSince(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
 
 // Seed offset of the trainer's minibatch shuffling stream, apart from the network's init.
 constexpr uint64_t kShuffleSeedSalt = 0x5050;
@@ -134,6 +140,7 @@ struct PpoTrainer::Impl {
   std::vector<std::unique_ptr<actors::UnitSchedule>> schedules;  // per graph; null: independent
   std::vector<std::vector<Elite>> elites;                        // per graph, best first
   std::mt19937_64 rng;
+  int threads = 1;  // intra-op threads of an update, set on the thread that runs it
 
   // Keeps the sil_elites best distinct valid partitions per graph.
   void AddElite(const actors::EpisodeRecord& r) {
@@ -163,9 +170,17 @@ struct PpoTrainer::Impl {
                         const std::vector<int>& graph_ids, const UpdateInputs& in);
 };
 
+int TrainerThreads(const common::PpoConfig& config) {
+  if (config.learner_threads > 0) return config.learner_threads;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) return 1;
+  return std::max(1, CPU_COUNT(&set));
+}
+
 PpoTrainer::PpoTrainer(const common::Config& config, uint64_t seed) : impl_(new Impl) {
   impl_->config = config;
-  torch::set_num_threads(1);  // one rank per core: intra-op threads would oversubscribe
+  impl_->threads = TrainerThreads(config.ppo);
   torch::manual_seed(seed);
   impl_->net = PolicyNet(config.policy);
   impl_->optimizer = std::make_unique<torch::optim::Adam>(impl_->net->parameters(),
@@ -236,6 +251,7 @@ double PpoTrainer::Impl::Minibatch(const std::vector<actors::EpisodeRecord>& bat
                                    const UpdateInputs& in, const std::vector<int>& order, int s,
                                    int e, PpoStats* stats) {
   const common::PpoConfig& pc = config.ppo;
+  const auto forward_start = Clock::now();
   std::vector<int> graph_ids;
   for (int j = s; j < e; ++j) graph_ids.push_back(batch[order[j]].graph);
   std::sort(graph_ids.begin(), graph_ids.end());
@@ -293,10 +309,15 @@ double PpoTrainer::Impl::Minibatch(const std::vector<actors::EpisodeRecord>& bat
   torch::Tensor sil_loss = SilLoss(out, joint, graph_ids, in);
   auto loss =
       policy_loss + pc.value_coef * value_loss - pc.entropy_coef * entropy + pc.sil_coef * sil_loss;
+  stats->forward_ms += MsSince(forward_start);
+  const auto backward_start = Clock::now();
   optimizer->zero_grad();
   loss.backward();
+  stats->backward_ms += MsSince(backward_start);
+  const auto step_start = Clock::now();
   const double gn = torch::nn::utils::clip_grad_norm_(net->parameters(), pc.max_grad_norm);
   optimizer->step();
+  stats->optimizer_ms += MsSince(step_start);
   stats->policy_loss += policy_loss.item<double>();
   stats->value_loss += value_loss.item<double>();
   stats->sil_loss += sil_loss.item<double>();
@@ -339,12 +360,16 @@ torch::Tensor PpoTrainer::Impl::SilLoss(const PolicyOutput& out, const FeatureTe
 }
 
 PpoStats PpoTrainer::Update(const std::vector<actors::EpisodeRecord>& batch) {
-  const auto start = std::chrono::steady_clock::now();
+  const auto start = Clock::now();
   const common::PpoConfig& pc = impl_->config.ppo;
   PpoStats stats;
   stats.learning_rate = pc.lr;
   if (batch.empty()) return stats;
+  // Thread counts are per calling thread: the learner updates on a worker thread, while the
+  // actors' inference keeps one thread (policy.cc).
+  if (torch::get_num_threads() != impl_->threads) torch::set_num_threads(impl_->threads);
   const UpdateInputs in = impl_->Prepare(batch);
+  stats.prepare_ms = MsSince(start);
   impl_->net->train();
   std::vector<int> order(batch.size());
   std::iota(order.begin(), order.end(), 0);
@@ -362,8 +387,7 @@ PpoStats PpoTrainer::Update(const std::vector<actors::EpisodeRecord>& batch) {
   stats.entropy /= steps;
   stats.grad_norm /= steps;
   stats.clip_fraction /= steps;
-  stats.update_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  stats.update_ms = MsSince(start);
   return stats;
 }
 

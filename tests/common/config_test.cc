@@ -126,9 +126,10 @@ TEST(Config, DefaultsAreRecordedAsBefore) {
             "entropy_coef = 0.01\nepochs = 4\nminibatch = 16\ntarget_kl = 0.050000000000000003\n"
             "max_grad_norm = 1.0\nbatch_size = 32\ntrain_on_repaired = true\n"
             "invalid_penalty = -1.0\nsil_coef = 0.0\nsil_elites = 8\n"
-            "sil_max_prob = 0.96999999999999997\nreward_softmax_temp = 0.0\n"
+            "sil_max_prob = 0.96999999999999997\nreward_softmax_temp = 0.0\nlearner_threads = 0\n"
             "\n[actor]\nsamples_per_message = 4\nmax_policy_lag = 1\nmax_inflight = 2\n"
-            "repair_time_limit_ms = 100.0\nrepair_mode = 'repair'\nenvs_per_actor = 1\n");
+            "repair_time_limit_ms = 100.0\nrepair_mode = 'repair'\nenvs_per_actor = 1\n"
+            "eval_latency_ms = 0.0\n");
 }
 
 TEST(Config, EveryFieldRoundTripsThroughToml) {
