@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <numeric>
 #include <random>
 #include <sstream>
@@ -185,12 +186,26 @@ struct PpoTrainer::Impl {
                         const std::vector<int>& graph_ids, const UpdateInputs& in);
 };
 
+namespace {
+// Other ranks of this job on this node, as the MPI launcher tells each process (Open MPI,
+// MPICH/Hydra); 0 outside a launcher.
+int OtherLocalRanks() {
+  for (const char* var : {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS"}) {
+    const char* text = std::getenv(var);
+    if (text != nullptr && std::atoi(text) > 0) return std::atoi(text) - 1;
+  }
+  return 0;
+}
+}  // namespace
+
 int TrainerThreads(const common::PpoConfig& config) {
   if (config.learner_threads > 0) return config.learner_threads;
   cpu_set_t set;
   CPU_ZERO(&set);
   if (sched_getaffinity(0, sizeof(set), &set) != 0) return 1;
-  return std::max(1, CPU_COUNT(&set));
+  // Actor ranks sharing these cores keep one each: more threads than free cores make every
+  // OpenMP step wait for a descheduled thread (7x slower on 2 cores next to 2 actors).
+  return std::max(1, CPU_COUNT(&set) - OtherLocalRanks());
 }
 
 // An update allocates and frees the same large temporaries at every step; glibc serves them

@@ -51,7 +51,8 @@ common::StatusOr<std::vector<float>> ReadCheckpointWeights(const std::string& pa
                                                            const common::PolicyConfig& config);
 
 /// Intra-op threads the trainer's updates use: ppo.learner_threads, or with 0 the cores this
-/// process may run on (its CPU affinity).
+/// process may run on (its CPU affinity) less one per other rank of the job on this node (the
+/// MPI launcher's local size), at least 1.
 int TrainerThreads(const common::PpoConfig& config);
 
 /// A partition kept for self-imitation, with its reward.
