@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <thread>
 
 #include "hw/constraints.h"
 
@@ -29,6 +30,7 @@ Environment::Environment(const common::Graph& graph, const hw::Hardware& hw,
       invalid_penalty_(config.ppo.invalid_penalty),
       repair_(config.actor.repair_mode == common::RepairMode::kRepair),
       softmax_temp_(config.ppo.reward_softmax_temp),
+      eval_latency_ms_(config.actor.eval_latency_ms),
       features_(BuildFeatures(graph, hw)),
       repairer_(graph, hw, RepairOptions{config.actor.repair_time_limit_ms}),
       evaluator_(std::move(evaluator)),
@@ -76,6 +78,9 @@ ScoreOutcome Environment::Score(const common::Partition& proposal,
   out.valid = true;
   t0 = std::chrono::steady_clock::now();
   hw::Metrics m = evaluator_->Evaluate(out.partition);
+  // Emulated measurement latency: the evaluation lasts at least actor.eval_latency_ms.
+  const double left_ms = eval_latency_ms_ - MsSince(t0);
+  if (left_ms > 0) std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(left_ms));
   out.eval_ms = MsSince(t0);
   if (!evaluator_->status().ok()) {
     out.valid = false;

@@ -35,7 +35,8 @@ class Environment {
   /// transfers), or the invalid penalty when repair fails. With ppo.reward_softmax_temp τ > 0
   /// the reward is scaled by t / softmax, softmax = t + τt·log Σ_c exp((b_c − t)/(τt)) over
   /// the chips' busy times b_c (t = max b_c): under maxload, ideal time / soft maximum.
-  /// Throughput and latency stay the evaluator's. When the evaluator fails
+  /// Throughput and latency stay the evaluator's. An evaluation takes at least
+  /// actor.eval_latency_ms (the rest is slept, counted in eval_ms). When the evaluator fails
   /// (hw::Evaluator::status()) the outcome is marked evaluator_failed and not valid.
   ScoreOutcome Score(const common::Partition& proposal, const std::vector<double>& weights);
 
@@ -53,8 +54,9 @@ class Environment {
   const common::Graph& graph_;
   const hw::Hardware& hw_;
   double invalid_penalty_;
-  bool repair_;          ///< false: penalty mode, invalid proposals are not repaired
-  double softmax_temp_;  ///< ppo.reward_softmax_temp
+  bool repair_;             ///< false: penalty mode, invalid proposals are not repaired
+  double softmax_temp_;     ///< ppo.reward_softmax_temp
+  double eval_latency_ms_;  ///< actor.eval_latency_ms: the least time an evaluation takes
   GraphFeatures features_;
   Repairer repairer_;
   std::unique_ptr<hw::Evaluator> evaluator_;

@@ -14,6 +14,7 @@ enum class MessageType : int {
   kStop = 4,     ///< learner → actor: finish now
   kDone = 5,     ///< actor → learner: last message of this actor
   kHold = 6,     ///< learner → actor: wait for the next weights (synchronous mode)
+  kFailed = 7,   ///< actor → learner: this actor cannot go on; payload: why (text)
 };
 
 struct Message {
@@ -43,6 +44,7 @@ class Transport {
 
 /// Weights message payload: [int64 version][float × n], little-endian on every host.
 std::vector<uint8_t> EncodeWeights(int64_t version, const std::vector<float>& weights);
-bool DecodeWeights(const std::vector<uint8_t>& payload, int64_t* version, std::vector<float>* weights);
+bool DecodeWeights(const std::vector<uint8_t>& payload, int64_t* version,
+                   std::vector<float>* weights);
 
 }  // namespace mcmpart::actors

@@ -18,6 +18,7 @@ struct Bench {
 const Bench kBenches[] = {
     {"simulate", RunBenchSimulate, "evaluations/s of the cycle simulator and maxload"},
     {"policy", RunBenchPolicy, "policy inference ms per sample and PPO update ms per batch"},
+    {"learner", RunBenchLearner, "samples/s the learner consumes: decode, batch, PPO update"},
     {"repair", RunBenchRepair, "repair time p50/p99 on random and near-valid proposals"},
     {"import", RunBenchImport, "graph import time (median of runs), nodes and edges"},
 };

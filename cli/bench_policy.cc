@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/features.h"
+#include "cli/bench_util.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/run_setup.h"
@@ -14,6 +15,26 @@
 #include "policy/ppo.h"
 
 namespace mcmpart::cli {
+
+void AddUpdateSplit(const policy::PpoStats& s, int n, policy::PpoStats* sum) {
+  sum->update_ms += s.update_ms / n;
+  sum->prepare_ms += s.prepare_ms / n;
+  sum->forward_ms += s.forward_ms / n;
+  sum->backward_ms += s.backward_ms / n;
+  sum->optimizer_ms += s.optimizer_ms / n;
+}
+
+void PrintUpdateSplit(const policy::PpoStats& split, nlohmann::json* result) {
+  std::printf(
+      "  update split: forward %.1f ms, backward %.1f ms, optimiser %.1f ms, other %.1f ms "
+      "(of which decisions %.1f ms)\n",
+      split.forward_ms, split.backward_ms, split.optimizer_ms, split.OtherMs(), split.prepare_ms);
+  (*result)["update_split_ms"] = {{"forward", split.forward_ms},
+                                  {"backward", split.backward_ms},
+                                  {"optimizer", split.optimizer_ms},
+                                  {"other", split.OtherMs()},
+                                  {"prepare", split.prepare_ms}};
+}
 
 int RunBenchPolicy(int argc, char** argv) {
   common::Config config;
@@ -74,11 +95,17 @@ int RunBenchPolicy(int argc, char** argv) {
   const int update_repeats = std::max(1, repeats / 5);
   auto t = Clock::now();
   int epochs = 0;
-  for (int r = 0; r < update_repeats; ++r) epochs += trainer.Update(batch).epochs_run;
+  policy::PpoStats split;
+  for (int r = 0; r < update_repeats; ++r) {
+    const policy::PpoStats st = trainer.Update(batch);
+    epochs += st.epochs_run;
+    AddUpdateSplit(st, update_repeats, &split);
+  }
   const double per_update = ms_since(t) / update_repeats;
   std::printf("  PPO update, batch %d, minibatch %d, %.1f epochs on average: %8.1f ms per update\n",
               config.ppo.batch_size, config.ppo.minibatch,
               static_cast<double>(epochs) / update_repeats, per_update);
+  PrintUpdateSplit(split, &result);
   result["ppo_update_ms"] = per_update;
   result["batch_size"] = config.ppo.batch_size;
   if (parsed->json) std::cout << result.dump() << std::endl;

@@ -17,6 +17,7 @@ int RunPartition(int argc, char** argv);
 int RunBenchSimulate(int argc, char** argv);
 int RunBenchRepair(int argc, char** argv);
 int RunBenchPolicy(int argc, char** argv);
+int RunBenchLearner(int argc, char** argv);
 int RunBenchImport(int argc, char** argv);
 
 }  // namespace mcmpart::cli

@@ -222,6 +222,7 @@ nlohmann::json SummaryJson(const learner::TrainSummary& s, const learner::TrainI
             {"logging", s.learner_log_s},
             {"idle", s.learner_idle_s}}},
           {"broadcast_ms_mean", s.broadcast_ms_mean},
+          {"learner_max_rss_mb", s.learner_max_rss_mb},
           {"interrupted", s.interrupted},
           {"heldout_reward", s.heldout_reward},
           {"checkpoint", s.checkpoint},

@@ -2,8 +2,12 @@
 // update, take its result, broadcast, checkpoint, evaluate held-out graphs, log.
 #include "learner/learner_loop.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
+#include <cassert>
 #include <chrono>
+#include <cstdio>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -28,12 +32,39 @@ using policy::PpoTrainer;
 using policy::TrainingState;
 using Clock = std::chrono::steady_clock;
 
+// Peak resident memory of this process in MiB.
+double MaxRssMb() {
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+}
+
 double SecondsSince(Clock::time_point since) {
   return std::chrono::duration<double>(Clock::now() - since).count();
 }
 
 // How long the learner sleeps when no message is waiting.
 constexpr auto kIdlePoll = std::chrono::microseconds(50);
+
+// Counts occurrences of one sign that the learner falls behind and warns on stderr at the
+// `first`-th, then once per `every` more: visible, never a flood.
+class BehindWarning {
+ public:
+  BehindWarning(const char* what, int64_t first, int64_t every)
+      : what_(what), first_(first), every_(every) {}
+  void Add(int64_t total) {
+    ++count_;
+    if (count_ < first_ || (count_ - first_) % every_ != 0) return;
+    std::fprintf(stderr, "warning: the learner falls behind the actors: %lld %s so far\n",
+                 static_cast<long long>(total), what_);
+  }
+  int64_t count() const { return count_; }
+
+ private:
+  const char* what_;
+  const int64_t first_, every_;
+  int64_t count_ = 0;
+};
 
 // Mean and maximum of the policy lags of a set of records.
 struct LagStats {
@@ -246,6 +277,7 @@ class LearnerLoop {
       return;
     }
     if (m.type == MessageType::kDone) ++actors_done_;
+    if (m.type == MessageType::kFailed) return ActorFailed(m);
     if (m.type != MessageType::kRecords) return;
     auto decoded = actors::DecodeRecords(m.payload.data(), m.payload.size());
     if (!decoded.ok()) {
@@ -261,6 +293,14 @@ class LearnerLoop {
     sink_->Progress();
   }
 
+  // An actor cannot go on (its evaluator failed): the run ends with its reason.
+  void ActorFailed(const Message& m) {
+    ++actors_done_;
+    if (!status_.ok()) return;
+    status_ = common::Status::Error(std::string(m.payload.begin(), m.payload.end()))
+                  .WithContext("actor rank " + std::to_string(m.source));
+  }
+
   // Logs a record, then drops it as stale or adds it to the next batch.
   void Accept(actors::EpisodeRecord r) {
     const int64_t lag = version_ - r.policy_version;
@@ -268,11 +308,16 @@ class LearnerLoop {
     run_lag_.Add(lag);
     if (!learning_) return;
     if (lag > c_.actor.max_policy_lag) {
-      ++sink_->summary().dropped_stale;
+      stale_warning_.Add(++sink_->summary().dropped_stale);
       return;
     }
     batch_lag_.Add(lag);
     batch_.push_back(std::move(r));
+    // Memory stays bounded: past a full batch only the actors' unacknowledged messages add.
+    assert(batch_.size() <= static_cast<size_t>(c_.ppo.batch_size) +
+                                static_cast<size_t>(t_.size() - 1) * c_.actor.max_inflight *
+                                    c_.actor.samples_per_message &&
+           "records beyond the actors' credits");
   }
 
   // Backpressure: while an update runs and the next batch is already full, acks are held
@@ -280,6 +325,7 @@ class LearnerLoop {
   void Acknowledge(int source) {
     if (worker_ && worker_->busy() && static_cast<int>(batch_.size()) >= c_.ppo.batch_size) {
       deferred_acks_.push_back(source);
+      held_warning_.Add(held_warning_.count() + 1);
     } else {
       t_.Send(source, MessageType::kAck, nullptr);
     }
@@ -372,7 +418,8 @@ class LearnerLoop {
     for (int a = 1; a < t_.size(); ++a) t_.Send(a, MessageType::kStop, nullptr);
     // Waits for kDone from every actor not already done, discarding records still in flight.
     while (actors_done_ < t_.size() - 1) {
-      if (t_.Receive(-1).type == MessageType::kDone) ++actors_done_;
+      const MessageType type = t_.Receive(-1).type;
+      if (type == MessageType::kDone || type == MessageType::kFailed) ++actors_done_;
     }
     t_.Flush();
   }
@@ -391,6 +438,7 @@ class LearnerLoop {
     s.learner_update_s = update_s_;
     s.learner_broadcast_s = broadcast_s_;
     s.learner_idle_s = idle_s_;
+    s.learner_max_rss_mb = MaxRssMb();
     s.broadcast_ms_mean =
         1e3 * broadcast_s_ / std::max<int64_t>(1, s.updates - restored_.updates + 1);
     common::Status finished = sink_->Finish();
@@ -422,6 +470,12 @@ class LearnerLoop {
   std::vector<actors::EpisodeRecord> batch_;
   LagStats batch_lag_, run_lag_;
   std::vector<int> deferred_acks_;
+  // A stale drop is news at once; held acks are backpressure working, news once they pile up.
+  BehindWarning stale_warning_{"records dropped as stale (--max-policy-lag)", 1, 100};
+  BehindWarning held_warning_{
+      "record messages whose acknowledgement waited for an update "
+      "(actors out of credits)",
+      100, 1000};
   double broadcast_s_ = 0, update_s_ = 0, idle_s_ = 0;
 };
 

@@ -46,10 +46,12 @@ common::Status EvaluatorStatus(const std::vector<std::unique_ptr<actors::Environ
 
 // Wraps a strategy so that a failed evaluator ends the search: the records from the first
 // failed one on are dropped (neither sent nor logged) and Ask offers nothing more, so a local
-// search stops and an actor reports that it is done.
+// search stops and an actor reports the failure to the learner (kFailed).
 class StopOnEvaluatorFailure final : public actors::search::SearchStrategy {
  public:
-  explicit StopOnEvaluatorFailure(actors::search::SearchStrategy& inner) : inner_(inner) {}
+  StopOnEvaluatorFailure(actors::search::SearchStrategy& inner,
+                         const std::vector<std::unique_ptr<actors::Environment>>& envs)
+      : inner_(inner), envs_(envs) {}
   const char* name() const override { return inner_.name(); }
   std::vector<actors::search::Candidate> Ask(int n) override {
     if (failed_) return {};
@@ -64,9 +66,13 @@ class StopOnEvaluatorFailure final : public actors::search::SearchStrategy {
     scored.erase(bad, scored.end());
   }
   bool finished() const override { return failed_ || inner_.finished(); }
+  common::Status status() const override {
+    return failed_ ? EvaluatorStatus(envs_) : common::Status::Ok();
+  }
 
  private:
   actors::search::SearchStrategy& inner_;
+  const std::vector<std::unique_ptr<actors::Environment>>& envs_;
   bool failed_ = false;
 };
 
@@ -125,9 +131,8 @@ common::StatusOr<TrainSummary> RunTraining(const TrainInputs& in, actors::Transp
     strategy.SetPolicyVersion(v);
     return common::Status::Ok();
   };
-  StopOnEvaluatorFailure guarded(strategy);
+  StopOnEvaluatorFailure guarded(strategy, envs);
   MCMPART_RETURN_IF_ERROR(actors::search::RunActor(in.config, guarded, Raw(envs), t, on_weights));
-  MCMPART_RETURN_IF_ERROR(EvaluatorStatus(envs));
   return TrainSummary{};
 }
 
@@ -139,9 +144,8 @@ common::StatusOr<TrainSummary> RunSearch(const TrainInputs& in, const std::strin
     MCMPART_ASSIGN_OR_RETURN(
         auto strategy, actors::search::MakeBaselineStrategy(strategy_name, Raw(envs), in.config,
                                                             ActorSeed(in, t->rank(), 0)));
-    StopOnEvaluatorFailure guarded(*strategy);
+    StopOnEvaluatorFailure guarded(*strategy, envs);
     MCMPART_RETURN_IF_ERROR(actors::search::RunActor(in.config, guarded, Raw(envs), *t, nullptr));
-    MCMPART_RETURN_IF_ERROR(EvaluatorStatus(envs));
     return TrainSummary{};
   }
   // In this process: ask, score, tell until the budget, the time limit or a finished search.
@@ -149,7 +153,7 @@ common::StatusOr<TrainSummary> RunSearch(const TrainInputs& in, const std::strin
   MCMPART_ASSIGN_OR_RETURN(auto inner,
                            actors::search::MakeBaselineStrategy(strategy_name, Raw(envs), in.config,
                                                                 ActorSeed(in, 1, 0)));
-  auto strategy = std::make_unique<StopOnEvaluatorFailure>(*inner);
+  auto strategy = std::make_unique<StopOnEvaluatorFailure>(*inner, envs);
   MCMPART_ASSIGN_OR_RETURN(auto log, OpenRunLog(in, 1));
   RecordSink sink(in, log.get(), log ? log->num_rollouts() : 0, strategy_name);
   sink.summary().ranks = 1;

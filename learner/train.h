@@ -18,7 +18,7 @@ namespace mcmpart::learner {
 /// What a run needs besides its config; graphs must outlive the run.
 struct TrainInputs {
   common::Config config;
-  std::vector<const common::Graph*> graphs;  ///< one environment per graph (a corpus)
+  std::vector<const common::Graph*> graphs;   ///< one environment per graph (a corpus)
   std::vector<const common::Graph*> heldout;  ///< evaluated zero-shot, never trained on
   hw::Hardware hw;
   std::string command_line;
@@ -40,7 +40,7 @@ struct ActorTimes {
 struct TrainSummary {
   std::string strategy = "rl";
   int ranks = 0;
-  int64_t evaluations = 0;       ///< total, including those before a resume
+  int64_t evaluations = 0;        ///< total, including those before a resume
   int64_t start_evaluations = 0;  ///< evaluations already in the run file when this run began
   int64_t updates = 0;
   int64_t policy_version = 0;
@@ -59,9 +59,10 @@ struct TrainSummary {
   ActorTimes actor;                    ///< per-sample actor times
   double learner_update_s = 0, learner_broadcast_s = 0, learner_log_s = 0, learner_idle_s = 0;
   double broadcast_ms_mean = 0;
-  double heldout_reward = -1;  ///< last mean greedy reward on the held-out graphs (-1 = none)
-  bool interrupted = false;  ///< stopped by a signal
-  std::string checkpoint;    ///< last checkpoint written, empty if none
+  double learner_max_rss_mb = 0;  ///< peak resident memory of the learner rank (0 elsewhere)
+  double heldout_reward = -1;     ///< last mean greedy reward on the held-out graphs (-1 = none)
+  bool interrupted = false;       ///< stopped by a signal
+  std::string checkpoint;         ///< last checkpoint written, empty if none
 };
 
 /// Trains the policy with PPO: rank 0 learns, the others act. Needs at least 2 ranks.

@@ -1,11 +1,14 @@
 // PPO trainer: one forward per graph per minibatch, per-node ratios, Adam.
 #include "policy/ppo.h"
 
+#include <malloc.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <numeric>
 #include <random>
 #include <sstream>
@@ -15,6 +18,11 @@
 namespace mcmpart::policy {
 
 namespace {
+
+using Clock = std::chrono::steady_clock;
+double MsSince(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
 
 // Seed offset of the trainer's minibatch shuffling stream, apart from the network's init.
 constexpr uint64_t kShuffleSeedSalt = 0x5050;
@@ -116,11 +124,22 @@ torch::Tensor PerOwnerMean(const torch::Tensor& values, const torch::Tensor& own
 
 }  // namespace
 
+// The trained decisions of every record of a batch, record after record, built once per
+// update: a minibatch selects its rows with one index_select (none for the whole batch)
+// instead of concatenating per-record tensors at every step.
+struct BatchDecisions {
+  std::vector<int64_t> rows;   // graph-local node scoring each decision
+  std::vector<int64_t> start;  // first decision of each record, and the total at the end
+  torch::Tensor actions;       // [R, 1] int64
+  torch::Tensor mask;          // [R, K_max] (sequential)
+  torch::Tensor features;      // [R, K_max, kStateFeatures] (sequential)
+  torch::Tensor old_logp;      // [R] behaviour log-prob of each decision
+};
+
 // What one update trains on, built once per batch.
 struct UpdateInputs {
   std::vector<double> adv;
-  std::vector<Decisions> decisions;     // per record: the trained action's decisions
-  std::vector<torch::Tensor> old_logp;  // per record: behaviour log-prob per decision
+  BatchDecisions decisions;
   std::vector<std::vector<Decisions>> elite_decisions;  // per graph, per elite
   double sil_scale = 0;
   bool sil = false;
@@ -134,6 +153,7 @@ struct PpoTrainer::Impl {
   std::vector<std::unique_ptr<actors::UnitSchedule>> schedules;  // per graph; null: independent
   std::vector<std::vector<Elite>> elites;                        // per graph, best first
   std::mt19937_64 rng;
+  int threads = 1;  // intra-op threads of an update, set on the thread that runs it
 
   // Keeps the sil_elites best distinct valid partitions per graph.
   void AddElite(const actors::EpisodeRecord& r) {
@@ -155,6 +175,9 @@ struct PpoTrainer::Impl {
     return MakeDecisions(schedules.at(graph).get(), partition, config.policy.max_chips);
   }
   UpdateInputs Prepare(const std::vector<actors::EpisodeRecord>& batch);
+  FeatureTensors JointOf(const std::vector<actors::EpisodeRecord>& batch,
+                         const std::vector<int>& recs, std::vector<int>* graph_ids,
+                         std::vector<int>* slot) const;
   double RunEpoch(const std::vector<actors::EpisodeRecord>& batch, const UpdateInputs& in,
                   const std::vector<int>& order, PpoStats* stats, int* steps);
   double Minibatch(const std::vector<actors::EpisodeRecord>& batch, const UpdateInputs& in,
@@ -163,9 +186,44 @@ struct PpoTrainer::Impl {
                         const std::vector<int>& graph_ids, const UpdateInputs& in);
 };
 
+namespace {
+// Other ranks of this job on this node, as the MPI launcher tells each process (Open MPI,
+// MPICH/Hydra); 0 outside a launcher.
+int OtherLocalRanks() {
+  for (const char* var : {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS"}) {
+    const char* text = std::getenv(var);
+    if (text != nullptr && std::atoi(text) > 0) return std::atoi(text) - 1;
+  }
+  return 0;
+}
+}  // namespace
+
+int TrainerThreads(const common::PpoConfig& config) {
+  if (config.learner_threads > 0) return config.learner_threads;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) return 1;
+  // Actor ranks sharing these cores keep one each: more threads than free cores make every
+  // OpenMP step wait for a descheduled thread (7x slower on 2 cores next to 2 actors).
+  return std::max(1, CPU_COUNT(&set) - OtherLocalRanks());
+}
+
+// An update allocates and frees the same large temporaries at every step; glibc serves them
+// with mmap and returns them to the kernel, so every step paid for page faults (a third of the
+// update on bert-base). Keeping freed memory in the heap makes the peak reused, not refaulted.
+void KeepFreedMemory() {
+  static const bool once = [] {
+    mallopt(M_MMAP_THRESHOLD, 256 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+    return true;
+  }();
+  (void)once;
+}
+
 PpoTrainer::PpoTrainer(const common::Config& config, uint64_t seed) : impl_(new Impl) {
+  KeepFreedMemory();
   impl_->config = config;
-  torch::set_num_threads(1);  // one rank per core: intra-op threads would oversubscribe
+  impl_->threads = TrainerThreads(config.ppo);
   torch::manual_seed(seed);
   impl_->net = PolicyNet(config.policy);
   impl_->optimizer = std::make_unique<torch::optim::Adam>(impl_->net->parameters(),
@@ -202,14 +260,31 @@ UpdateInputs PpoTrainer::Impl::Prepare(const std::vector<actors::EpisodeRecord>&
       in.elite_decisions[g].push_back(DecisionsOf(static_cast<int>(g), e.partition));
     }
   }
+  std::vector<torch::Tensor> actions, masks, features;
+  std::vector<float> old;
+  BatchDecisions& all = in.decisions;
   for (const actors::EpisodeRecord& r : batch) {
     const bool repaired = pc.train_on_repaired && !r.partition.empty();
-    in.decisions.push_back(DecisionsOf(r.graph, repaired ? r.partition : r.proposal));
+    const Decisions d = DecisionsOf(r.graph, repaired ? r.partition : r.proposal);
     const std::vector<float>& logp = repaired ? r.logp_partition : r.logp_proposal;
-    std::vector<float> old;
-    for (int64_t v : in.decisions.back().row_nodes) old.push_back(logp.at(v));
-    in.old_logp.push_back(torch::tensor(old, torch::kFloat32));
+    all.start.push_back(static_cast<int64_t>(all.rows.size()));
+    for (int64_t v : d.row_nodes) {
+      all.rows.push_back(v);
+      old.push_back(logp.at(v));
+    }
+    actions.push_back(d.actions);
+    if (d.features.defined()) {
+      masks.push_back(d.mask);
+      features.push_back(d.features);
+    }
   }
+  all.start.push_back(static_cast<int64_t>(all.rows.size()));
+  all.actions = torch::cat(actions);
+  if (!features.empty()) {
+    all.mask = torch::cat(masks);
+    all.features = torch::cat(features);
+  }
+  all.old_logp = torch::tensor(old, torch::kFloat32);
   return in;
 }
 
@@ -229,6 +304,23 @@ double PpoTrainer::Impl::RunEpoch(const std::vector<actors::EpisodeRecord>& batc
   return epoch_kl / std::max(1, epoch_steps);
 }
 
+// The distinct graphs of records `recs` (sorted), each graph's slot in their disjoint union
+// (-1: none), and the union, for one batched forward.
+FeatureTensors PpoTrainer::Impl::JointOf(const std::vector<actors::EpisodeRecord>& batch,
+                                         const std::vector<int>& recs, std::vector<int>* graph_ids,
+                                         std::vector<int>* slot) const {
+  for (int i : recs) graph_ids->push_back(batch[i].graph);
+  std::sort(graph_ids->begin(), graph_ids->end());
+  graph_ids->erase(std::unique(graph_ids->begin(), graph_ids->end()), graph_ids->end());
+  std::vector<const FeatureTensors*> parts;
+  slot->assign(graphs.size(), -1);
+  for (int g : *graph_ids) {
+    (*slot)[g] = static_cast<int>(parts.size());
+    parts.push_back(&graphs.at(g));
+  }
+  return BatchTensors(parts);
+}
+
 // One gradient step on records order[s..e): a batched forward over their distinct graphs,
 // then every decision of every record scored at once (one gather), the clipped surrogate,
 // value and entropy terms and self-imitation. Returns its approx-KL.
@@ -236,47 +328,42 @@ double PpoTrainer::Impl::Minibatch(const std::vector<actors::EpisodeRecord>& bat
                                    const UpdateInputs& in, const std::vector<int>& order, int s,
                                    int e, PpoStats* stats) {
   const common::PpoConfig& pc = config.ppo;
-  std::vector<int> graph_ids;
-  for (int j = s; j < e; ++j) graph_ids.push_back(batch[order[j]].graph);
-  std::sort(graph_ids.begin(), graph_ids.end());
-  graph_ids.erase(std::unique(graph_ids.begin(), graph_ids.end()), graph_ids.end());
-  std::vector<const FeatureTensors*> parts;
-  std::vector<int> slot(graphs.size(), -1);
-  for (int g : graph_ids) {
-    slot[g] = static_cast<int>(parts.size());
-    parts.push_back(&graphs.at(g));
-  }
-  const FeatureTensors joint = BatchTensors(parts);
+  const auto forward_start = Clock::now();
+  // The whole batch in one step: record order does not change the loss, so take the records
+  // as Prepare laid them out and select nothing.
+  std::vector<int> recs(order.begin() + s, order.begin() + e);
+  const bool whole = e - s == static_cast<int>(batch.size());
+  if (whole) std::sort(recs.begin(), recs.end());
+  std::vector<int> graph_ids, slot;
+  const FeatureTensors joint = JointOf(batch, recs, &graph_ids, &slot);
   const PolicyOutput out = net->forward(joint);
-  std::vector<torch::Tensor> rows, actions, masks, features, old_logp, owner;
-  std::vector<float> counts, rewards;
-  std::vector<int64_t> slots;
-  for (int j = s; j < e; ++j) {
-    const int i = order[j];
-    const Decisions& d = in.decisions[i];
+  const BatchDecisions& all = in.decisions;
+  std::vector<int64_t> rows, owner, select, slots;
+  std::vector<float> counts, rewards, adv;
+  for (size_t j = 0; j < recs.size(); ++j) {
+    const int i = recs[j];
     const int k = slot[batch[i].graph];
-    rows.push_back(d.rows + joint.offsets[k]);
-    actions.push_back(d.actions);
-    if (d.features.defined()) {
-      masks.push_back(d.mask);
-      features.push_back(d.features);
+    for (int64_t r = all.start[i]; r < all.start[i + 1]; ++r) {
+      rows.push_back(all.rows[r] + joint.offsets[k]);
+      owner.push_back(static_cast<int64_t>(j));
+      if (!whole) select.push_back(r);
     }
-    old_logp.push_back(in.old_logp[i]);
-    owner.push_back(torch::full({d.rows.size(0)}, static_cast<int64_t>(j - s), torch::kInt64));
-    counts.push_back(static_cast<float>(d.rows.size(0)));
+    counts.push_back(static_cast<float>(all.start[i + 1] - all.start[i]));
     rewards.push_back(static_cast<float>(batch[i].reward));
+    adv.push_back(static_cast<float>(in.adv[i]));
     slots.push_back(k);
   }
-  const bool sequential = !features.empty();
-  const torch::Tensor all_rows = torch::cat(rows), owners = torch::cat(owner);
+  const torch::Tensor sel = torch::tensor(select, torch::kInt64);
+  auto pick = [&](const torch::Tensor& t) {
+    return whole || !t.defined() ? t : t.index_select(0, sel);
+  };
+  const torch::Tensor owners = torch::tensor(owner, torch::kInt64);
   const torch::Tensor count = torch::tensor(counts);
-  auto lp = DecisionLogProbs(out, all_rows, sequential ? torch::cat(masks) : torch::Tensor(),
-                             sequential ? torch::cat(features) : torch::Tensor());
-  auto new_logp = lp.gather(1, torch::cat(actions)).squeeze(1);
-  auto log_ratio = new_logp - torch::cat(old_logp);
+  auto lp =
+      DecisionLogProbs(out, torch::tensor(rows, torch::kInt64), pick(all.mask), pick(all.features));
+  auto new_logp = lp.gather(1, pick(all.actions)).squeeze(1);
+  auto log_ratio = new_logp - pick(all.old_logp);
   auto ratio = log_ratio.exp();
-  std::vector<float> adv;
-  for (int j = s; j < e; ++j) adv.push_back(static_cast<float>(in.adv[order[j]]));
   auto row_adv = torch::tensor(adv).index_select(0, owners);
   auto surr = torch::min(ratio * row_adv, ratio.clamp(1.0 - pc.clip, 1.0 + pc.clip) * row_adv);
   torch::Tensor policy_loss = -PerOwnerMean(surr, owners, count).mean();
@@ -293,10 +380,15 @@ double PpoTrainer::Impl::Minibatch(const std::vector<actors::EpisodeRecord>& bat
   torch::Tensor sil_loss = SilLoss(out, joint, graph_ids, in);
   auto loss =
       policy_loss + pc.value_coef * value_loss - pc.entropy_coef * entropy + pc.sil_coef * sil_loss;
+  stats->forward_ms += MsSince(forward_start);
+  const auto backward_start = Clock::now();
   optimizer->zero_grad();
   loss.backward();
+  stats->backward_ms += MsSince(backward_start);
+  const auto step_start = Clock::now();
   const double gn = torch::nn::utils::clip_grad_norm_(net->parameters(), pc.max_grad_norm);
   optimizer->step();
+  stats->optimizer_ms += MsSince(step_start);
   stats->policy_loss += policy_loss.item<double>();
   stats->value_loss += value_loss.item<double>();
   stats->sil_loss += sil_loss.item<double>();
@@ -339,12 +431,16 @@ torch::Tensor PpoTrainer::Impl::SilLoss(const PolicyOutput& out, const FeatureTe
 }
 
 PpoStats PpoTrainer::Update(const std::vector<actors::EpisodeRecord>& batch) {
-  const auto start = std::chrono::steady_clock::now();
+  const auto start = Clock::now();
   const common::PpoConfig& pc = impl_->config.ppo;
   PpoStats stats;
   stats.learning_rate = pc.lr;
   if (batch.empty()) return stats;
+  // Thread counts are per calling thread: the learner updates on a worker thread, while the
+  // actors' inference keeps one thread (policy.cc).
+  if (torch::get_num_threads() != impl_->threads) torch::set_num_threads(impl_->threads);
   const UpdateInputs in = impl_->Prepare(batch);
+  stats.prepare_ms = MsSince(start);
   impl_->net->train();
   std::vector<int> order(batch.size());
   std::iota(order.begin(), order.end(), 0);
@@ -362,8 +458,7 @@ PpoStats PpoTrainer::Update(const std::vector<actors::EpisodeRecord>& batch) {
   stats.entropy /= steps;
   stats.grad_norm /= steps;
   stats.clip_fraction /= steps;
-  stats.update_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  stats.update_ms = MsSince(start);
   return stats;
 }
 

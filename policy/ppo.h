@@ -20,6 +20,11 @@ struct PpoStats {
   double grad_norm = 0, learning_rate = 0;
   int epochs_run = 0;
   double update_ms = 0;
+  /// Where update_ms went: building the decisions of the batch (replay, tensors), forward
+  /// passes with the loss, backward passes, gradient clipping with Adam steps; the rest of
+  /// update_ms (OtherMs) is bookkeeping and reading the losses back.
+  double prepare_ms = 0, forward_ms = 0, backward_ms = 0, optimizer_ms = 0;
+  double OtherMs() const { return update_ms - forward_ms - backward_ms - optimizer_ms; }
 };
 
 /// Counters and states a checkpoint carries besides weights and optimiser (SPEC §7).
@@ -44,6 +49,11 @@ common::StatusOr<std::string> ReadCheckpointConfigText(const std::string& path);
 /// policy of another shape) name the path.
 common::StatusOr<std::vector<float>> ReadCheckpointWeights(const std::string& path,
                                                            const common::PolicyConfig& config);
+
+/// Intra-op threads the trainer's updates use: ppo.learner_threads, or with 0 the cores this
+/// process may run on (its CPU affinity) less one per other rank of the job on this node (the
+/// MPI launcher's local size), at least 1.
+int TrainerThreads(const common::PpoConfig& config);
 
 /// A partition kept for self-imitation, with its reward.
 struct Elite {

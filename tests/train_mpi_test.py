@@ -9,14 +9,30 @@ import tempfile
 import h5py
 
 
+def mpi_env(**extra):
+    """The environment mpiexec needs here (MPI as root, oversubscription) plus `extra`."""
+    return dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+                OMPI_MCA_rmaps_base_oversubscribe="1", **extra)
+
+
+def check_lags(f, summary, lag):
+    """The learner trains only on records within the lag bound and counts every record beyond
+    it as dropped; returns the rollouts' lags."""
+    lags = [int(x) for x in f["rollouts"]["policy_lag"][:]]
+    assert min(lags) >= 0, lags
+    learner = f["learner"]
+    assert max(float(x) for x in learner["lag_max"][:]) <= lag, list(learner["lag_max"][:])
+    assert summary["dropped_stale"] == sum(1 for x in lags if x > lag), (summary, lags)
+    return lags
+
+
 def main():
     binary, ranks = sys.argv[1], int(sys.argv[2])
     lag = int(sys.argv[3]) if len(sys.argv) > 3 else 1
     envs = int(sys.argv[4]) if len(sys.argv) > 4 else 1
     slow_ms = float(sys.argv[5]) if len(sys.argv) > 5 else 0.0  # delay of the last actor rank
     # The test hook MCMPART_TEST_LAST_RANK_DELAY_MS slows the last actor rank down.
-    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-               OMPI_MCA_rmaps_base_oversubscribe="1", MCMPART_TEST_LAST_RANK_DELAY_MS=str(slow_ms))
+    env = mpi_env(MCMPART_TEST_LAST_RANK_DELAY_MS=str(slow_ms))
     budget, batch = 48, 16
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "run.h5")
@@ -49,13 +65,8 @@ def main():
             assert n_updates >= 1
             best = max(float(t) for t in rollouts["throughput"][:])
             assert abs(best - summary["best_throughput"]) <= 1e-9 * best, (best, summary)
-            # Policy-lag modes: the learner trains only on records within the lag bound and
-            # counts every record beyond it as dropped.
-            lags = [int(x) for x in rollouts["policy_lag"][:]]
-            assert min(lags) >= 0, lags
+            check_lags(f, summary, lag)  # policy-lag modes
             learner = f["learner"]
-            assert max(float(x) for x in learner["lag_max"][:]) <= lag, list(learner["lag_max"][:])
-            assert summary["dropped_stale"] == sum(1 for x in lags if x > lag), (summary, lags)
             if envs > 1:
                 held = [float(x) for x in learner["heldout_reward"][:]]
                 assert all(0 < h <= 1.0 for h in held), held

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <string>
 #include <thread>
 
 namespace mcmpart::actors::search {
@@ -68,7 +69,7 @@ class ActorLoop {
     }
     t_.Send(0, MessageType::kDone, nullptr);
     t_.Flush();
-    return common::Status::Ok();
+    return strategy_.status();  // a failure the stop overtook: this rank reports it
   }
 
  private:
@@ -130,9 +131,17 @@ class ActorLoop {
     --credits_;
   }
 
-  // An exhaustive strategy has nothing new: say so once (kDone), then wait for kStop.
+  // An exhaustive strategy has nothing new: say so once (kDone), then wait for kStop. A failed
+  // one sends its reason (kFailed) for the learner to report.
   common::Status FinishEarly() {
-    t_.Send(0, MessageType::kDone, nullptr);
+    const common::Status failed = strategy_.status();
+    if (failed.ok()) {
+      t_.Send(0, MessageType::kDone, nullptr);
+    } else {
+      const std::string& why = failed.message();
+      t_.Send(0, MessageType::kFailed,
+              std::make_shared<std::vector<uint8_t>>(why.begin(), why.end()));
+    }
     while (!stop_) ReceiveBlocking();
     t_.Flush();
     return common::Status::Ok();

@@ -37,6 +37,8 @@ class SearchStrategy {
   virtual void Tell(std::vector<EpisodeRecord>& scored) = 0;
   /// True when asking again cannot produce anything new (exhaustive strategies).
   virtual bool finished() const { return false; }
+  /// Ok, or why the search cannot go on (its evaluator failed); a failed strategy is finished.
+  virtual common::Status status() const { return common::Status::Ok(); }
 };
 
 /// One ask → score → tell round, the step every search loop repeats: up to `n` candidates

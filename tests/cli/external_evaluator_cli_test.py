@@ -115,6 +115,28 @@ class ExternalEvaluatorCli(unittest.TestCase):
     def test_exit(self):
         self.check_broken("exit", "the program exited with status 3 before replying")
 
+    def test_train_ends_when_one_actor_fails(self):
+        # Under mpiexec, actor rank 1's evaluator exits after 5 replies, rank 2's only after
+        # 105: the learner must end the whole run at rank 1's failure (not at the budget).
+        log, out = os.path.join(self.dir, "train.log"), os.path.join(self.dir, "train.h5")
+        ev = evaluator(log, "--break", "exit", "--after", "$((OMPI_COMM_WORLD_RANK * 100 - 95))")
+        env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+                   OMPI_MCA_rmaps_base_oversubscribe="1")
+        r = subprocess.run(["mpiexec", "-n", "3", MCMPART, "train", *GRAPH, "--budget", "400",
+                            "--batch-size", "8", "--minibatch", "8", "--epochs", "1",
+                            "--evaluator", ev, "--out", out],
+                           capture_output=True, text=True, timeout=120, env=env)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        errors = [l for l in r.stderr.splitlines() if "error" in l and "mcmpart" in l]
+        self.assertEqual(len(errors), 1, r.stderr)
+        self.assertIn("mcmpart train: error: run file '" + out + "': actor rank 1: evaluator", errors[0])
+        self.assertIn("the program exited with status 3 before replying", errors[0])
+        with h5py.File(out, "r") as f:  # closed cleanly, with the rows so far
+            rows = f["rollouts/valid"].shape[0]
+            self.assertGreaterEqual(rows, 5)
+            self.assertLess(rows, 110)
+        self.assertEqual(processes_mentioning(self.dir), [], "evaluator left running")
+
     def test_missing_program_is_bad_input(self):
         out = os.path.join(self.dir, "none.h5")
         r = self.run_mcmpart("search", *GRAPH, "--evaluator", "exec:./no-such-evaluator",

@@ -123,12 +123,13 @@ TEST(Config, DefaultsAreRecordedAsBefore) {
             "\n[policy]\nhidden = 64\nsage_layers = 2\nmax_chips = 16\nattention_layers = 1\n"
             "attention_heads = 4\nsegment = 64\nprior_init = 2.0\ntie_units = true\ndecoder = 'sequential'\n"
             "\n[ppo]\nlr = 0.0030000000000000001\nclip = 0.20000000000000001\nvalue_coef = 0.5\n"
-            "entropy_coef = 0.01\nepochs = 4\nminibatch = 16\ntarget_kl = 0.050000000000000003\n"
-            "max_grad_norm = 1.0\nbatch_size = 32\ntrain_on_repaired = true\n"
+            "entropy_coef = 0.01\nepochs = 2\nminibatch = 128\ntarget_kl = 0.050000000000000003\n"
+            "max_grad_norm = 1.0\nbatch_size = 128\ntrain_on_repaired = true\n"
             "invalid_penalty = -1.0\nsil_coef = 0.0\nsil_elites = 8\n"
-            "sil_max_prob = 0.96999999999999997\nreward_softmax_temp = 0.0\n"
+            "sil_max_prob = 0.96999999999999997\nreward_softmax_temp = 0.0\nlearner_threads = 0\n"
             "\n[actor]\nsamples_per_message = 4\nmax_policy_lag = 1\nmax_inflight = 2\n"
-            "repair_time_limit_ms = 100.0\nrepair_mode = 'repair'\nenvs_per_actor = 1\n");
+            "repair_time_limit_ms = 100.0\nrepair_mode = 'repair'\nenvs_per_actor = 1\n"
+            "eval_latency_ms = 0.0\n");
 }
 
 TEST(Config, EveryFieldRoundTripsThroughToml) {

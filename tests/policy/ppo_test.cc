@@ -340,6 +340,7 @@ struct SilRun {
   SilRun(const actors::GraphFeatures& features, double sil_coef, double max_prob, uint64_t seed) {
     config.ppo.batch_size = 16;
     config.ppo.minibatch = 16;
+    config.ppo.epochs = 4;  // the schedule these tests were written for (defaults changed since)
     config.ppo.entropy_coef = 0;
     config.ppo.target_kl = 100;
     config.ppo.sil_coef = sil_coef;
