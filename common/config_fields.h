@@ -109,19 +109,20 @@ struct EvaluatorSpec {
 // region (E4's operator graphs) but locks in lucky early samples when the prior is poor (E1 on
 // bert-base). sil_max_prob keeps it exploring around the elites (1 = no ceiling).
 // reward_softmax_temp gives credit for unloading chips just below the busiest one. Batch,
-// minibatch and epochs keep one learner core ahead of many actors: the graph's forward and
-// backward cost the same for 16 or 128 samples, so one step over the whole batch twice is
-// ~2,900 samples/s on bert-base (`mcmpart bench learner`) against ~550 for 32/16/4 epochs.
+// minibatch and epochs keep one learner core ahead of many actors: one step per batch of 32
+// (the graph's forward and backward cost about the same for 16 or 128 samples) is ~2,800
+// samples/s on bert-base (`mcmpart bench learner`) against ~550 for 32/16/4 epochs, and at
+// 4096 samples it learns as well as 32/16/4 and better than 128/128/2 (bert-base, 2 seeds).
 #define MCMPART_PPO_FIELDS(X)                                                                   \
   X(ppo, double, lr, 3e-3, Open(0, 10), "Adam learning rate")                                   \
   X(ppo, double, clip, 0.2, Open(0, 1), "PPO clip range")                                       \
   X(ppo, double, value_coef, 0.5, AtLeast(0), "value-loss weight")                              \
   X(ppo, double, entropy_coef, 0.01, AtLeast(0), "entropy-bonus weight")                        \
-  X(ppo, int, epochs, 2, Closed(1, 100), "PPO epochs per batch")                                \
-  X(ppo, int, minibatch, 128, AtLeast(1), "samples per minibatch")                              \
+  X(ppo, int, epochs, 1, Closed(1, 100), "PPO epochs per batch")                                \
+  X(ppo, int, minibatch, 32, AtLeast(1), "samples per minibatch")                              \
   X(ppo, double, target_kl, 0.05, Above(0), "approx-KL early stop threshold")                   \
   X(ppo, double, max_grad_norm, 1.0, Above(0), "gradient clipping norm")                        \
-  X(ppo, int, batch_size, 128, Closed(1, 1 << 20), "samples per PPO update")                    \
+  X(ppo, int, batch_size, 32, Closed(1, 1 << 20), "samples per PPO update")                    \
   X(ppo, bool, train_on_repaired, true, Unbounded(),                                            \
     "train on the repaired action (false: the proposal)")                                      \
   X(ppo, double, invalid_penalty, -1.0, Unbounded(), "reward when repair fails")                \
@@ -135,7 +136,8 @@ struct EvaluatorSpec {
     "train on a soft maximum of the chip busy times with this "                                \
     "temperature relative to the maximum (0 = the maximum)")                                    \
   X(ppo, int, learner_threads, 0, Closed(0, 1024),                                              \
-    "intra-op threads of the PPO update on the learner rank (0 = the cores the rank may use)")
+    "intra-op threads of the PPO update on the learner rank (0 = the cores the rank may "   \
+    "use less one per other rank of the job on its node)")
 
 // Actor behaviour (SPEC §7). max_policy_lag 0 is synchronous.
 #define MCMPART_ACTOR_FIELDS(X)                                                                 \
