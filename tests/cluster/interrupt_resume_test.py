@@ -89,8 +89,10 @@ def main():
     print(f"interrupt/resume test, random seed {seed} (set MCMPART_TEST_SEED to repeat)", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "run.h5")
-        fresh = ["train", "--graph", cu.GRAPH, "--budget", str(BUDGET), "--seed", "7", "--out", out] \
-            + cu.TRAIN_FLAGS
+        # Evaluations of at least 10 ms (kept on resume, which takes the run's config) pace the
+        # run, so that every interruption lands before the budget however fast the machine is.
+        fresh = ["train", "--graph", cu.GRAPH, "--budget", str(BUDGET), "--seed", "7", "--out", out,
+                 "--eval-latency-ms", "10"] + cu.TRAIN_FLAGS
         args, rows_before, interruptions = fresh, 0, 0
         for i, (sig, target) in enumerate(INTERRUPTS + [(None, None)]):
             what = f"segment {i}"
