@@ -13,6 +13,7 @@
 #include "cli/bench_util.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/run_setup.h"
 #include "common/graph_io.h"
 #include "hw/hardware.h"
 #include "policy/policy.h"
@@ -106,7 +107,7 @@ int RunBenchLearner(int argc, char** argv) {
   }
   auto graph = common::LoadGraph(config.run.graph);
   if (!graph.ok()) return ReportBadInput("bench learner", graph.status().WithContext("--graph"));
-  auto hardware = hw::LoadHardware(config.run.hw, &*graph);
+  auto hardware = LoadRunHardware(*parsed, *graph, &config);
   if (!hardware.ok()) return ReportBadInput("bench learner", hardware.status().WithContext("--hw"));
   auto env = actors::Environment::Create(*graph, *hardware, config);
   if (!env.ok()) return ReportBadInput("bench learner", env.status());

@@ -23,7 +23,8 @@ TEST(DefaultsCli, DnnPartitioningGraphWithoutHwUsesFromGraph) {
 }
 
 TEST(DefaultsCli, BenchesTakeTheGraphsHardwareToo) {
-  for (const std::string bench : {"bench simulate --seconds 0.05", "bench policy --repeats 1"}) {
+  for (const std::string bench :
+       {"bench simulate --seconds 0.05", "bench policy --repeats 1", "bench learner --batches 1"}) {
     const CliResult r = RunCli(bench + " --json --graph " + kGraph);
     ASSERT_EQ(r.exit_code, 0) << bench << ": " << r.err;
     EXPECT_NE(r.err.find("using --hw from-graph"), std::string::npos) << bench << ": " << r.err;
