@@ -6,6 +6,7 @@
 
 #include <cassert>
 #include <cmath>
+#include <cstdlib>
 #include <sstream>
 
 #include "common/graph_io.h"
@@ -315,13 +316,24 @@ StatusOr<Hardware> ParseHardwareToml(const std::string& text, const std::string&
 }
 
 StatusOr<Hardware> LoadHardware(const std::string& spec, const common::Graph* graph) {
-  if (spec == "from-graph") {
+  if (spec == "from-graph" || spec.rfind("from-graph:", 0) == 0) {
     if (!graph || graph->hint_num_chips <= 0) {
-      return Status::Error(
-          "--hw from-graph needs a graph that names its hardware (e.g. a "
-          "dnn-partitioning file with maxFPGAs)");
+      return Status::Error("--hw " + spec +
+                           " needs a graph that names its hardware (e.g. a "
+                           "dnn-partitioning file with maxFPGAs)");
     }
-    Hardware hw = BaseChiplets("from-graph", graph->hint_num_chips, Topology::kChain);
+    int chips = graph->hint_num_chips;
+    if (spec != "from-graph") {
+      const std::string k = spec.substr(11);
+      char* end = nullptr;
+      const long v = std::strtol(k.c_str(), &end, 10);
+      if (k.empty() || *end != '\0' || v < 1 || v > 256) {
+        return Status::Error("--hw " + spec + ": the chip count after 'from-graph:' must be an "
+                             "integer in 1..256, got '" + k + "'");
+      }
+      chips = static_cast<int>(v);
+    }
+    Hardware hw = BaseChiplets(spec, chips, Topology::kChain);
     hw.chip.sram_bytes = graph->hint_sram_bytes > 0 ? graph->hint_sram_bytes : hw.chip.sram_bytes;
     hw.constraints.no_skip = false;
     hw.constraints.max_hop = false;

@@ -70,7 +70,8 @@ common::StatusOr<Hardware> MakePreset(const std::string& name);
 /// (`base = "mcm8-ring"`) overridden by tables [chiplet], [link], [constraints] and top-level
 /// keys num_chips, topology, mesh_cols. Every field is range-checked.
 common::StatusOr<Hardware> ParseHardwareToml(const std::string& text, const std::string& source);
-/// Resolves --hw: a preset name or a `.toml` file. `graph` supplies the `from-graph` hints.
+/// Resolves --hw: a preset name, a `.toml` file, or `from-graph` / `from-graph:K` (the
+/// graph's own hardware hints, optionally with K chips instead of its `maxFPGAs`).
 common::StatusOr<Hardware> LoadHardware(const std::string& spec,
                                         const common::Graph* graph = nullptr);
 /// Checks every field's range (K ≥ 1, positive sizes, H ≥ 1…).

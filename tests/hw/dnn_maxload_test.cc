@@ -125,5 +125,26 @@ TEST(DnnMaxLoadTest, RandomSplitsOfOperatorGraphMatchTheReferenceFormula) {
   }
 }
 
+TEST(DnnMaxLoadTest, FromGraphWithAChipCountKeepsEverythingButK) {
+  common::StatusOr<Graph> g = common::LoadGraph(kDnnDir + "tiny.json");
+  ASSERT_TRUE(g.ok()) << g.status().message();
+  common::StatusOr<Hardware> native = LoadHardware("from-graph", &*g);
+  ASSERT_TRUE(native.ok()) << native.status().message();
+  const int k = native->num_chips + 3;
+  common::StatusOr<Hardware> wider = LoadHardware("from-graph:" + std::to_string(k), &*g);
+  ASSERT_TRUE(wider.ok()) << wider.status().message();
+  EXPECT_EQ(wider->num_chips, k);
+  Hardware expect = *native;
+  expect.num_chips = k;
+  expect.name = wider->name;
+  EXPECT_EQ(HardwareToToml(*wider), HardwareToToml(expect));
+  for (const std::string bad : {"from-graph:", "from-graph:0", "from-graph:4x", "from-graph:999"}) {
+    common::StatusOr<Hardware> hw = LoadHardware(bad, &*g);
+    ASSERT_FALSE(hw.ok()) << bad;
+    EXPECT_NE(hw.status().message().find(bad), std::string::npos) << hw.status().message();
+  }
+  EXPECT_FALSE(LoadHardware("from-graph:4", nullptr).ok());
+}
+
 }  // namespace
 }  // namespace mcmpart::hw
