@@ -328,8 +328,10 @@ StatusOr<Hardware> LoadHardware(const std::string& spec, const common::Graph* gr
       char* end = nullptr;
       const long v = std::strtol(k.c_str(), &end, 10);
       if (k.empty() || *end != '\0' || v < 1 || v > 256) {
-        return Status::Error("--hw " + spec + ": the chip count after 'from-graph:' must be an "
-                             "integer in 1..256, got '" + k + "'");
+        return Status::Error("--hw " + spec +
+                             ": the chip count after 'from-graph:' must be an "
+                             "integer in 1..256, got '" +
+                             k + "'");
       }
       chips = static_cast<int>(v);
     }

@@ -4,10 +4,9 @@
 
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
-
-#include <nlohmann/json.hpp>
 
 #include "common/dnn_partitioning.h"
 #include "common/graph_io.h"
@@ -36,10 +35,12 @@ json ReadJson(const std::string& path) {
 double ReferenceMaxLoadMs(const json& graph, const json& split) {
   std::map<int64_t, int> device;
   for (size_t d = 0; d < split["fpgas"].size(); ++d) {
-    for (const json& id : split["fpgas"][d]["nodes"]) device[id.get<int64_t>()] = static_cast<int>(d);
+    for (const json& id : split["fpgas"][d]["nodes"])
+      device[id.get<int64_t>()] = static_cast<int>(d);
   }
   std::vector<double> load(split["fpgas"].size(), 0.0);
-  for (const json& n : graph["nodes"]) load[device.at(n["id"].get<int64_t>())] += n["fpgaLatency"].get<double>();
+  for (const json& n : graph["nodes"])
+    load[device.at(n["id"].get<int64_t>())] += n["fpgaLatency"].get<double>();
   std::map<int64_t, double> cost;
   std::map<int64_t, std::set<int>> consumer_devices;
   for (const json& e : graph["edges"]) {
@@ -88,8 +89,8 @@ TEST(DnnMaxLoadTest, HandComputedCases) {
 TEST(DnnMaxLoadTest, ExpertSplitsMatchTheReferenceFormula) {
   // Each expert split belongs to the LayerGraphs file of the same name; all list every node on
   // an FPGA and leave the CPU list empty.
-  for (const char* name : {"bert24_inference", "bert24_training", "gnmt_inference",
-                           "gnmt_training", "inceptionv3_inference", "resnet50_inference"}) {
+  for (const char* name : {"bert24_inference", "bert24_training", "gnmt_inference", "gnmt_training",
+                           "inceptionv3_inference", "resnet50_inference"}) {
     const std::string graph_path = kBenchDir + "/throughput-inputs/LayerGraphs/" + name + ".json";
     const std::string split_path = kBenchDir + "/human-experts/" + name + "_expert.json";
     common::StatusOr<Graph> g = common::LoadGraph(graph_path);
