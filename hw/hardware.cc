@@ -316,7 +316,8 @@ StatusOr<Hardware> ParseHardwareToml(const std::string& text, const std::string&
 }
 
 StatusOr<Hardware> LoadHardware(const std::string& spec, const common::Graph* graph) {
-  if (spec == "from-graph" || spec.rfind("from-graph:", 0) == 0) {
+  const std::string from_graph_k = "from-graph:";
+  if (spec == "from-graph" || spec.rfind(from_graph_k, 0) == 0) {
     if (!graph || graph->hint_num_chips <= 0) {
       return Status::Error("--hw " + spec +
                            " needs a graph that names its hardware (e.g. a "
@@ -324,13 +325,13 @@ StatusOr<Hardware> LoadHardware(const std::string& spec, const common::Graph* gr
     }
     int chips = graph->hint_num_chips;
     if (spec != "from-graph") {
-      const std::string k = spec.substr(11);
+      const std::string k = spec.substr(from_graph_k.size());
       char* end = nullptr;
       const long v = std::strtol(k.c_str(), &end, 10);
-      if (k.empty() || *end != '\0' || v < 1 || v > 256) {
+      if (k.empty() || *end != '\0' || v < 1 || v > INT32_MAX) {
         return Status::Error("--hw " + spec +
-                             ": the chip count after 'from-graph:' must be an "
-                             "integer in 1..256, got '" +
+                             ": the chip count after 'from-graph:' must be a positive "
+                             "integer, got '" +
                              k + "'");
       }
       chips = static_cast<int>(v);
@@ -341,7 +342,7 @@ StatusOr<Hardware> LoadHardware(const std::string& spec, const common::Graph* gr
     hw.constraints.max_hop = false;
     hw.constraints.sram_buffers = false;
     Status st = ValidateHardware(hw);
-    if (!st.ok()) return st.WithContext("--hw from-graph (graph '" + graph->name + "')");
+    if (!st.ok()) return st.WithContext("--hw " + spec + " (graph '" + graph->name + "')");
     return hw;
   }
   if (spec.size() > 5 && spec.compare(spec.size() - 5, 5, ".toml") == 0) {
