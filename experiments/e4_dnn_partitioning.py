@@ -58,6 +58,9 @@ def main():
     ap.add_argument("--softmax-temp", type=float, default=0.05,
                     help="RL trains on a soft maximum of the chip loads with this temperature "
                          "(default 0.05; 0 = the maximum, the default of mcmpart train)")
+    ap.add_argument("--prior-init", type=float,
+                    help="initial weight of the balanced-split prior logit of RL runs (0 = a uniform "
+                         "start; default: that of mcmpart train)")
     ap.add_argument("--chips", type=int, help="chips of every graph (default: its maxFPGAs)")
     ap.add_argument("--strategies", help="comma-separated subset of dp,greedy,random,anneal,exact,rl "
                                          "(default: all of the mode; dp always runs)")
@@ -100,6 +103,9 @@ def main():
                               "--reward-softmax-temp", str(args.softmax_temp)]
                     expect.update({"run.budget": rl_budget, "ppo.sil_coef": args.sil_coef,
                                    "ppo.reward_softmax_temp": args.softmax_temp})
+                    if args.prior_init is not None:
+                        extra += ["--prior-init", str(args.prior_init)]
+                        expect["policy.prior_init"] = args.prior_init
                 elif s == "exact":
                     extra += ["--time-limit-s", "60"]
                     expect["run.time_limit_s"] = 60.0
@@ -140,7 +146,9 @@ def main():
           % ("" if args.chips is None else ", K = %d" % args.chips, reference,
              budget, rl_budget if with_rl else 0, seeds, rl_seeds if with_rl else 0, hw,
              "maxFPGAs" if args.chips is None else str(args.chips),
-             " RL: `--sil-coef %g --reward-softmax-temp %g`." % (args.sil_coef, args.softmax_temp)
+             " RL: `--sil-coef %g --reward-softmax-temp %g%s`." % (
+                 args.sil_coef, args.softmax_temp,
+                 "" if args.prior_init is None else " --prior-init %g" % args.prior_init)
              if with_rl else ""))
     md += common.markdown_table(["graph", "optimum"] + strategies, rows)
     seeded = [s for s in strategies if s in ("random", "anneal", "rl")]
@@ -165,7 +173,8 @@ def main():
          **{"best_ms/" + s: [best[(f, s)] for f, _ in graphs] for s in strategies},
          **{"seed_ms/" + s: [loads_of[(f, s)] for f, _ in graphs] for s in seeded}},
         {"experiment": "E4", "hw": hw, "budget": budget, "seeds": seeds, "rl_budget": rl_budget, "rl_seeds": rl_seeds,
-         "sil_coef": args.sil_coef, "softmax_temp": args.softmax_temp, "strategies": ",".join(strategies),
+         "sil_coef": args.sil_coef, "softmax_temp": args.softmax_temp,
+         "prior_init": -1.0 if args.prior_init is None else args.prior_init, "strategies": ",".join(strategies),
          "mcmpart_git_revision": common.run_revisions(run_files)})
     fig, ax = common.subplots(figsize=(10, 4))
     x = np.arange(len(graphs))

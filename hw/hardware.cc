@@ -128,7 +128,7 @@ Hardware BaseChiplets(const std::string& name, int k, Topology topo) {
 }  // namespace
 
 std::vector<std::string> HardwarePresetNames() {
-  return {"mcm8-ring", "mcm16-ring", "mcm8-chain", "mcm4x4-mesh", "from-graph"};
+  return {"mcm8-ring", "mcm16-ring", "mcm8-chain", "mcm4x4-mesh", "mcm8x16-mesh", "from-graph"};
 }
 
 // Preset sizes (chiplet numbers above):
@@ -139,6 +139,8 @@ std::vector<std::string> HardwarePresetNames() {
 //   benchmark (Tarnawski et al., NeurIPS 2020).
 // - mcm4x4-mesh: a 16-chiplet corner of Simba's 6×6 mesh network-on-package (Shao et al.,
 //   MICRO 2019); routes go X then Y (dimension-order routing, our choice).
+// - mcm8x16-mesh: the same mesh grown to 8 rows × 16 columns = 128 chiplets, the largest chip
+//   count of today's LLM partitioners (MINOS, 2026; our choice of shape).
 StatusOr<Hardware> MakePreset(const std::string& name) {
   if (name == "mcm8-ring") return BaseChiplets(name, 8, Topology::kRing);
   if (name == "mcm16-ring") return BaseChiplets(name, 16, Topology::kRing);
@@ -146,6 +148,11 @@ StatusOr<Hardware> MakePreset(const std::string& name) {
   if (name == "mcm4x4-mesh") {
     Hardware hw = BaseChiplets(name, 16, Topology::kMesh);
     hw.mesh_cols = 4;
+    return hw;
+  }
+  if (name == "mcm8x16-mesh") {
+    Hardware hw = BaseChiplets(name, 128, Topology::kMesh);
+    hw.mesh_cols = 16;
     return hw;
   }
   std::string known;

@@ -154,5 +154,36 @@ TEST(Policy, RunsAGraphOfFiveThousandNodes) {
   for (int chip : s.proposals[1]) ASSERT_LT(chip, 16);
 }
 
+// The policy addresses 128 chips (the 8 × 16 mesh preset): sequential proposals open chips
+// beyond the first 16, stay inside the 128, and their per-node log-probabilities are those of
+// the decisions taken, as NodeLogProbs recomputes them.
+TEST(Policy, AddressesOneHundredTwentyEightChips) {
+  auto g = common::MakeBuiltinGraph("bert-large");
+  ASSERT_TRUE(g.ok());
+  auto hw = hw::MakePreset("mcm8x16-mesh");
+  ASSERT_TRUE(hw.ok());
+  ASSERT_EQ(hw->num_chips, 128);
+  common::Config c;
+  c.policy.max_chips = 128;
+  c.policy.prior_init = 0;
+  Policy policy(c.policy, 3);
+  policy.AddGraph(actors::BuildFeatures(*g, *hw));
+  common::Rng rng(5);
+  const PolicySample s = policy.Sample(0, 4, rng);
+  ASSERT_EQ(s.max_chips, 128);
+  int highest = 0;
+  for (size_t i = 0; i < s.proposals.size(); ++i) {
+    for (int chip : s.proposals[i]) {
+      ASSERT_GE(chip, 0);
+      ASSERT_LT(chip, 128);
+      highest = std::max(highest, chip);
+    }
+    const std::vector<float> again = s.NodeLogProbs(s.proposals[i]);
+    ASSERT_EQ(again.size(), s.logp[i].size());
+    for (size_t v = 0; v < again.size(); ++v) ASSERT_NEAR(again[v], s.logp[i][v], 1e-5);
+  }
+  EXPECT_GE(highest, 16);
+}
+
 }  // namespace
 }  // namespace mcmpart::policy
