@@ -21,6 +21,7 @@ const Bench kBenches[] = {
     {"learner", RunBenchLearner, "samples/s the learner consumes: decode, batch, PPO update"},
     {"repair", RunBenchRepair, "repair time p50/p99 on random and near-valid proposals"},
     {"import", RunBenchImport, "graph import time (median of runs), nodes and edges"},
+    {"scale", RunBenchScale, "how each per-sample cost and DP's time grow with nodes and K"},
 };
 
 void Usage(std::ostream& os) {

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "actors/repair.h"
+#include "cli/bench_util.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/run_setup.h"
@@ -29,31 +30,6 @@ struct Series {
   int64_t changed = 0;
   int statuses[actors::kNumRepairStatuses] = {};
 };
-
-double Percentile(std::vector<double> v, double q) {
-  if (v.empty()) return 0.0;
-  std::sort(v.begin(), v.end());
-  const size_t i = std::min(v.size() - 1, static_cast<size_t>(q * (v.size() - 1) + 0.5));
-  return v[i];
-}
-
-// "8,16" → {8, 16}; each count in 1..256.
-common::StatusOr<std::vector<int>> ParseChipCounts(const std::string& list) {
-  std::vector<int> chip_counts;
-  std::stringstream ss(list);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    try {
-      size_t used = 0;
-      const int k = std::stoi(item, &used);
-      if (used != item.size() || k < 1 || k > 256) throw std::invalid_argument(item);
-      chip_counts.push_back(k);
-    } catch (const std::exception&) {
-      return common::Status::Error("--chips: '" + item + "' is not a chip count in 1..256");
-    }
-  }
-  return chip_counts;
-}
 
 // Times one repair of `proposal` and counts its outcome in `s`.
 void TimeRepair(actors::Repairer& repairer, const common::Graph& graph, const hw::Hardware& hw,
@@ -246,6 +222,32 @@ void Print(bool json, const common::Graph& graph, const hw::Hardware& hw, double
 }
 
 }  // namespace
+
+double Percentile(std::vector<double> v, double q) {
+  if (v.empty()) return 0.0;
+  std::sort(v.begin(), v.end());
+  const size_t i = std::min(v.size() - 1, static_cast<size_t>(q * (v.size() - 1) + 0.5));
+  return v[i];
+}
+
+// "8,16" → {8, 16}; each count in 1..256.
+common::StatusOr<std::vector<int>> ParseChipCounts(const std::string& list,
+                                                   const std::string& flag) {
+  std::vector<int> chip_counts;
+  std::stringstream ss(list);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    try {
+      size_t used = 0;
+      const int k = std::stoi(item, &used);
+      if (used != item.size() || k < 1 || k > 256) throw std::invalid_argument(item);
+      chip_counts.push_back(k);
+    } catch (const std::exception&) {
+      return common::Status::Error(flag + ": '" + item + "' is not a chip count in 1..256");
+    }
+  }
+  return chip_counts;
+}
 
 int RunBenchRepair(int argc, char** argv) {
   const std::string cmd = "bench repair";

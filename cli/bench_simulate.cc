@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "cli/bench_util.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/run_setup.h"
@@ -15,7 +16,6 @@
 #include "hw/simulator.h"
 
 namespace mcmpart::cli {
-namespace {
 
 using common::Partition;
 using common::Status;
@@ -52,12 +52,6 @@ std::vector<Partition> BenchPartitions(const common::Graph& g, const hw::Hardwar
   return out;
 }
 
-struct Rate {
-  double evals_per_s = 0;
-  int64_t evals = 0;
-  double checksum = 0;  // keeps the work observable
-};
-
 Rate Measure(hw::Evaluator* eval, const std::vector<Partition>& parts, double seconds) {
   using Clock = std::chrono::steady_clock;
   Rate r;
@@ -71,8 +65,6 @@ Rate Measure(hw::Evaluator* eval, const std::vector<Partition>& parts, double se
   r.evals_per_s = static_cast<double>(r.evals) / elapsed;
   return r;
 }
-
-}  // namespace
 
 int RunBenchSimulate(int argc, char** argv) {
   common::Config config;

@@ -19,5 +19,6 @@ int RunBenchRepair(int argc, char** argv);
 int RunBenchPolicy(int argc, char** argv);
 int RunBenchLearner(int argc, char** argv);
 int RunBenchImport(int argc, char** argv);
+int RunBenchScale(int argc, char** argv);
 
 }  // namespace mcmpart::cli

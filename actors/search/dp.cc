@@ -343,6 +343,10 @@ class DpSolver {
   }
 
   int m() const { return c_.m; }
+  bool AnyPinned() const {
+    return hw_.constraints.pin &&
+           std::any_of(c_.pin.begin(), c_.pin.end(), [](int chip) { return chip >= 0; });
+  }
 
   Ideal MakeIdeal(Bits bits) const {
     Ideal id;
@@ -579,6 +583,170 @@ class DpSolver {
     return cuts;
   }
 
+  // SolveHop1's optimum without the chip index and without all stage pairs, when no node is
+  // pinned: bisection on the bound B of the max-load, each step asking for the fewest stages
+  // with every load ≤ B (feasible iff ≤ K; loads do not depend on the chip). A stage grows
+  // from its start until its compute or its weights pass what any stage may hold, so each step
+  // costs O(m · window). For a fixed end, a later start with no more stages dominates, so each
+  // end keeps at most K (start, stages) pairs. Returns prefix positions, 0 first and m last.
+  std::vector<int> SolveHop1Windowed() const {
+    PrepareWalks();
+    double total = 0;  // no stage can weigh more: every compute and every transfer once
+    for (int s = 0; s < c_.m; ++s) total += c_.compute_s[s];
+    for (size_t u = 0; u < send_s_.size(); ++u) total += 2 * send_s_[u];
+    double lo = 0, hi = std::max(total / hw_.num_chips, 1e-30);
+    std::vector<int> cuts;
+    while (true) {  // a first feasible bound
+      cuts = FewestStages(hi);
+      if (!cuts.empty() || hi > total) break;
+      lo = hi;
+      hi *= 2;
+    }
+    if (cuts.empty()) return {};
+    hi = MaxStageLoad(cuts);
+    for (int it = 0; it < 100 && hi - lo > 1e-12 * hi; ++it) {
+      const double mid = 0.5 * (lo + hi);
+      std::vector<int> c = FewestStages(mid);
+      if (c.empty()) {
+        lo = mid;
+      } else {
+        cuts = std::move(c);
+        hi = MaxStageLoad(cuts);
+      }
+    }
+    return cuts;
+  }
+
+  // Largest StageLoad over the stages between consecutive prefix positions.
+  double MaxStageLoad(const std::vector<int>& cuts) const {
+    double worst = 0;
+    for (size_t k = 0; k + 1 < cuts.size(); ++k) {
+      worst = std::max(
+          worst, StageLoad(PrefixIdeal(cuts[k]), PrefixIdeal(cuts[k + 1]), static_cast<int>(k)));
+    }
+    return worst;
+  }
+
+  Ideal PrefixIdeal(int size) const {
+    Bits b(words_, 0);
+    for (int s = 0; s < size; ++s) Set(b, s);
+    return MakeIdeal(std::move(b));
+  }
+
+  // Stages of `cuts` (prefix positions) as a family and its index list for ToPartition.
+  std::vector<Ideal> PrefixFamily(std::vector<int>* cuts) const {
+    std::vector<Ideal> fam;
+    for (size_t k = 0; k < cuts->size(); ++k) {
+      fam.push_back(PrefixIdeal((*cuts)[k]));
+      (*cuts)[k] = static_cast<int>(k);
+    }
+    return fam;
+  }
+
+ private:
+  // One stage [j, i) grown node by node: its load and SRAM terms as StageLoad counts them.
+  struct Walk {
+    double compute = 0, comm = 0;
+    int64_t weights = 0, ws = 0, buf = 0;
+    int min_pred = std::numeric_limits<int>::max();  // earliest predecessor before j
+  };
+
+  // Per original node its last consumer super node, and per super node the nodes whose last
+  // consumer it is and the outside nodes it receives from.
+  void PrepareWalks() const {
+    const int n = g_.num_nodes();
+    last_ext_.assign(n, -1);
+    by_last_ext_.assign(c_.m, {});
+    receives_from_.assign(c_.m, {});
+    for (int u = 0; u < n; ++u) {
+      if (ext_[u].empty()) continue;
+      last_ext_[u] = ext_[u].back();
+      by_last_ext_[last_ext_[u]].push_back(u);
+      for (int t : ext_[u]) receives_from_[t].push_back(u);
+    }
+    stamp_.assign(n, -1);
+  }
+
+  // Adds super node s = i − 1 to the stage starting at j.
+  void Extend(int j, int s, Walk* w) const {
+    w->compute += c_.compute_s[s];
+    w->weights += c_.weights[s];
+    w->ws = std::max(w->ws, c_.max_ws[s]);
+    for (int u : c_.members[s]) {
+      if (last_ext_[u] > s) {
+        w->comm += send_s_[u];
+        w->buf += send_b_[u];
+      }
+    }
+    for (int u : by_last_ext_[s]) {  // its last consumer joins: u no longer sends
+      if (c_.super_of[u] >= j) {
+        w->comm -= send_s_[u];
+        w->buf -= send_b_[u];
+      }
+    }
+    for (int u : receives_from_[s]) {
+      if (c_.super_of[u] < j && stamp_[u] != j) {
+        stamp_[u] = j;
+        w->comm += send_s_[u];
+        w->buf += send_b_[u];
+      }
+    }
+    for (int p : c_.preds[s]) {
+      if (p < j) w->min_pred = std::min(w->min_pred, p);
+    }
+  }
+
+  // The fewest stages under bound `bound` (hop 1: a stage's outside predecessors lie in the
+  // stage before it), as prefix positions; empty when more than K are needed.
+  std::vector<int> FewestStages(double bound) const {
+    const int m = c_.m, k_max = hw_.num_chips;
+    const bool sram = hw_.constraints.sram, buffers = hw_.constraints.sram_buffers;
+    struct Entry {
+      int start, stages, from;
+    };
+    std::vector<std::vector<Entry>> ending(m + 1);  // starts ascending, stages descending
+    std::fill(stamp_.begin(), stamp_.end(), -1);
+    for (int j = 0; j < m; ++j) {
+      const std::vector<Entry>& before = ending[j];
+      if (j > 0 && before.empty()) continue;
+      Walk w;
+      for (int i = j + 1; i <= m; ++i) {
+        Extend(j, i - 1, &w);
+        if (w.compute > bound) break;
+        if (sram && w.weights + (buffers ? w.ws : 0) > hw_.chip.sram_bytes) break;
+        if (w.compute + w.comm > bound * (1 + 1e-12)) continue;
+        if (sram && w.weights + (buffers ? w.buf + w.ws : 0) > hw_.chip.sram_bytes) continue;
+        int stages = 1, from = -1;
+        if (j > 0) {
+          const int lim = std::min(w.min_pred, j - 1);
+          auto it = std::upper_bound(before.begin(), before.end(), lim,
+                                     [](int v, const Entry& e) { return v < e.start; });
+          if (it == before.begin()) continue;
+          --it;
+          stages = it->stages + 1;
+          from = it->start;
+        }
+        std::vector<Entry>& here = ending[i];
+        if (stages <= k_max && (here.empty() || stages < here.back().stages)) {
+          here.push_back({j, stages, from});
+        }
+      }
+    }
+    if (ending[m].empty()) return {};
+    std::vector<int> cuts = {m};
+    Entry e = ending[m].back();
+    while (true) {
+      cuts.push_back(e.start);
+      if (e.from < 0) break;
+      const std::vector<Entry>& list = ending[e.start];
+      e = *std::find_if(list.begin(), list.end(),
+                        [&](const Entry& x) { return x.start == e.from; });
+    }
+    std::reverse(cuts.begin(), cuts.end());
+    return cuts;
+  }
+
+ public:
   Partition ToPartition(const std::vector<Ideal>& fam, const std::vector<int>& cuts) const {
     Partition p(g_.num_nodes(), -1);
     for (size_t k = 0; k + 1 < cuts.size(); ++k) {
@@ -617,6 +785,9 @@ class DpSolver {
   int words_;
   Bits pinned_;
   std::vector<Bits> pinned_to_;
+  // SolveHop1Windowed's scratch (PrepareWalks).
+  mutable std::vector<int> last_ext_, stamp_;
+  mutable std::vector<std::vector<int>> by_last_ext_, receives_from_;
 };
 
 }  // namespace
@@ -652,15 +823,21 @@ common::StatusOr<DpResult> DpMaxLoad(const Graph& graph, const hw::Hardware& hw,
   DpResult result;
   std::vector<Ideal> family;
   std::vector<int> cuts;
+  int64_t family_size = -1;
   if (hop_binding) {
     result.family = DpFamily::kPrefixesHop1;
-    if (solver.m() > 3000) {
+    if (options.windowed_hop1 && !solver.AnyPinned()) {
+      cuts = solver.SolveHop1Windowed();
+      family = solver.PrefixFamily(&cuts);
+      family_size = solver.m() + 1;
+    } else if (solver.m() > 3000) {
       return Status::Error(
           "dp: " + std::to_string(solver.m()) +
           " contracted nodes is too many for the max_hop dynamic program (at most 3000)");
+    } else {
+      solver.Prefixes(&family);
+      cuts = solver.SolveHop1(family);
     }
-    solver.Prefixes(&family);
-    cuts = solver.SolveHop1(family);
   } else {
     if (solver.EnumerateAll(options.max_ideals, &family)) {
       result.family = DpFamily::kAllIdeals;
@@ -673,7 +850,7 @@ common::StatusOr<DpResult> DpMaxLoad(const Graph& graph, const hw::Hardware& hw,
                      [](const Ideal& a, const Ideal& b) { return a.size < b.size; });
     cuts = solver.Solve(family, result.family == DpFamily::kPrefixes);
   }
-  result.family_size = static_cast<int64_t>(family.size());
+  result.family_size = family_size >= 0 ? family_size : static_cast<int64_t>(family.size());
   if (cuts.empty()) {
     return Status::Error(std::string("dp: no contiguous split over ") +
                          DpFamilyName(result.family) +

@@ -20,6 +20,11 @@ struct DpOptions {
   /// join their only neighbour or, when they send and receive at zero cost, are set aside and
   /// placed after the DP). They keep the optimum; off only to cross-check them.
   bool reduce = true;
+  /// Under a binding max_hop without pinned nodes, solve by bisection on the max-load with a
+  /// fewest-stages DP over windows of stages (near-linear in the graph); off runs the pair-state
+  /// DP over every stage and chip (quadratic memory, at most 3000 contracted nodes) to
+  /// cross-check it.
+  bool windowed_hop1 = true;
 };
 
 /// Which family of ideals the DP ran over.

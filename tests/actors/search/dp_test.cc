@@ -136,6 +136,42 @@ TEST(DpMaxLoad, BindingMaxHopGivesValidSplitsOnBertBase) {
   }
 }
 
+// The windowed fewest-stages DP (bisection on the bound) and the pair-state DP over every
+// stage and chip reach the same optimum under a binding max_hop, on random graphs too large to
+// enumerate and on BERT-base.
+TEST(DpMaxLoad, WindowedHopDpMatchesThePairStateDp) {
+  int compared = 0;
+  for (uint64_t seed = 1; seed <= 400; ++seed) {
+    testing::Instance inst = testing::RandomInstance(9000 + seed, 10 + seed % 50, 12);
+    inst.hw.constraints.max_hop = true;
+    inst.hw.constraints.max_hop_distance = 1;
+    inst.hw.constraints.pin = false;
+    if (!HopBinding(inst.hw)) continue;
+    DpOptions pair;
+    pair.windowed_hop1 = false;
+    auto want = DpMaxLoad(inst.graph, inst.hw, pair);
+    auto got = DpMaxLoad(inst.graph, inst.hw);
+    ASSERT_EQ(got.ok(), want.ok()) << "seed " << seed;
+    if (!got.ok()) continue;
+    EXPECT_EQ(got->family, DpFamily::kPrefixesHop1);
+    ASSERT_TRUE(hw::IsValid(inst.graph, inst.hw, got->partition)) << "seed " << seed;
+    EXPECT_NEAR(got->max_load_s, want->max_load_s, 1e-9 * want->max_load_s) << "seed " << seed;
+    ++compared;
+  }
+  EXPECT_GT(compared, 60);
+  auto bert = common::MakeBuiltinGraph("bert-base");
+  ASSERT_TRUE(bert.ok());
+  for (const char* preset : {"mcm8-ring", "mcm16-ring"}) {
+    hw::Hardware hw = *hw::MakePreset(preset);
+    DpOptions pair;
+    pair.windowed_hop1 = false;
+    auto want = DpMaxLoad(*bert, hw, pair);
+    auto got = DpMaxLoad(*bert, hw);
+    ASSERT_TRUE(want.ok() && got.ok()) << preset;
+    EXPECT_NEAR(got->max_load_s, want->max_load_s, 1e-9 * want->max_load_s) << preset;
+  }
+}
+
 // RandomInstance (2–6 nodes) with what the reductions act on: some nodes of zero compute, some
 // of zero send cost, and up to 3 extra zero-compute sinks and sources hung on random nodes.
 testing::Instance ZeroNodeInstance(uint64_t seed) {
