@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cmath>
 #include <functional>
 #include <queue>
 
@@ -277,8 +278,18 @@ int Sequencer::Options(uint8_t* allowed, float* features) const {
       f[5] = static_cast<float>(static_cast<double>(weights_[c] + s.weight[u]) /
                                 static_cast<double>(s.sram_bytes));
     }
+    if (c == highest_ + 1 && highest_ >= 0) f[7] = OpenLogOdds();
   }
   return count;
+}
+
+float Sequencer::OpenLogOdds() const {
+  const int cuts = schedule_->num_chips - 1 - highest_;  // chips not opened yet
+  const int gaps = schedule_->num_units - step_;         // boundaries before the units left
+  if (gaps <= cuts) return kOpenLogOddsMax;
+  return static_cast<float>(std::clamp(std::log(static_cast<double>(cuts) / (gaps - cuts)),
+                                       -static_cast<double>(kOpenLogOddsMax),
+                                       static_cast<double>(kOpenLogOddsMax)));
 }
 
 bool Sequencer::LaterUnitsFit(int chip) const {

@@ -72,8 +72,13 @@ class Sequencer {
   /// one, [2] it lies below the highest, [3] its compute so far over the per-chip share
   /// Σcost/K, [4] how far the unit would push it past the share, [5] its weights with the
   /// unit over the SRAM budget (0 when sram is off), [6] K·(compute decided, unit included)/Σcost
-  /// − (chip + 1), clipped to ±2: positive when the chip is behind the balanced schedule.
-  static constexpr int kStateFeatures = 7;
+  /// − (chip + 1), clipped to ±2: positive when the chip is behind the balanced schedule,
+  /// [7] on the chip that opens the next one, log(r / (g − r)) for r chips not yet opened and
+  /// g units left (clipped to ±kOpenLogOddsMax; 0 elsewhere): with weight 1 and nothing else,
+  /// each in-order split of the units over the K chips is equally likely (Xie et al., 2022,
+  /// start from random search's distribution; the policy learns from there).
+  static constexpr int kStateFeatures = 8;
+  static constexpr float kOpenLogOddsMax = 10.f;
 
   explicit Sequencer(const UnitSchedule& schedule);
   /// Back to the first step with nothing decided.
@@ -94,6 +99,8 @@ class Sequencer {
 
  private:
   void LowerCeiling(int unit, int ceiling);
+  // Feature [7] of the chip that opens the next one at the current step.
+  float OpenLogOdds() const;
   // Whether the units after the current step fit in order on `chip` (with the current unit
   // added) and the chips above it (UnitSchedule::lookahead).
   bool LaterUnitsFit(int chip) const;

@@ -152,6 +152,9 @@ PolicyNetImpl::PolicyNetImpl(const common::PolicyConfig& c)
     last->weight.mul_(0.01);
     last->bias.zero_();
   }
+  // Weight 1 on the open log-odds: the sequential decoder starts uniform over in-order splits
+  // rather than stay-or-open with equal odds at every step (which opens every chip early).
+  state_head_->bias[actors::Sequencer::kStateFeatures - 1] = 1.0;
 }
 
 PolicyOutput PolicyNetImpl::forward(const FeatureTensors& g) {

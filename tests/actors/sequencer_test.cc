@@ -4,7 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <functional>
 #include <random>
+#include <utility>
+#include <vector>
 
 #include "hw/constraints.h"
 #include "random_dag.h"
@@ -179,6 +183,67 @@ TEST(Sequencer, OrderIsTopologicalOverUnits) {
       ASSERT_GE(pos[u], 0);
       for (int v : s.succs[u]) EXPECT_LT(pos[u], pos[v]) << "seed " << seed;
     }
+  }
+}
+
+// With weight 1 on the open log-odds (feature 7) and nothing else, every in-order split of a
+// chain of U units over K chips (all K used) has probability 1 / C(U − 1, K − 1): the start is
+// uniform over splits (up to the e^-10 left to staying where a chip must open). Checked by
+// enumerating every decode path.
+TEST(Sequencer, OpenLogOddsMakeEveryInOrderSplitEquallyLikely) {
+  for (const auto& [units, chips] : std::vector<std::pair<int, int>>{{7, 3}, {9, 4}, {5, 5}}) {
+    testing::Instance inst;
+    for (int v = 0; v < units; ++v) {
+      common::Node node;
+      node.name = "n" + std::to_string(v);
+      node.op = "Op";
+      node.op_class = common::OpClass::kGiven;
+      node.latency_s = 1e-6;
+      inst.graph.AddNode(node);
+      if (v > 0) inst.graph.AddEdge(v - 1, v);
+    }
+    ASSERT_TRUE(inst.graph.Finalize().ok());
+    inst.hw.num_chips = chips;
+    inst.hw.topology = hw::Topology::kChain;
+    inst.hw.constraints = hw::ConstraintConfig{};
+    inst.hw.constraints.acyclic = true;
+    inst.hw.constraints.no_skip = true;
+    inst.hw.constraints.sram = false;
+    inst.hw.constraints.max_hop = false;
+    const UnitSchedule s = BuildUnitSchedule(inst.graph, inst.hw);
+    ASSERT_EQ(s.num_units, units);
+    std::vector<double> path_probs;
+    std::function<void(Sequencer, double)> walk = [&](Sequencer seq, double prob) {
+      if (seq.done()) {
+        path_probs.push_back(prob);
+        return;
+      }
+      std::vector<uint8_t> allowed(chips);
+      std::vector<float> f(static_cast<size_t>(chips) * kF);
+      seq.Options(allowed.data(), f.data());
+      double z = 0;
+      for (int c = 0; c < chips; ++c) z += allowed[c] ? std::exp(f[c * kF + kF - 1]) : 0.0;
+      for (int c = 0; c < chips; ++c) {
+        if (!allowed[c]) continue;
+        Sequencer next = seq;
+        next.Assign(c);
+        walk(next, prob * std::exp(f[c * kF + kF - 1]) / z);
+      }
+    };
+    walk(Sequencer(s), 1.0);
+    double binom = 1;
+    for (int i = 0; i < chips - 1; ++i) binom = binom * (units - 1 - i) / (i + 1);
+    int likely = 0;
+    double total = 0;
+    for (double p : path_probs) {
+      total += p;
+      if (p > 1e-4) {
+        ++likely;
+        EXPECT_NEAR(p, 1 / binom, 1e-3 / binom) << units << " units, " << chips << " chips";
+      }
+    }
+    EXPECT_NEAR(total, 1.0, 1e-9);
+    EXPECT_EQ(likely, static_cast<int>(std::lround(binom))) << units << " units, " << chips;
   }
 }
 
