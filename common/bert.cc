@@ -32,7 +32,8 @@ Graph MakeBert(const BertConfig& c, const std::string& name) {
     int k = b.MatMul(p + "attention.key", {x}, 1, s, h, h, true, true, act);
     int v = b.MatMul(p + "attention.value", {x}, 1, s, h, h, true, true, act);
     int scores = b.MatMul(p + "attention.scores", {q, k}, nh, s, dh, s, false, false, {nh, s, s});
-    int probs = b.Vector(p + "attention.softmax", "Softmax", {scores}, {nh, s, s}, 5);
+    int probs = b.Vector(p + "attention.softmax", "Softmax", {scores}, {nh, s, s},
+                         internal::kSoftmaxOps);
     int ctx = b.MatMul(p + "attention.context", {probs, v}, nh, s, s, dh, false, false, act);
     int proj = b.MatMul(p + "attention.output", {ctx}, 1, s, h, h, true, true, act);
     int add1 = b.Vector(p + "attention.residual", "Add", {proj, x}, act, 1);

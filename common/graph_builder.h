@@ -12,6 +12,9 @@
 
 namespace mcmpart::common::internal {
 
+/// Vector operations per element of a softmax: max, subtract, exp, sum, divide.
+constexpr int64_t kSoftmaxOps = 5;
+
 /// Appends transformer ops to a graph with their MACs, vector work, weight and output bytes.
 /// Activations take `act_bytes` per element, parameters `weight_bytes` per element.
 class OpBuilder {

@@ -11,12 +11,12 @@
 namespace mcmpart::common {
 namespace {
 
+using internal::kSoftmaxOps;
 using internal::OpBuilder;
 
 // Vector-unit operations per output element.
 constexpr int64_t kRmsNormOps = 4;  // square, mean, scale by 1/rms, multiply by the gain
 constexpr int64_t kRopeOps = 3;     // x·cos + rotate_half(x)·sin
-constexpr int64_t kSoftmaxOps = 5;  // max, subtract, exp, sum, divide
 constexpr int64_t kSiluOps = 4;     // exp, add, divide, multiply: x·sigmoid(x)
 
 // The sizes every op of a layer is built from.
