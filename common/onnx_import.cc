@@ -719,6 +719,7 @@ class Importer {
 
 StatusOr<Graph> Importer::Run() {
   if (!report_) report_ = &own_report_;
+  MCMPART_RETURN_IF_ERROR(CheckWeightElementSize(options_.weight_bytes));
   MCMPART_RETURN_IF_ERROR(Load());
   MCMPART_RETURN_IF_ERROR(CollectTensorInfo());
   MCMPART_RETURN_IF_ERROR(SortNodes());

@@ -28,22 +28,23 @@ Totals ClosedForm(const LlamaConfig& c) {
   const int64_t ctx = decode ? c.seq + 1 : c.seq;  // keys each query attends to
   const int64_t cached = decode ? c.seq : 0;       // tokens whose K and V are cached
   const int64_t w = c.weight_bytes > 0 ? c.weight_bytes : c.dtype_bytes;
-  Totals per_layer;
-  // Projections: Q and O are h×h, K and V h×(g·dh); SwiGLU: gate and up h×ff, down ff×h.
-  const int64_t layer_params =
-      2 * h * h + 2 * h * g * dh + 3 * h * ff + 2 * h;  // + 2 RMSNorm gains
-  per_layer.macs = t * layer_params - t * 2 * h         // every weight matrix once per query token
-                   + 2 * a * t * ctx * dh;              // QK^T and PV per query head
-  per_layer.weight_bytes = layer_params * w + 2 * cached * g * dh * c.dtype_bytes;
+  // Parameters per layer: Q and O are h×h, K and V h×(g·dh); SwiGLU's gate and up h×ff and
+  // down ff×h; two RMSNorm gains of h.
+  const int64_t matrices = 2 * h * h + 2 * h * g * dh + 3 * h * ff;
+  const int64_t layer_params = matrices + 2 * h;
+  // MACs per layer: every weight matrix once per query token, then QK^T and PV per query head.
+  const int64_t layer_macs = t * matrices + 2 * a * t * ctx * dh;
+  // The KV cache of a layer: K and V of every cached token, at the activation dtype.
+  const int64_t layer_cache = 2 * cached * g * dh * c.dtype_bytes;
   Totals total;
-  total.macs = c.layers * per_layer.macs + t * h * vocab;                            // LM head
-  total.weight_bytes = c.layers * per_layer.weight_bytes + (2 * vocab * h + h) * w;  // embedding,
-                                                                                     // head, norm
+  total.macs = c.layers * layer_macs + t * h * vocab;  // + the LM head
+  // + the token embedding and the LM head (untied, vocab×h each) and the final RMSNorm
+  total.weight_bytes = c.layers * (layer_params * w + layer_cache) + (2 * vocab * h + h) * w;
   return total;
 }
 
-LlamaConfig Config(int layers, int hidden, int heads, int kv_heads, int ffn, int seq,
-                   LlamaPhase phase) {
+LlamaConfig MakeConfig(int layers, int hidden, int heads, int kv_heads, int ffn, int seq,
+                       LlamaPhase phase) {
   LlamaConfig c;
   c.layers = layers;
   c.hidden = hidden;
@@ -86,11 +87,11 @@ TEST(Llama, SevenBAndSeventyBHaveTheirPublishedParameterCounts) {
 
 TEST(Llama, MacsAndWeightBytesMatchTheClosedForm) {
   std::vector<LlamaConfig> configs = {
-      Config(2, 256, 4, 0, 688, 128, LlamaPhase::kPrefill),  // multi-head attention
-      Config(3, 512, 8, 2, 1376, 96, LlamaPhase::kPrefill),  // GQA, 4 query heads per K/V head
-      Config(3, 512, 8, 2, 1376, 96, LlamaPhase::kDecode),
-      Config(1, 384, 6, 6, 1000, 200, LlamaPhase::kDecode),
-      Config(2, 256, 8, 1, 700, 50, LlamaPhase::kDecode),  // multi-query attention
+      MakeConfig(2, 256, 4, 0, 688, 128, LlamaPhase::kPrefill),  // multi-head attention
+      MakeConfig(3, 512, 8, 2, 1376, 96, LlamaPhase::kPrefill),  // GQA, 4 query heads per K/V head
+      MakeConfig(3, 512, 8, 2, 1376, 96, LlamaPhase::kDecode),
+      MakeConfig(1, 384, 6, 6, 1000, 200, LlamaPhase::kDecode),
+      MakeConfig(2, 256, 8, 1, 700, 50, LlamaPhase::kDecode),  // multi-query attention
   };
   configs.push_back(configs[1]);
   configs.back().weight_bytes = 1;  // int8 weights, fp16 activations and KV cache
@@ -111,7 +112,7 @@ TEST(Llama, MacsAndWeightBytesMatchTheClosedForm) {
 TEST(Llama, EveryLayerHasEighteenOpsAndTheGraphIsADag) {
   for (int layers : {1, 2, 5}) {
     for (LlamaPhase phase : {LlamaPhase::kPrefill, LlamaPhase::kDecode}) {
-      Graph g = MakeLlama(Config(layers, 256, 4, 2, 688, 64, phase), "t");
+      Graph g = MakeLlama(MakeConfig(layers, 256, 4, 2, 688, 64, phase), "t");
       ASSERT_TRUE(g.finalized());
       EXPECT_EQ(g.num_nodes(), 18 * layers + 4);
       std::vector<int> per_layer(layers, 0);
@@ -136,7 +137,7 @@ TEST(Llama, EveryLayerHasEighteenOpsAndTheGraphIsADag) {
 }
 
 TEST(Llama, PrefillIsCausalSeqBySeqAndDecodeReadsTheKvCache) {
-  const LlamaConfig pre = Config(2, 512, 8, 2, 1376, 96, LlamaPhase::kPrefill);
+  const LlamaConfig pre = MakeConfig(2, 512, 8, 2, 1376, 96, LlamaPhase::kPrefill);
   Graph prefill = MakeLlama(pre, "p");
   const Node* scores = Find(prefill, "layer1.attention.scores");
   ASSERT_NE(scores, nullptr);
@@ -171,7 +172,7 @@ TEST(Llama, PrefillIsCausalSeqBySeqAndDecodeReadsTheKvCache) {
 }
 
 TEST(Llama, NamesBuildTheirConfigs) {
-  LlamaConfig c = Config(2, 256, 4, 2, 512, 64, LlamaPhase::kDecode);
+  LlamaConfig c = MakeConfig(2, 256, 4, 2, 512, 64, LlamaPhase::kDecode);
   c.vocab = 500;
   Graph named = BuiltinOrDie(
       "llama:layers=2,hidden=256,heads=4,kv_heads=2,ffn=512,seq=64,vocab=500,phase=decode");

@@ -230,6 +230,10 @@ TEST(OnnxImportTest, SavedGraphsKeepTheirWeightPrecision) {
   EXPECT_NE(msg.find("stores 1-byte weights, not 2-byte ones"), std::string::npos) << msg;
   msg = Expect(LoadGraph(kOnnxDir + "resnet18.onnx", 3));
   EXPECT_NE(msg.find("must be 1, 2, 4 or 8, got 3"), std::string::npos) << msg;
+  OnnxImportOptions three;
+  three.weight_bytes = 3;
+  msg = Expect(ImportOnnx(kOnnxDir + "resnet18.onnx", three));
+  EXPECT_NE(msg.find("must be 1, 2, 4 or 8, got 3"), std::string::npos) << msg;
   msg = Expect(ParseGraphJson(
       R"({"format": "mcmpart-graph", "version": 1, "weight_bytes_per_element": 3,
           "nodes": [], "edges": []})",
