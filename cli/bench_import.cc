@@ -36,11 +36,13 @@ int RunBenchImport(int argc, char** argv) {
   std::vector<double> seconds;
   common::StatusOr<common::Graph> graph = common::Status::Error("not imported");
   common::OnnxImportReport report;
+  common::OnnxImportOptions onnx_options;
+  onnx_options.weight_bytes = config.run.weight_bytes.bytes;
   for (int run = 0; run <= repeats; ++run) {  // run 0 warms the caches and libonnx's registry
     report = common::OnnxImportReport();
     const auto start = Clock::now();
-    graph = is_onnx ? common::ImportOnnx(spec, common::OnnxImportOptions{}, &report)
-                    : common::LoadGraph(spec);
+    graph = is_onnx ? common::ImportOnnx(spec, onnx_options, &report)
+                    : common::LoadGraph(spec, onnx_options.weight_bytes);
     const double s = std::chrono::duration<double>(Clock::now() - start).count();
     if (!graph.ok()) return ReportBadInput(cmd, graph.status().WithContext("--graph"));
     if (run > 0) seconds.push_back(s);

@@ -105,7 +105,7 @@ int RunBenchLearner(int argc, char** argv) {
   if (batches < 1 || batches > 100000) {
     return ReportBadInput("bench learner", common::Status::Error("--batches must be in 1..100000"));
   }
-  auto graph = common::LoadGraph(config.run.graph);
+  auto graph = common::LoadGraph(config.run.graph, config.run.weight_bytes.bytes);
   if (!graph.ok()) return ReportBadInput("bench learner", graph.status().WithContext("--graph"));
   auto hardware = LoadRunHardware(*parsed, *graph, &config);
   if (!hardware.ok()) return ReportBadInput("bench learner", hardware.status().WithContext("--hw"));

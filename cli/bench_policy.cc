@@ -49,7 +49,7 @@ int RunBenchPolicy(int argc, char** argv) {
   if (repeats < 1 || repeats > 100000) {
     return ReportBadInput("bench policy", common::Status::Error("--repeats must be in 1..100000"));
   }
-  auto graph = common::LoadGraph(config.run.graph);
+  auto graph = common::LoadGraph(config.run.graph, config.run.weight_bytes.bytes);
   if (!graph.ok()) return ReportBadInput("bench policy", graph.status().WithContext("--graph"));
   auto hardware = LoadRunHardware(*parsed, *graph, &config);
   if (!hardware.ok()) return ReportBadInput("bench policy", hardware.status().WithContext("--hw"));

@@ -104,25 +104,41 @@ common::StatusOr<int> RunGraphIndex(const learner::RunSummary& sum, const common
                                " nodes), which its /graphs do not hold");
 }
 
-// run.graph of a run's recorded config (the default when absent). Only that key is read, so
-// files whose config has keys this build does not know still serve.
-common::StatusOr<std::string> RunGraphSpec(const std::string& config_text,
-                                           const std::string& source) {
+// run.graph and run.weight_bytes of a run's recorded config.
+struct RunGraph {
+  std::string spec;
+  int weight_bytes = 0;
+};
+
+// The graph of a run's recorded config (defaults when absent). Only run.graph and
+// run.weight_bytes are read, so files whose config has keys this build does not know still
+// serve.
+common::StatusOr<RunGraph> RunGraphSpec(const std::string& config_text, const std::string& source) {
   MCMPART_ASSIGN_OR_RETURN(const toml::table doc, common::ParseTomlText(config_text, source));
+  RunGraph out;
+  out.spec = common::Config().run.graph;
   if (const toml::node* graph = doc.at_path("run.graph").node()) {
-    if (const auto spec = graph->value<std::string>()) return *spec;
-    return common::Status::Error(source + ": run.graph is not a string");
+    const auto spec = graph->value<std::string>();
+    if (!spec) return common::Status::Error(source + ": run.graph is not a string");
+    out.spec = *spec;
   }
-  return common::Config().run.graph;
+  if (const toml::node* bytes = doc.at_path("run.weight_bytes").node()) {
+    const auto value = bytes->value<int64_t>();
+    if (!value || (*value != 0 && !common::IsWeightElementSize(*value))) {
+      return common::Status::Error(source + ": run.weight_bytes must be 0, 1, 2, 4 or 8");
+    }
+    out.weight_bytes = static_cast<int>(*value);
+  }
+  return out;
 }
 
 common::StatusOr<RunProposals> ReadRunProposals(const std::string& path, int samples) {
   MCMPART_ASSIGN_OR_RETURN(auto reader, learner::RunReader::Open(path));
   const learner::RunSummary& sum = reader->summary();
-  MCMPART_ASSIGN_OR_RETURN(const std::string graph_spec,
+  MCMPART_ASSIGN_OR_RETURN(const RunGraph run_graph,
                            RunGraphSpec(sum.meta.config_text, path + ":/meta/config"));
   RunProposals out;
-  MCMPART_ASSIGN_OR_RETURN(out.graph, common::LoadGraph(graph_spec));
+  MCMPART_ASSIGN_OR_RETURN(out.graph, common::LoadGraph(run_graph.spec, run_graph.weight_bytes));
   MCMPART_ASSIGN_OR_RETURN(const int graph_index, RunGraphIndex(sum, out.graph, path));
   MCMPART_ASSIGN_OR_RETURN(out.hw,
                            hw::ParseHardwareToml(sum.meta.hardware_text, path + ":/meta/hardware"));
@@ -301,7 +317,7 @@ int RunBenchRepair(int argc, char** argv) {
   }
   auto chip_counts = ParseChipCounts(parsed->result["chips"].as<std::string>());
   if (!chip_counts.ok()) return ReportBadInput(cmd, chip_counts.status());
-  auto graph = common::LoadGraph(config.run.graph);
+  auto graph = common::LoadGraph(config.run.graph, config.run.weight_bytes.bytes);
   if (!graph.ok()) return ReportBadInput(cmd, graph.status());
   auto base_hw = LoadRunHardware(*parsed, *graph, &config);
   if (!base_hw.ok()) return ReportBadInput(cmd, base_hw.status());

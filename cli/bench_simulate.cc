@@ -96,7 +96,7 @@ int RunBenchSimulate(int argc, char** argv) {
   Status st = hw::ValidateSimOptions(sim);
   if (!st.ok()) return ReportBadInput("bench simulate", st.WithContext("--samples/--warmup"));
 
-  auto graph = common::LoadGraph(config.run.graph);
+  auto graph = common::LoadGraph(config.run.graph, config.run.weight_bytes.bytes);
   if (!graph.ok()) return ReportBadInput("bench simulate", graph.status());
   auto hardware = LoadRunHardware(*parsed, *graph, &config);
   if (!hardware.ok()) return ReportBadInput("bench simulate", hardware.status());

@@ -29,7 +29,7 @@ int RunEval(int argc, char** argv) {
   const int samples = parsed->result["samples"].as<int>();
   if (samples < 0 || samples > 1000000)
     return ReportBadInput("eval", common::Status::Error("--samples must be in 0..1000000"));
-  auto graph = common::LoadGraph(config.run.graph);
+  auto graph = common::LoadGraph(config.run.graph, config.run.weight_bytes.bytes);
   if (!graph.ok()) return ReportBadInput("eval", graph.status().WithContext("--graph"));
   auto hardware = LoadRunHardware(*parsed, *graph, &config);
   if (!hardware.ok()) return ReportBadInput("eval", hardware.status().WithContext("--hw"));

@@ -37,6 +37,7 @@ void PrintJson(const common::Graph& g, const ImportSummary& s) {
                         {"total_macs", g.TotalMacs()},
                         {"total_vector_ops", TotalVectorOps(g)},
                         {"weight_bytes", g.TotalWeightBytes()},
+                        {"weight_bytes_per_element", g.weight_bytes_per_element},
                         {"colocation_groups", g.colocation_groups.size()},
                         {"import_seconds", s.seconds}};
   if (s.is_onnx) {
@@ -92,8 +93,10 @@ int RunImport(int argc, char** argv) {
   const auto start = std::chrono::steady_clock::now();
   common::OnnxImportOptions onnx_options;
   onnx_options.strict = parsed->result.count("strict") > 0;
+  onnx_options.weight_bytes = config.run.weight_bytes.bytes;
   common::StatusOr<common::Graph> graph =
-      s.is_onnx ? common::ImportOnnx(s.input, onnx_options, &s.report) : common::LoadGraph(s.input);
+      s.is_onnx ? common::ImportOnnx(s.input, onnx_options, &s.report)
+                : common::LoadGraph(s.input, onnx_options.weight_bytes);
   s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!graph.ok()) return ReportBadInput("import", graph.status());
   for (const std::string& w : s.report.warnings)

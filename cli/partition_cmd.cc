@@ -123,10 +123,12 @@ void PrintSummary(const learner::PartitionFilesInput& in, const learner::Partiti
 }
 
 // The model as a graph; for ONNX also the import's tensor → node map.
-common::StatusOr<common::Graph> LoadModel(const std::string& model,
+common::StatusOr<common::Graph> LoadModel(const std::string& model, int weight_bytes,
                                           common::OnnxImportReport* report) {
-  if (!IsOnnx(model)) return common::LoadGraph(model);
-  MCMPART_ASSIGN_OR_RETURN(common::Graph g, common::ImportOnnx(model, {}, report));
+  if (!IsOnnx(model)) return common::LoadGraph(model, weight_bytes);
+  common::OnnxImportOptions options;
+  options.weight_bytes = weight_bytes;
+  MCMPART_ASSIGN_OR_RETURN(common::Graph g, common::ImportOnnx(model, options, report));
   for (const std::string& w : report->warnings)
     std::cerr << "mcmpart partition: warning: " << w << "\n";
   return g;
@@ -159,7 +161,7 @@ int RunPartition(int argc, char** argv) {
   const std::string model = JoinPositional(parsed->positional);
   const std::string out_dir = parsed->result["out-dir"].as<std::string>();
   common::OnnxImportReport report;
-  auto graph = LoadModel(model, &report);
+  auto graph = LoadModel(model, config.run.weight_bytes.bytes, &report);
   if (!graph.ok()) return ReportBadInput(kCommand, graph.status());
   auto hardware = LoadRunHardware(*parsed, *graph, &config);
   if (!hardware.ok()) return ReportBadInput(kCommand, hardware.status());

@@ -117,14 +117,14 @@ common::StatusOr<std::unique_ptr<RunSetup>> PrepareRun(const ParsedCommand& pars
     MCMPART_RETURN_IF_ERROR(common::ValidateConfig(config));
   }
   for (const std::string& spec : SplitGraphs(config.run.graph)) {
-    auto graph = common::LoadGraph(spec);
+    auto graph = common::LoadGraph(spec, config.run.weight_bytes.bytes);
     if (!graph.ok()) return graph.status().WithContext("--graph");
     setup->graphs.push_back(std::make_unique<common::Graph>(std::move(graph).value()));
   }
   const size_t num_train = setup->graphs.size();
   if (!config.run.heldout.empty()) {
     for (const std::string& spec : SplitGraphs(config.run.heldout)) {
-      auto graph = common::LoadGraph(spec);
+      auto graph = common::LoadGraph(spec, config.run.weight_bytes.bytes);
       if (!graph.ok()) return graph.status().WithContext("--heldout");
       setup->graphs.push_back(std::make_unique<common::Graph>(std::move(graph).value()));
     }

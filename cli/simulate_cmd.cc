@@ -123,7 +123,7 @@ int RunSimulate(int argc, char** argv) {
                                         common::EnumName(evaluator) + "'"));
   }
 
-  auto graph = common::LoadGraph(config.run.graph);
+  auto graph = common::LoadGraph(config.run.graph, config.run.weight_bytes.bytes);
   if (!graph.ok()) return ReportBadInput("simulate", graph.status());
   auto hardware = LoadRunHardware(*parsed, *graph, &config);
   if (!hardware.ok()) return ReportBadInput("simulate", hardware.status());

@@ -44,7 +44,7 @@ bool IsRetired(const std::string& section, const std::string& key, const toml::n
 
 // The TOML value as the text ConfigField::Set parses; error when it is not a scalar.
 StatusOr<std::string> TomlScalarText(const toml::node& node, const ConfigField& field) {
-  if (field.is_text() != node.is_string()) {
+  if (!field.accepts_text_and_number() && field.is_text() != node.is_string()) {
     return Status::Error(field.name() +
                          (field.is_text() ? " must be a string" : " must not be a string"));
   }
@@ -80,6 +80,31 @@ StatusOr<EvaluatorSpec> ParseEvaluatorSpec(const std::string& text, const std::s
                          "'exec:python3 scripts/example_evaluator.py')");
   }
   return spec;
+}
+
+namespace {
+
+// The dtype names run.weight_bytes takes and their bytes per element.
+constexpr std::pair<const char*, int> kWeightDtypes[] = {{"int8", 1}, {"fp8", 1},  {"bf16", 2},
+                                                         {"fp16", 2}, {"fp32", 4}, {"fp64", 8}};
+
+std::string WeightBytesChoices(const std::string& sep) {
+  std::string s = "0";
+  for (const char* n : {"1", "2", "4", "8"}) s += sep + n;
+  for (const auto& [name, bytes] : kWeightDtypes) s += sep + name;
+  return s;
+}
+
+}  // namespace
+
+StatusOr<WeightBytes> ParseWeightBytes(const std::string& text, const std::string& what) {
+  for (const auto& [name, bytes] : kWeightDtypes) {
+    if (text == name) return WeightBytes(bytes);
+  }
+  for (int bytes : {0, 1, 2, 4, 8}) {
+    if (text == std::to_string(bytes)) return WeightBytes(bytes);
+  }
+  return Status::Error(what + " must be " + WeightBytesChoices(", ") + ", got '" + text + "'");
 }
 
 bool FieldRange::Contains(double v) const {
@@ -124,6 +149,10 @@ bool ConfigField::is_text() const {
       target);
 }
 
+bool ConfigField::accepts_text_and_number() const {
+  return std::holds_alternative<WeightBytes*>(target);
+}
+
 std::string ConfigField::ValueString() const {
   std::ostringstream os;
   std::visit(
@@ -133,6 +162,8 @@ std::string ConfigField::ValueString() const {
           os << (*p ? "true" : "false");
         } else if constexpr (std::is_enum_v<T> || std::is_same_v<T, EvaluatorSpec>) {
           os << EnumName(*p);
+        } else if constexpr (std::is_same_v<T, WeightBytes>) {
+          os << p->bytes;
         } else {
           os << *p;
         }
@@ -149,6 +180,8 @@ std::string ConfigField::Allowed() const {
           return EnumChoices<T>(" | ", " | ");
         } else if constexpr (std::is_same_v<T, EvaluatorSpec>) {
           return EnumChoices<EvaluatorKind>(" | ", " | ");
+        } else if constexpr (std::is_same_v<T, WeightBytes>) {
+          return WeightBytesChoices(" | ");
         } else if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) {
           return range.Describe(std::is_integral_v<T>);
         } else {
@@ -168,6 +201,8 @@ Status ConfigField::Set(const std::string& text) {
           MCMPART_ASSIGN_OR_RETURN(*p, ParseEnum<T>(text, name()));
         } else if constexpr (std::is_same_v<T, EvaluatorSpec>) {
           MCMPART_ASSIGN_OR_RETURN(*p, ParseEvaluatorSpec(text, name()));
+        } else if constexpr (std::is_same_v<T, WeightBytes>) {
+          MCMPART_ASSIGN_OR_RETURN(*p, ParseWeightBytes(text, name()));
         } else if constexpr (std::is_same_v<T, bool>) {
           if (text == "true" || text == "1") {
             *p = true;
@@ -211,6 +246,10 @@ Status ConfigField::CheckRange() const {
         if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) {
           if (range.bounded() && !range.Contains(static_cast<double>(*p))) {
             return Status::Error(name() + " must be " + range.Describe(std::is_integral_v<T>));
+          }
+        } else if constexpr (std::is_same_v<T, WeightBytes>) {
+          if (!range.Contains(p->bytes) || (p->bytes != 0 && !IsWeightElementSize(p->bytes))) {
+            return Status::Error(name() + " must be " + WeightBytesChoices(", "));
           }
         }
         return Status::Ok();

@@ -31,6 +31,9 @@ std::string EnumName(const EvaluatorSpec& spec);
 /// field in errors.
 StatusOr<EvaluatorSpec> ParseEvaluatorSpec(const std::string& text, const std::string& what);
 
+/// Parses run.weight_bytes: 0, 1, 2, 4, 8 or a dtype name (WeightBytes); `what` names the field.
+StatusOr<WeightBytes> ParseWeightBytes(const std::string& text, const std::string& what);
+
 /// The names of E joined for messages: `sep` between them, `last_sep` before the last one.
 template <typename E>
 std::string EnumChoices(const std::string& sep, const std::string& last_sep) {
@@ -113,8 +116,8 @@ struct ConfigField {
   std::string key;
   std::string help;
   FieldRange range;  ///< checked by ValidateConfig; numeric fields only
-  std::variant<int*, int64_t*, double*, bool*, std::string*, EvaluatorSpec*, RepairMode*,
-               Decoder*>
+  std::variant<int*, int64_t*, double*, bool*, std::string*, EvaluatorSpec*, RepairMode*, Decoder*,
+               WeightBytes*>
       target;
 
   std::string flag() const;
@@ -122,6 +125,8 @@ struct ConfigField {
   std::string name() const { return section + "." + key; }
   /// Whether TOML holds the field as a string (strings and enums).
   bool is_text() const;
+  /// Whether TOML may also hold the field in the other form (a weight_bytes dtype name).
+  bool accepts_text_and_number() const;
   std::string ValueString() const;
   /// The allowed values for --help: the range, or an enum's names; empty when anything goes.
   std::string Allowed() const;

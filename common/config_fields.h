@@ -50,6 +50,16 @@ struct EvaluatorSpec {
   }
 };
 
+/// The run.weight_bytes value: bytes per weight element of an imported or built-in graph, 0 for
+/// the source's own element types. Spelled as a number (0, 1, 2, 4, 8) or a dtype name (int8,
+/// fp8 = 1; bf16, fp16 = 2; fp32 = 4; fp64 = 8); recorded as the number.
+struct WeightBytes {
+  WeightBytes(int b = 0) : bytes(b) {}  // NOLINT: implicit, the field's default is a number
+
+  int bytes;
+  bool operator==(const WeightBytes& o) const { return bytes == o.bytes; }
+};
+
 }  // namespace mcmpart::common
 
 // One list per config section, in the order of the recorded TOML. Each entry is
@@ -60,6 +70,9 @@ struct EvaluatorSpec {
 #define MCMPART_RUN_FIELDS(X)                                                                   \
   X(run, std::string, graph, "bert-base", Unbounded(),                                          \
     "graph: built-in name, .onnx, dnn-partitioning .json or own .json")                        \
+  X(run, WeightBytes, weight_bytes, 0, Closed(0, 8),                                           \
+    "bytes per weight element of an ONNX import or built-in graph "                            \
+    "(0 = the source's own element types)")                                                 \
   X(run, std::string, hw, "mcm8-ring", Unbounded(), "hardware: preset name or .toml file")      \
   X(run, EvaluatorSpec, evaluator, EvaluatorKind::kCycle, Unbounded(),                          \
     "evaluator: the analytical max-load, the cycle-level simulator, or exec:CMD ARGS "         \

@@ -5,10 +5,21 @@
 #include <cmath>
 #include <set>
 #include <sstream>
+#include <string>
 #include <unordered_map>
 #include <utility>
 
 namespace mcmpart::common {
+
+bool IsWeightElementSize(int64_t bytes) {
+  return bytes == 1 || bytes == 2 || bytes == 4 || bytes == 8;
+}
+
+Status CheckWeightElementSize(int64_t bytes) {
+  if (bytes == 0 || IsWeightElementSize(bytes)) return Status::Ok();
+  return Status::Error("bytes per weight element must be 1, 2, 4 or 8, got " +
+                       std::to_string(bytes));
+}
 
 const char* OpClassName(OpClass c) {
   switch (c) {

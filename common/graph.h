@@ -23,6 +23,11 @@ const char* OpClassName(OpClass c);
 /// Parses the name written by OpClassName; false when unknown.
 bool ParseOpClass(const std::string& name, OpClass* out);
 
+/// Whether `bytes` is a weight element size graphs state and --weight-bytes takes: 1, 2, 4, 8.
+bool IsWeightElementSize(int64_t bytes);
+/// Ok for 0 (the source's own sizes) or IsWeightElementSize, else an error naming the value.
+Status CheckWeightElementSize(int64_t bytes);
+
 /// GEMM view of a matmul/conv: `batch` independent (m×k)·(k×n) products.
 struct GemmShape {
   int64_t batch = 0;
@@ -68,6 +73,9 @@ class Graph {
   /// 0 = none. Used by the `from-graph` hardware preset.
   int hint_num_chips = 0;
   int64_t hint_sram_bytes = 0;
+  /// Bytes per weight element the graph's `weight_bytes` assume (1 = int8/fp8, 2 = fp16/bf16,
+  /// 4 = fp32, 8 = fp64); 0 = not stated or mixed (the source's own element types).
+  int weight_bytes_per_element = 0;
 
   int num_nodes() const { return static_cast<int>(nodes.size()); }
   int num_edges() const { return static_cast<int>(edges.size()); }

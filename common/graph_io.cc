@@ -116,6 +116,12 @@ Status ReadGraphHeader(const json& doc, const std::string& source, Graph* g) {
     return Status::Error(source + ": unsupported graph format version " + std::to_string(version));
   }
   if (doc.contains("name") && doc["name"].is_string()) g->name = doc["name"].get<std::string>();
+  int64_t weight_element = 0;
+  MCMPART_RETURN_IF_ERROR(GetInt(doc, "weight_bytes_per_element", source, false, &weight_element));
+  if (weight_element != 0 && !IsWeightElementSize(weight_element)) {
+    return Status::Error(source + ": field 'weight_bytes_per_element' must be 1, 2, 4 or 8");
+  }
+  g->weight_bytes_per_element = static_cast<int>(weight_element);
   if (!doc.contains("nodes") || !doc["nodes"].is_array()) {
     return Status::Error(source + ": missing array 'nodes'");
   }
@@ -262,6 +268,7 @@ std::string WriteGraphJsonString(const Graph& g) {
   doc["format"] = kFormat;
   doc["version"] = kVersion;
   doc["name"] = g.name;
+  if (g.weight_bytes_per_element > 0) doc["weight_bytes_per_element"] = g.weight_bytes_per_element;
   json nodes = json::array();
   for (const Node& n : g.nodes) {
     json jn;
@@ -298,19 +305,36 @@ Status WriteGraphJson(const Graph& graph, const std::string& path) {
   return WriteFileAtomic(path, WriteGraphJsonString(graph));
 }
 
-StatusOr<Graph> LoadGraph(const std::string& spec) {
+StatusOr<Graph> LoadGraph(const std::string& spec, int weight_bytes) {
   if (spec.empty()) return Status::Error("--graph is empty (expected a built-in name or a file)");
-  if (EndsWith(spec, ".onnx")) return ImportOnnx(spec, OnnxImportOptions{});
+  MCMPART_RETURN_IF_ERROR(CheckWeightElementSize(weight_bytes));
+  if (EndsWith(spec, ".onnx")) {
+    OnnxImportOptions options;
+    options.weight_bytes = weight_bytes;
+    return ImportOnnx(spec, options);
+  }
   if (EndsWith(spec, ".json")) {
     MCMPART_ASSIGN_OR_RETURN(std::string text, ReadFile(spec));
-    if (LooksLikeDnnPartitioning(text)) return ParseDnnPartitioning(text, spec);
-    return ParseGraphJson(text, spec);
+    const bool dnn = LooksLikeDnnPartitioning(text);
+    MCMPART_ASSIGN_OR_RETURN(Graph g,
+                             dnn ? ParseDnnPartitioning(text, spec) : ParseGraphJson(text, spec));
+    if (weight_bytes != 0 && g.weight_bytes_per_element != weight_bytes) {
+      // A saved graph holds weight bytes, not element counts: it cannot be rescaled exactly.
+      const std::string stated = g.weight_bytes_per_element > 0
+                                     ? std::to_string(g.weight_bytes_per_element) + "-byte weights"
+                                     : std::string("weights of unstated precision");
+      return Status::Error("'" + spec + "' stores " + stated + ", not " +
+                           std::to_string(weight_bytes) +
+                           "-byte ones (weight precision applies when importing an ONNX model "
+                           "or building a built-in graph)");
+    }
+    return g;
   }
   if (access(spec.c_str(), F_OK) == 0) {
     return Status::Error("graph file '" + spec +
                          "' has an unknown extension (expected .json or .onnx)");
   }
-  return MakeBuiltinGraph(spec);
+  return MakeBuiltinGraph(spec, weight_bytes);
 }
 
 }  // namespace mcmpart::common

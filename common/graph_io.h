@@ -19,8 +19,11 @@ std::string WriteGraphJsonString(const Graph& graph);
 Status WriteGraphJson(const Graph& graph, const std::string& path);
 
 /// Resolves a --graph argument: a built-in name (see BuiltinGraphNames), a `.onnx` file, a
-/// dnn-partitioning `.json` or an own-format `.json`. The result is finalized.
-StatusOr<Graph> LoadGraph(const std::string& spec);
+/// dnn-partitioning `.json` or an own-format `.json`. `weight_bytes` (1, 2, 4 or 8; 0 = the
+/// source's own) sets the bytes per weight element of an ONNX import or a built-in graph; a
+/// `.json` graph must already state that precision (Graph::weight_bytes_per_element), as a
+/// saved graph cannot be rescaled exactly. The result is finalized.
+StatusOr<Graph> LoadGraph(const std::string& spec, int weight_bytes = 0);
 
 /// Writes `content` to `path` atomically: a temp file in the same folder, then rename.
 Status WriteFileAtomic(const std::string& path, const std::string& content);

@@ -677,7 +677,8 @@ class Importer {
   // Output sizes: output 0 always, other outputs when something reads them.
   Status SetOutputSizes(const ox::NodeProto& node, const std::string& where, Node* n);
   // Charges the weight tensors the node reads (directly or through folded constants).
-  void ChargeWeights(const ox::NodeProto& node, Node* n) const;
+  // With options_.weight_bytes, each weight element takes that many bytes.
+  void ChargeWeights(const ox::NodeProto& node, Node* n);
   // Unknown op: an error in strict mode, otherwise one vector op per output element.
   Status SetFallbackCost(const std::string& where, Node* n);
   // Edges: bytes of every live tensor the node reads, summed per producer.
@@ -712,11 +713,13 @@ class Importer {
   std::unordered_map<std::string, int> producer_;  // live tensor → IR node
   std::unordered_set<std::string> used_names_;
   std::map<std::string, int> unknown_ops_;
+  std::set<int64_t> weight_elem_bytes_;  // bytes per element of the charged weights
   Graph graph_;
 };
 
 StatusOr<Graph> Importer::Run() {
   if (!report_) report_ = &own_report_;
+  MCMPART_RETURN_IF_ERROR(CheckWeightElementSize(options_.weight_bytes));
   MCMPART_RETURN_IF_ERROR(Load());
   MCMPART_RETURN_IF_ERROR(CollectTensorInfo());
   MCMPART_RETURN_IF_ERROR(SortNodes());
@@ -734,6 +737,12 @@ StatusOr<Graph> Importer::Run() {
   }
   if (report_ == &own_report_) {
     for (const std::string& w : own_report_.warnings) std::cerr << "warning: " << w << "\n";
+  }
+  // One element size for every weight: the graph states it (mixed sizes state none).
+  if (options_.weight_bytes > 0) {
+    graph_.weight_bytes_per_element = options_.weight_bytes;
+  } else if (weight_elem_bytes_.size() == 1) {
+    graph_.weight_bytes_per_element = static_cast<int>(*weight_elem_bytes_.begin());
   }
   Status st = graph_.Finalize();
   if (!st.ok()) return st.WithContext(path_);
@@ -1129,7 +1138,7 @@ Status Importer::SetOutputSizes(const ox::NodeProto& node, const std::string& wh
   return Status::Ok();
 }
 
-void Importer::ChargeWeights(const ox::NodeProto& node, Node* n) const {
+void Importer::ChargeWeights(const ox::NodeProto& node, Node* n) {
   std::set<std::string> weights;
   for (const std::string& in : node.input()) {
     auto it = const_weights_.find(in);
@@ -1139,8 +1148,12 @@ void Importer::ChargeWeights(const ox::NodeProto& node, Node* n) const {
   for (const std::string& w : weights) {
     auto it = info_.find(w);
     if (it == info_.end() || !it->second.static_shape) continue;
-    if (IsFloatOr8Bit(it->second.elem_type) && it->second.elements() > 1)
-      n->weight_bytes += it->second.bytes();
+    const TensorInfo& t = it->second;
+    if (!IsFloatOr8Bit(t.elem_type) || t.elements() <= 1) continue;
+    const int64_t elem_bytes =
+        options_.weight_bytes > 0 ? options_.weight_bytes : ElementBytes(t.elem_type);
+    n->weight_bytes += t.elements() * elem_bytes;
+    weight_elem_bytes_.insert(elem_bytes);
   }
 }
 

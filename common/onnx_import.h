@@ -12,6 +12,9 @@ namespace mcmpart::common {
 
 struct OnnxImportOptions {
   bool strict = false;  ///< unknown op ⇒ error instead of a warning and the fallback cost
+  /// Bytes per weight element (1, 2, 4 or 8: --weight-bytes); 0 = the tensor's own element
+  /// type. Activations keep their ONNX element types.
+  int weight_bytes = 0;
 };
 
 /// What the importer did besides building the graph.
@@ -53,7 +56,9 @@ struct OnnxImportReport {
 ///   folded away. Remaining graph inputs become kInput nodes.
 /// - Unknown op: a warning and the fallback cost of one vector op per output element, or an
 ///   error when options.strict.
-/// Bytes use the element type's size. Every live tensor needs a static inferred shape.
+/// Bytes use the element type's size, for weights options.weight_bytes when set; the graph's
+/// weight_bytes_per_element is that size when every weight has it, else 0. Every live tensor
+/// needs a static inferred shape.
 /// Warnings go to `report` when given, else to stderr. The result is finalized.
 StatusOr<Graph> ImportOnnx(const std::string& path, const OnnxImportOptions& options,
                            OnnxImportReport* report = nullptr);

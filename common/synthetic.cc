@@ -30,7 +30,8 @@ int64_t Elements(const std::vector<int64_t>& shape) {
 // Appends ops with their work and bytes; feature maps are [C, H, W], token tensors [S, H].
 class Builder {
  public:
-  Builder(Graph* g, int64_t dtype) : g_(g), dtype_(dtype) {}
+  Builder(Graph* g, int64_t dtype, int64_t weight_dtype)
+      : g_(g), dtype_(dtype), weight_dtype_(weight_dtype) {}
 
   int Input(std::vector<int64_t> shape) {
     Node n = Make("input", "Input", OpClass::kInput, shape);
@@ -45,7 +46,7 @@ class Builder {
     Node n = Make("conv", "Conv", OpClass::kConv, out);
     n.gemm = {1, out[1] * out[2], s[0] * k * k, cout};
     n.macs = n.gemm.m * n.gemm.k * n.gemm.n;
-    n.weight_bytes = (s[0] * k * k * cout + cout) * dtype_;
+    n.weight_bytes = (s[0] * k * k * cout + cout) * weight_dtype_;
     n.vector_ops = Elements(out);
     return Connect(g_->AddNode(n), {in});
   }
@@ -57,7 +58,7 @@ class Builder {
     n.gemm = {batch, m, k, n_cols};
     n.macs = batch * m * k * n_cols;
     if (weight) {
-      n.weight_bytes = (k * n_cols + n_cols) * dtype_;
+      n.weight_bytes = (k * n_cols + n_cols) * weight_dtype_;
       n.vector_ops = batch * m * n_cols;
     }
     return Connect(g_->AddNode(n), ins);
@@ -67,7 +68,7 @@ class Builder {
              int64_t weight_elems = 0) {
     Node n = Make(Lower(op), op, OpClass::kVector, g_->nodes[ins[0]].shape);
     n.vector_ops = Elements(n.shape) * ops_per_element;
-    n.weight_bytes = weight_elems * dtype_;
+    n.weight_bytes = weight_elems * weight_dtype_;
     return Connect(g_->AddNode(n), ins);
   }
 
@@ -120,6 +121,7 @@ class Builder {
 
   Graph* g_;
   int64_t dtype_;
+  int64_t weight_dtype_;
 };
 
 // Downsamples by 2 with probability 1/4 while the map is larger than 7×7.
@@ -218,7 +220,8 @@ Graph MakeSynthetic(const SyntheticConfig& config, const std::string& name) {
   Graph g;
   g.name = name;
   Rng rng(DeriveSeed(config.seed, static_cast<uint64_t>(config.family)));
-  Builder b(&g, config.dtype_bytes);
+  g.weight_bytes_per_element = config.weight_bytes > 0 ? config.weight_bytes : config.dtype_bytes;
+  Builder b(&g, config.dtype_bytes, g.weight_bytes_per_element);
   const int target = std::max(2, config.nodes);
   switch (config.family) {
     case SyntheticFamily::kChain: BuildChain(rng, b, g, target); break;
@@ -232,7 +235,7 @@ Graph MakeSynthetic(const SyntheticConfig& config, const std::string& name) {
   return g;
 }
 
-StatusOr<Graph> MakeSyntheticFromName(const std::string& name) {
+StatusOr<Graph> MakeSyntheticFromName(const std::string& name, int weight_bytes) {
   const std::string prefix = "synth:";
   if (name.rfind(prefix, 0) != 0) return Status::Error("'" + name + "' is not a synth: graph name");
   std::string rest = name.substr(prefix.size());
@@ -277,6 +280,7 @@ StatusOr<Graph> MakeSyntheticFromName(const std::string& name) {
                            "' (expected seed, nodes, dtype_bytes)");
     }
   }
+  c.weight_bytes = weight_bytes;
   return MakeSynthetic(c, name);
 }
 

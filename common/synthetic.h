@@ -24,6 +24,7 @@ struct SyntheticConfig {
   uint64_t seed = 1;
   int nodes = 100;  ///< blocks are added until the graph has at least this many nodes
   int dtype_bytes = 1;
+  int weight_bytes = 0;  ///< bytes per parameter; 0 = dtype_bytes
 };
 
 /// Builds one graph. Same config ⇒ same graph; widths, kernels, strides, branch counts and
@@ -32,7 +33,8 @@ struct SyntheticConfig {
 Graph MakeSynthetic(const SyntheticConfig& config, const std::string& name);
 
 /// Parses "synth:<family>[:key=value,…]" with keys seed and nodes (and dtype_bytes), e.g.
-/// "synth:chain:seed=3,nodes=120". Error names the bad family, key or value.
-StatusOr<Graph> MakeSyntheticFromName(const std::string& name);
+/// "synth:chain:seed=3,nodes=120"; `weight_bytes` > 0 sets the bytes per parameter. Error names
+/// the bad family, key or value.
+StatusOr<Graph> MakeSyntheticFromName(const std::string& name, int weight_bytes = 0);
 
 }  // namespace mcmpart::common

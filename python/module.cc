@@ -46,8 +46,8 @@ void CheckShape(const Graph& graph, const Hardware& hw, const Partition& p, cons
   ThrowIfError(common::CheckPartitionShape(graph, hw.num_chips, p).WithContext(what));
 }
 
-std::shared_ptr<Graph> LoadGraph(const std::string& spec) {
-  return std::make_shared<Graph>(ValueOrThrow(common::LoadGraph(spec)));
+std::shared_ptr<Graph> LoadGraph(const std::string& spec, int weight_bytes) {
+  return std::make_shared<Graph>(ValueOrThrow(common::LoadGraph(spec, weight_bytes)));
 }
 
 Hardware LoadHardware(const std::string& spec, const std::shared_ptr<Graph>& graph) {
@@ -205,6 +205,8 @@ PYBIND11_MODULE(mcmpart, m) {
       .def_readonly("name", &common::Graph::name)
       .def_property_readonly("num_nodes", &common::Graph::num_nodes)
       .def_property_readonly("num_edges", &common::Graph::num_edges)
+      .def_property_readonly("total_weight_bytes", &common::Graph::TotalWeightBytes)
+      .def_readonly("weight_bytes_per_element", &common::Graph::weight_bytes_per_element)
       .def("node_names",
            [](const common::Graph& g) {
              std::vector<std::string> names;
@@ -223,8 +225,10 @@ PYBIND11_MODULE(mcmpart, m) {
       .def("__repr__",
            [](const hw::Hardware& h) { return "<mcmpart.Hardware " + h.Summary() + ">"; });
 
-  m.def("load_graph", &LoadGraph, py::arg("spec"),
-        "A built-in name (bert-base, bert:layers=…, synth:…), an .onnx file or a .json graph.");
+  m.def("load_graph", &LoadGraph, py::arg("spec"), py::arg("weight_bytes") = 0,
+        "A built-in name (bert-base, bert:layers=…, llama-7b, llama:…, synth:…), an .onnx file "
+        "or a .json graph; weight_bytes (1, 2, 4 or 8) sets the bytes per weight element of an "
+        "ONNX import or a built-in graph (0 = the source's own).");
   m.def("load_hardware", &LoadHardware, py::arg("spec"), py::arg("graph") = nullptr,
         "A preset (mcm8-ring, …, from-graph with `graph`) or a hardware .toml file.");
   m.def("check", &Check, py::arg("graph"), py::arg("hw"), py::arg("partition"),

@@ -109,6 +109,43 @@ TEST(ImportCli, BadInputsExitTwoAndWriteNothing) {
   }
 }
 
+// --weight-bytes: weights of an ONNX import or a built-in graph at N bytes per element.
+TEST(ImportCli, WeightBytesRescalesWeightsAndIsRecorded) {
+  for (const std::string model : {"tiny_cnn_params.onnx", "bert_tiny.onnx"}) {
+    SCOPED_TRACE(model);
+    const std::string onnx = kData + "/onnx/" + model;
+    testing::CliResult fp32 = RunCli("import " + onnx + " --json");
+    ASSERT_EQ(fp32.exit_code, 0) << fp32.err;
+    const std::string out = TempPath("int8_" + model + ".json");
+    std::remove(out.c_str());
+    testing::CliResult int8 = RunCli("import " + onnx + " --weight-bytes 1 -o " + out + " --json");
+    ASSERT_EQ(int8.exit_code, 0) << int8.err;
+    nlohmann::json a = nlohmann::json::parse(fp32.out), b = nlohmann::json::parse(int8.out);
+    EXPECT_GT(a["weight_bytes"].get<int64_t>(), 0);
+    EXPECT_EQ(4 * b["weight_bytes"].get<int64_t>(), a["weight_bytes"].get<int64_t>());
+    EXPECT_EQ(a["weight_bytes_per_element"], 4);
+    EXPECT_EQ(b["weight_bytes_per_element"], 1);
+    EXPECT_EQ(a["total_macs"], b["total_macs"]);
+    // The written graph says what it assumed.
+    common::StatusOr<common::Graph> saved = common::ReadGraphJson(out);
+    ASSERT_TRUE(saved.ok()) << saved.status().message();
+    EXPECT_EQ(saved->weight_bytes_per_element, 1);
+    EXPECT_EQ(saved->TotalWeightBytes(), b["weight_bytes"].get<int64_t>());
+    testing::CliResult named = RunCli("import " + onnx + " --weight-bytes fp8 --json");
+    ASSERT_EQ(named.exit_code, 0) << named.err;
+    EXPECT_EQ(nlohmann::json::parse(named.out)["weight_bytes"], b["weight_bytes"]);
+  }
+  testing::CliResult llama = RunCli("import llama-tiny --weight-bytes fp32 --json");
+  ASSERT_EQ(llama.exit_code, 0) << llama.err;
+  EXPECT_EQ(nlohmann::json::parse(llama.out)["weight_bytes_per_element"], 4);
+  const std::string onnx = kData + "/onnx/tiny_cnn_params.onnx";
+  for (const std::string bad : {"3", "fp4", "-1", "16"}) {
+    SCOPED_TRACE(bad);
+    ExpectBadInput(RunCli("import " + onnx + " --weight-bytes " + bad), "--weight-bytes");
+  }
+  ExpectBadInput(RunCli("simulate --graph bert-tiny --weight-bytes 5"), "--weight-bytes");
+}
+
 // `mcmpart bench import`: the size matches `import`; timings are reported, never asserted.
 TEST(ImportCli, BenchImportReportsSizeAndTimes) {
   const std::string onnx = kData + "/onnx/resnet18.onnx";

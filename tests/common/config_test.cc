@@ -38,6 +38,8 @@ void SetOtherValue(ConfigField& f) {
           *p = static_cast<T>((static_cast<size_t>(*p) + 1) % EnumNames<T>::kNames.size());
         } else if constexpr (std::is_same_v<T, EvaluatorSpec>) {
           p->command = "python3 'my eval.py' --x \"y\"";
+        } else if constexpr (std::is_same_v<T, WeightBytes>) {
+          p->bytes = p->bytes == 1 ? 2 : 1;
         } else {
           const double d = static_cast<double>(*p);
           const std::vector<double> candidates = std::is_integral_v<T>
@@ -115,13 +117,14 @@ TEST(Config, TomlOverridesAndErrors) {
 
 TEST(Config, DefaultsAreRecordedAsBefore) {
   EXPECT_EQ(ConfigToToml(Config{}),
-            "[run]\ngraph = 'bert-base'\nhw = 'mcm8-ring'\nevaluator = 'cycle'\n"
+            "[run]\ngraph = 'bert-base'\nweight_bytes = 0\nhw = 'mcm8-ring'\nevaluator = 'cycle'\n"
             "evaluator_timeout_s = 60.0\nbudget = 1024\n"
             "time_limit_s = 0.0\nseed = 1\nout = ''\nflush_interval_s = 5.0\n"
             "progress_interval_s = 2.0\ncheckpoint = ''\ncheckpoint_every = 50\ninit_from = ''\n"
             "heldout = ''\neval_every = 10\n"
             "\n[policy]\nhidden = 64\nsage_layers = 2\nmax_chips = 16\nattention_layers = 1\n"
-            "attention_heads = 4\nsegment = 64\nprior_init = 2.0\ntie_units = true\ndecoder = 'sequential'\n"
+            "attention_heads = 4\nsegment = 64\nprior_init = 2.0\ntie_units = true\ndecoder = "
+            "'sequential'\n"
             "\n[ppo]\nlr = 0.0030000000000000001\nclip = 0.20000000000000001\nvalue_coef = 0.5\n"
             "entropy_coef = 0.01\nepochs = 1\nminibatch = 32\ntarget_kl = 0.050000000000000003\n"
             "max_grad_norm = 1.0\nbatch_size = 32\ntrain_on_repaired = true\n"
@@ -267,6 +270,40 @@ TEST(Config, RecordedLastRankDelayOfZeroIsAccepted) {
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.message().find("actor.last_rank_delay_ms"), std::string::npos) << st.message();
   EXPECT_EQ(ConfigToToml(c).find("last_rank_delay_ms"), std::string::npos);
+}
+
+TEST(Config, WeightBytesTakesSizesAndDtypeNames) {
+  const std::vector<std::pair<std::string, int>> spellings = {
+      {"0", 0},   {"1", 1},    {"2", 2},    {"4", 4},    {"8", 8},   {"int8", 1},
+      {"fp8", 1}, {"bf16", 2}, {"fp16", 2}, {"fp32", 4}, {"fp64", 8}};
+  for (const auto& [text, bytes] : spellings) {
+    Config c;
+    ConfigField f = ConfigFields(&c)[1];
+    ASSERT_EQ(f.name(), "run.weight_bytes");
+    ASSERT_TRUE(f.Set(text).ok()) << text;
+    EXPECT_EQ(c.run.weight_bytes.bytes, bytes) << text;
+    EXPECT_TRUE(ValidateConfig(c).ok()) << text;
+  }
+  for (const std::string text : {"3", "16", "-1", "fp4", "", "2.0"}) {
+    Config c;
+    Status st = ConfigFields(&c)[1].Set(text);
+    ASSERT_FALSE(st.ok()) << text;
+    EXPECT_NE(st.message().find("run.weight_bytes must be 0, 1, 2, 4, 8, int8"), std::string::npos)
+        << st.message();
+  }
+  // TOML takes the number or the name; the recorded TOML holds the number.
+  Config c;
+  ASSERT_TRUE(ApplyConfigToml("[run]\nweight_bytes = 'bf16'\n", "c.toml", &c).ok());
+  EXPECT_EQ(c.run.weight_bytes.bytes, 2);
+  EXPECT_NE(ConfigToToml(c).find("\nweight_bytes = 2\n"), std::string::npos);
+  ASSERT_TRUE(ApplyConfigToml("[run]\nweight_bytes = 8\n", "c.toml", &c).ok());
+  EXPECT_EQ(c.run.weight_bytes.bytes, 8);
+  EXPECT_FALSE(ApplyConfigToml("[run]\nweight_bytes = 3\n", "c.toml", &c).ok());
+  // A value set in code is checked too.
+  c.run.weight_bytes = 3;
+  Status st = ValidateConfig(c);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("run.weight_bytes"), std::string::npos);
 }
 
 }  // namespace

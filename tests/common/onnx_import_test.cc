@@ -186,6 +186,61 @@ TEST(OnnxImportTest, LoadGraphDispatchesAndOwnJsonRoundTrips) {
   EXPECT_EQ(WriteGraphJsonString(*back), WriteGraphJsonString(*g));
 }
 
+TEST(OnnxImportTest, WeightBytesRescalesEveryWeightAndNoActivation) {
+  // All three models hold fp32 weights (initialisers; small_ops as graph inputs).
+  for (const std::string file :
+       {"tiny_cnn_params.onnx", "resnet18.onnx", "bert_tiny.onnx", "small_ops.onnx"}) {
+    Graph fp32 = ImportOrDie(file);
+    StatusOr<Graph> int8 = LoadGraph(kOnnxDir + file, 1);
+    ASSERT_TRUE(int8.ok()) << int8.status().message();
+    EXPECT_EQ(fp32.weight_bytes_per_element, 4) << file;
+    EXPECT_EQ(int8->weight_bytes_per_element, 1) << file;
+    EXPECT_GT(fp32.TotalWeightBytes(), 0) << file;
+    EXPECT_EQ(4 * int8->TotalWeightBytes(), fp32.TotalWeightBytes()) << file;
+    OnnxImportOptions fp16;
+    fp16.weight_bytes = 2;
+    StatusOr<Graph> half = ImportOnnx(kOnnxDir + file, fp16);
+    ASSERT_TRUE(half.ok()) << half.status().message();
+    EXPECT_EQ(2 * half->TotalWeightBytes(), fp32.TotalWeightBytes()) << file;
+    ASSERT_EQ(int8->num_nodes(), fp32.num_nodes()) << file;
+    for (int v = 0; v < fp32.num_nodes(); ++v) {
+      const Node &a = fp32.nodes[v], &b = int8->nodes[v];
+      EXPECT_EQ(4 * b.weight_bytes, a.weight_bytes) << file << ": " << a.name;
+      EXPECT_EQ(b.output_bytes, a.output_bytes) << file << ": " << a.name;
+      EXPECT_EQ(b.macs, a.macs) << file << ": " << a.name;
+    }
+    ASSERT_EQ(int8->num_edges(), fp32.num_edges());
+    for (int e = 0; e < fp32.num_edges(); ++e) {
+      EXPECT_EQ(int8->edges[e].bytes, fp32.edges[e].bytes) << file;
+    }
+  }
+}
+
+TEST(OnnxImportTest, SavedGraphsKeepTheirWeightPrecision) {
+  StatusOr<Graph> int8 = LoadGraph(kOnnxDir + "resnet18.onnx", 1);
+  ASSERT_TRUE(int8.ok()) << int8.status().message();
+  const std::string path = WriteTemp("resnet18_int8.json", WriteGraphJsonString(*int8));
+  StatusOr<Graph> back = LoadGraph(path);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->weight_bytes_per_element, 1);
+  EXPECT_EQ(back->TotalWeightBytes(), int8->TotalWeightBytes());
+  // The same precision again is fine; another one cannot be had from saved byte counts.
+  EXPECT_TRUE(LoadGraph(path, 1).ok());
+  std::string msg = Expect(LoadGraph(path, 2));
+  EXPECT_NE(msg.find("stores 1-byte weights, not 2-byte ones"), std::string::npos) << msg;
+  msg = Expect(LoadGraph(kOnnxDir + "resnet18.onnx", 3));
+  EXPECT_NE(msg.find("must be 1, 2, 4 or 8, got 3"), std::string::npos) << msg;
+  OnnxImportOptions three;
+  three.weight_bytes = 3;
+  msg = Expect(ImportOnnx(kOnnxDir + "resnet18.onnx", three));
+  EXPECT_NE(msg.find("must be 1, 2, 4 or 8, got 3"), std::string::npos) << msg;
+  msg = Expect(ParseGraphJson(
+      R"({"format": "mcmpart-graph", "version": 1, "weight_bytes_per_element": 3,
+          "nodes": [], "edges": []})",
+      "bad.json"));
+  EXPECT_NE(msg.find("'weight_bytes_per_element' must be 1, 2, 4 or 8"), std::string::npos) << msg;
+}
+
 // Inputs the fuzzer found crashing inside libonnx or breaking the JSON round trip.
 TEST(OnnxImportTest, MalformedAttributesAndNamesAreBadInputNotCrashes) {
   std::string msg = Expect(ImportOnnx(kOnnxDir + "zero_stride.onnx", {}));

@@ -42,6 +42,15 @@ class ModuleTest(unittest.TestCase):
         self.assertEqual(self.hw.num_chips, 8)
         self.assertIn("8 chiplets", self.hw.summary())
 
+    def test_weight_bytes(self):
+        fp16 = mcmpart.load_graph("llama-tiny")
+        int8 = mcmpart.load_graph("llama-tiny", weight_bytes=1)
+        self.assertEqual(fp16.weight_bytes_per_element, 2)
+        self.assertEqual(int8.weight_bytes_per_element, 1)
+        self.assertEqual(fp16.total_weight_bytes, 2 * int8.total_weight_bytes)
+        with self.assertRaises(ValueError):
+            mcmpart.load_graph("llama-tiny", weight_bytes=3)
+
     def test_dp_check_simulate_equals_cli(self):
         partition = self.dp_partition()
         self.assertEqual(len(partition), self.graph.num_nodes)
