@@ -21,13 +21,23 @@ int RunBenchImport(int argc, char** argv) {
                            "one thread: the median and minimum of --repeats runs, each reading "
                            "the file again, and the imported graph's size.");
   options.add_options()("repeats", "timed runs (after one untimed warm-up run)",
-                        cxxopts::value<int>()->default_value("5"));
+                        cxxopts::value<int>()->default_value("5"))(
+      "inference",
+      "ONNX shape inference: 'pass' (one topological pass, the importer's) or 'rounds' (the "
+      "older whole-graph rounds, for comparison)",
+      cxxopts::value<std::string>()->default_value("pass"));
   auto parsed = ParseCommand(options, argc, argv, &config);
   if (!parsed.ok()) return ReportBadInput(cmd, parsed.status());
   if (parsed->help) return kExitOk;
   const int repeats = parsed->result["repeats"].as<int>();
   if (repeats < 1 || repeats > 1000) {
     return ReportBadInput(cmd, common::Status::Error("--repeats must be in 1..1000"));
+  }
+  const std::string inference = parsed->result["inference"].as<std::string>();
+  if (inference != "pass" && inference != "rounds") {
+    return ReportBadInput(
+        cmd,
+        common::Status::Error("--inference must be 'pass' or 'rounds', not '" + inference + "'"));
   }
   const std::string& spec = config.run.graph;
   const bool is_onnx = spec.size() > 5 && spec.compare(spec.size() - 5, 5, ".onnx") == 0;
@@ -38,6 +48,7 @@ int RunBenchImport(int argc, char** argv) {
   common::OnnxImportReport report;
   common::OnnxImportOptions onnx_options;
   onnx_options.weight_bytes = config.run.weight_bytes.bytes;
+  onnx_options.whole_graph_inference = inference == "rounds";
   for (int run = 0; run <= repeats; ++run) {  // run 0 warms the caches and libonnx's registry
     report = common::OnnxImportReport();
     const auto start = Clock::now();
@@ -67,13 +78,15 @@ int RunBenchImport(int argc, char** argv) {
       out["onnx_nodes"] = report.onnx_nodes;
       out["folded_nodes"] = report.folded_nodes;
       out["unknown_nodes"] = report.unknown_nodes;
+      out["inference"] = inference;
     }
     std::printf("%s\n", out.dump().c_str());
     return kExitOk;
   }
   std::printf("import of %s: %d nodes, %d edges", spec.c_str(), g.num_nodes(), g.num_edges());
   if (is_onnx) {
-    std::printf(" (%d ONNX nodes, %d folded)", report.onnx_nodes, report.folded_nodes);
+    std::printf(" (%d ONNX nodes, %d folded; shape inference: %s)", report.onnx_nodes,
+                report.folded_nodes, inference.c_str());
   }
   std::printf("\nmedian %.1f ms, min %.1f ms, max %.1f ms over %d runs, one thread\n", 1e3 * median,
               1e3 * seconds.front(), 1e3 * seconds.back(), repeats);

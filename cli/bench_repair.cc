@@ -246,23 +246,28 @@ double Percentile(std::vector<double> v, double q) {
   return v[i];
 }
 
-// "8,16" → {8, 16}; each count in 1..256.
-common::StatusOr<std::vector<int>> ParseChipCounts(const std::string& list,
-                                                   const std::string& flag) {
-  std::vector<int> chip_counts;
+common::StatusOr<std::vector<int>> ParseIntList(const std::string& list, const std::string& flag,
+                                                int lo, int hi, const std::string& what) {
+  std::vector<int> values;
   std::stringstream ss(list);
   std::string item;
   while (std::getline(ss, item, ',')) {
     try {
       size_t used = 0;
-      const int k = std::stoi(item, &used);
-      if (used != item.size() || k < 1 || k > 256) throw std::invalid_argument(item);
-      chip_counts.push_back(k);
+      const int v = std::stoi(item, &used);
+      if (used != item.size() || v < lo || v > hi) throw std::invalid_argument(item);
+      values.push_back(v);
     } catch (const std::exception&) {
-      return common::Status::Error(flag + ": '" + item + "' is not a chip count in 1..256");
+      return common::Status::Error(flag + ": '" + item + "' is not " + what + " in " +
+                                   std::to_string(lo) + ".." + std::to_string(hi));
     }
   }
-  return chip_counts;
+  return values;
+}
+
+common::StatusOr<std::vector<int>> ParseChipCounts(const std::string& list,
+                                                   const std::string& flag) {
+  return ParseIntList(list, flag, 1, 256, "a chip count");
 }
 
 int RunBenchRepair(int argc, char** argv) {

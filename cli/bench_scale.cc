@@ -167,23 +167,6 @@ std::pair<double, double> FitExponents(const std::vector<Cell>& cells, int colum
   return FitPowerLaw(points);
 }
 
-common::StatusOr<std::vector<int>> ParseSizes(const std::string& list) {
-  std::vector<int> sizes;
-  std::stringstream ss(list);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    try {
-      size_t used = 0;
-      const int n = std::stoi(item, &used);
-      if (used != item.size() || n < 20 || n > 200000) throw std::invalid_argument(item);
-      sizes.push_back(n);
-    } catch (const std::exception&) {
-      return common::Status::Error("--sizes: '" + item + "' is not a node count in 20..200000");
-    }
-  }
-  return sizes;
-}
-
 void PrintTable(const std::vector<Cell>& cells) {
   std::printf("%7s %4s %10s %12s %12s %10s %10s %10s\n", "nodes", "K", "policy", "repair-pol",
               "repair-rand", "cycle", "maxload", "dp");
@@ -260,7 +243,8 @@ int RunBenchScale(int argc, char** argv) {
   if (!(so.sim_seconds > 0 && so.sim_seconds <= 600)) {
     return ReportBadInput(cmd, common::Status::Error("--sim-seconds must be in (0, 600]"));
   }
-  auto sizes = ParseSizes(parsed->result["sizes"].as<std::string>());
+  auto sizes = ParseIntList(parsed->result["sizes"].as<std::string>(), "--sizes", 20, 200000,
+                            "a node count");
   if (!sizes.ok()) return ReportBadInput(cmd, sizes.status());
   auto chips = ParseChipCounts(parsed->result["chips"].as<std::string>());
   if (!chips.ok()) return ReportBadInput(cmd, chips.status());

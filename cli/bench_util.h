@@ -38,6 +38,11 @@ Rate Measure(hw::Evaluator* eval, const std::vector<common::Partition>& parts, d
 /// The q-quantile (0..1, nearest rank) of `v`; 0 when empty.
 double Percentile(std::vector<double> v, double q);
 
+/// "8,16" → {8, 16}: a comma-separated list of integers, each in lo..hi; the error names
+/// `flag` and says "is not <what> in lo..hi".
+common::StatusOr<std::vector<int>> ParseIntList(const std::string& list, const std::string& flag,
+                                                int lo, int hi, const std::string& what);
+
 /// "8,16" → {8, 16}; each count in 1..256. The error names `flag`.
 common::StatusOr<std::vector<int>> ParseChipCounts(const std::string& list,
                                                    const std::string& flag = "--chips");

@@ -152,19 +152,18 @@ namespace {
 // attention, 70B grouped-query attention with 8 K/V heads. The tiny one is for tests.
 const std::map<std::string, LlamaConfig>& LlamaPresets() {
   static const std::map<std::string, LlamaConfig> kPresets = [] {
-    LlamaConfig seven_b;
-    LlamaConfig seventy_b;
-    seventy_b.layers = 80;
-    seventy_b.hidden = 8192;
-    seventy_b.heads = 64;
-    seventy_b.kv_heads = 8;
-    seventy_b.ffn = 28672;
-    LlamaConfig tiny;
-    tiny.layers = 2;
-    tiny.hidden = 256;
-    tiny.heads = 4;
-    tiny.kv_heads = 2;
-    tiny.ffn = 688;
+    auto shape = [](int layers, int hidden, int heads, int kv_heads, int ffn) {
+      LlamaConfig c;
+      c.layers = layers;
+      c.hidden = hidden;
+      c.heads = heads;
+      c.kv_heads = kv_heads;
+      c.ffn = ffn;
+      return c;
+    };
+    const LlamaConfig seven_b;
+    const LlamaConfig seventy_b = shape(80, 8192, 64, 8, 28672);
+    LlamaConfig tiny = shape(2, 256, 4, 2, 688);
     tiny.seq = 128;
     tiny.vocab = 1024;
     std::map<std::string, LlamaConfig> presets = {

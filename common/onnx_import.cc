@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <deque>
 #include <functional>
 #include <iostream>
 #include <limits>
@@ -650,6 +651,289 @@ bool EvalIntNode(const ox::NodeProto& node, const IntInputs& in, const InfoInput
   return it != kEval.end() && it->second(node, in, in_info, out);
 }
 
+// Order of the graph's nodes for shape inference: topological (Kahn, stored order among the
+// ready nodes); nodes on a cycle or reading an unknown tensor follow in stored order
+// (Importer::SortNodes reports those).
+std::vector<int> InferenceOrder(const ox::GraphProto& g) {
+  const int n = g.node_size();
+  std::unordered_map<std::string, int> made_by;
+  for (int i = 0; i < n; ++i) {
+    for (const std::string& out : g.node(i).output()) {
+      if (!out.empty()) made_by.emplace(out, i);
+    }
+  }
+  std::vector<std::vector<int>> succ(n);
+  std::vector<int> indeg(n, 0);
+  for (int i = 0; i < n; ++i) {
+    for (const std::string& in : g.node(i).input()) {
+      auto it = made_by.find(in);
+      if (in.empty() || it == made_by.end() || it->second == i) continue;
+      succ[it->second].push_back(i);
+      ++indeg[i];
+    }
+  }
+  std::set<int> ready;
+  for (int i = 0; i < n; ++i) {
+    if (indeg[i] == 0) ready.insert(i);
+  }
+  std::vector<int> order;
+  std::vector<bool> placed(n, false);
+  while (!ready.empty()) {
+    const int v = *ready.begin();
+    ready.erase(ready.begin());
+    order.push_back(v);
+    placed[v] = true;
+    for (int s : succ[v]) {
+      if (--indeg[s] == 0) ready.insert(s);
+    }
+  }
+  for (int i = 0; i < n; ++i) {
+    if (!placed[i]) order.push_back(i);
+  }
+  return order;
+}
+
+// The TypeProto of a folded integer tensor.
+ox::TypeProto TypeOfValue(const IntValue& v) {
+  ox::TypeProto type;
+  ox::TypeProto_Tensor* t = type.mutable_tensor_type();
+  t->set_elem_type(v.type);
+  ox::TensorShapeProto* shape = t->mutable_shape();
+  for (int64_t d : v.dims) shape->add_dim()->set_dim_value(d);
+  return type;
+}
+
+// A folded integer tensor as an ONNX initializer.
+void FillTensor(const std::string& name, const IntValue& v, ox::TensorProto* t) {
+  t->set_name(name);
+  t->set_data_type(v.type);
+  for (int64_t d : v.dims) t->add_dims(d);
+  for (int64_t x : v.data) {
+    if (v.type != ox::TensorProto_DataType_INT64) {  // int32 and bool use int32_data
+      t->add_int32_data(static_cast<int32_t>(x));
+    } else {
+      t->add_int64_data(x);
+    }
+  }
+}
+
+// The value of a node's integer output when it can be computed from known inputs.
+bool FoldNode(const ox::NodeProto& node,
+              const std::function<const IntValue*(const std::string&)>& value_of,
+              const std::function<const TensorInfo*(const std::string&)>& info_of, IntValue* out) {
+  if (node.output_size() != 1 || node.output(0).empty()) return false;
+  if (!(node.domain().empty() || node.domain() == "ai.onnx")) return false;
+  if (node.op_type() == "Constant") {
+    bool ok = false;
+    for (const auto& a : node.attribute()) {
+      if (a.name() == "value" && a.has_t()) ok = ReadIntTensor(a.t(), out);
+    }
+    return ok;
+  }
+  IntInputs in;
+  InfoInputs in_info;
+  for (const std::string& name : node.input()) {
+    in.push_back(value_of(name));
+    in_info.push_back(info_of(name));
+  }
+  return EvalIntNode(node, in, in_info, out);
+}
+
+// ONNX shape inference (with data propagation) in one pass over the nodes in topological
+// order, folding integer shape arithmetic as soon as a node's inputs are known, so that each
+// node is inferred once, with every folded input available as constant data. Linear in the
+// model; the node-level steps are those of onnx/shape_inference/implementation.cc
+// (non-strict: a node whose inference fails keeps unknown outputs).
+class ShapePass {
+ public:
+  ShapePass(ox::ModelProto* model, const std::string& path) : model_(model), path_(path) {}
+
+  /// Infers every tensor's type, writes them to the graph's value_info and returns, per node,
+  /// whether it folded; `values` receives the folded tensors.
+  StatusOr<std::vector<bool>> Run(std::unordered_map<std::string, IntValue>* values);
+
+ private:
+  void Seed();
+  bool TryFold(const ox::NodeProto& node);
+  Status Infer(ox::NodeProto& node);
+  Status Update(const std::string& name, const ox::TypeProto& inferred);
+  void WriteValueInfo();
+  // Lists `name` for value_info (once; graph inputs and typed outputs keep their own entry).
+  void Record(const std::string& name);
+  const TensorInfo* InfoOf(const std::string& name);
+
+  ox::ModelProto* model_;
+  const std::string& path_;
+  std::unordered_map<std::string, int> opsets_;
+  std::unordered_map<std::string, ox::TypeProto> types_;
+  std::unordered_map<std::string, ox::TypeProto*> type_ptrs_;  // what ONNX's contexts read
+  std::vector<std::string> inferred_names_;  // value_info order: file's, then by node
+  std::unordered_set<std::string> recorded_;
+  std::unordered_set<std::string> not_value_info_;
+  std::unordered_map<std::string, const ox::TensorProto*> data_;
+  std::deque<ox::TensorProto> folded_data_;
+  std::unordered_map<std::string, ox::TensorShapeProto> shape_data_;
+  std::unordered_map<std::string, IntValue>* values_ = nullptr;
+  std::unordered_map<std::string, TensorInfo> info_cache_;
+};
+
+StatusOr<std::vector<bool>> ShapePass::Run(std::unordered_map<std::string, IntValue>* values) {
+  values_ = values;
+  Seed();
+  ox::GraphProto* g = model_->mutable_graph();
+  std::vector<bool> folded(g->node_size(), false);
+  for (int i : InferenceOrder(*g)) {
+    ox::NodeProto* node = g->mutable_node(i);
+    if (TryFold(*node)) {
+      folded[i] = true;
+      continue;
+    }
+    MCMPART_RETURN_IF_ERROR(Infer(*node));
+  }
+  WriteValueInfo();
+  return folded;
+}
+
+void ShapePass::Seed() {
+  for (const auto& op : model_->opset_import()) opsets_[op.domain()] = op.version();
+  const ox::GraphProto& g = model_->graph();
+  auto seed = [&](const ox::ValueInfoProto& vi, bool record) {
+    if (!vi.has_type()) return;
+    types_[vi.name()] = vi.type();
+    type_ptrs_[vi.name()] = &types_[vi.name()];
+    if (record) Record(vi.name());
+  };
+  for (const auto& vi : g.input()) {
+    seed(vi, false);
+    not_value_info_.insert(vi.name());
+  }
+  for (const auto& vi : g.output()) {
+    seed(vi, false);
+    if (vi.has_type()) not_value_info_.insert(vi.name());
+  }
+  for (const auto& vi : g.value_info()) seed(vi, true);
+  for (const auto& init : g.initializer()) {
+    data_[init.name()] = &init;
+    IntValue v;
+    if (ReadIntTensor(init, &v)) (*values_)[init.name()] = std::move(v);
+    if (type_ptrs_.count(init.name())) continue;  // a graph input's own type has priority
+    ox::TypeProto& type = types_[init.name()];
+    type.mutable_tensor_type()->set_elem_type(init.data_type());
+    ox::TensorShapeProto* shape = type.mutable_tensor_type()->mutable_shape();
+    for (int64_t d : init.dims()) shape->add_dim()->set_dim_value(d);
+    type_ptrs_[init.name()] = &type;
+  }
+  for (const auto& node : g.node()) {
+    if (node.op_type() != "Constant" || node.output_size() != 1) continue;
+    for (const auto& a : node.attribute()) {
+      if (a.name() == "value" && a.has_t()) data_[node.output(0)] = &a.t();
+    }
+  }
+}
+
+const TensorInfo* ShapePass::InfoOf(const std::string& name) {
+  auto cached = info_cache_.find(name);
+  if (cached != info_cache_.end()) return &cached->second;
+  auto it = type_ptrs_.find(name);
+  if (it == type_ptrs_.end()) return nullptr;
+  return &info_cache_.emplace(name, InfoFromType(*it->second)).first->second;
+}
+
+bool ShapePass::TryFold(const ox::NodeProto& node) {
+  IntValue out;
+  auto value_of = [&](const std::string& name) -> const IntValue* {
+    auto v = values_->find(name);
+    return v == values_->end() ? nullptr : &v->second;
+  };
+  auto info_of = [&](const std::string& name) { return InfoOf(name); };
+  if (!FoldNode(node, value_of, info_of, &out)) return false;
+  const std::string& name = node.output(0);
+  Record(name);
+  types_[name] = TypeOfValue(out);
+  type_ptrs_[name] = &types_[name];
+  info_cache_.erase(name);
+  if (node.op_type() != "Constant") {
+    folded_data_.emplace_back();
+    FillTensor(name, out, &folded_data_.back());
+    data_[name] = &folded_data_.back();
+  }
+  (*values_)[name] = std::move(out);
+  return true;
+}
+
+Status ShapePass::Infer(ox::NodeProto& node) {
+  auto dit = opsets_.find(node.domain());
+  if (dit == opsets_.end() && node.domain().empty()) dit = opsets_.find("ai.onnx");
+  if (dit == opsets_.end()) return Status::Ok();  // no opset: nothing to infer from
+  const ox::OpSchema* schema =
+      ox::OpSchemaRegistry::Instance()->GetSchema(node.op_type(), dit->second, node.domain());
+  if (!schema) return Status::Ok();  // unknown op: outputs stay unknown
+  ox::shape_inference::InferenceContextImpl ctx(node, type_ptrs_, data_, {}, &shape_data_);
+  try {
+    if (schema->has_type_and_shape_inference_function()) {
+      schema->GetTypeAndShapeInferenceFunction()(ctx);
+    } else if (schema->HasFunction()) {
+      ox::ShapeInferenceOptions opts(false, 0, true);
+      ox::shape_inference::InferShapeForFunctionNode(*schema->GetFunction(),
+                                                     ox::OpSchemaRegistry::Instance(), ctx, opts,
+                                                     {}, nullptr, &shape_data_);
+    } else {
+      return Status::Ok();
+    }
+  } catch (const ox::InferenceError&) {
+    return Status::Ok();  // non-strict, as ONNX's own pass: the outputs stay unknown
+  }
+  try {
+    for (int i = 0; i < node.output_size(); ++i) {
+      if (!node.output(i).empty())
+        MCMPART_RETURN_IF_ERROR(Update(node.output(i), *ctx.getOutputType(i)));
+    }
+    if (schema->has_data_propagation_function()) {
+      ox::shape_inference::DataPropagationContextImpl dp(node, type_ptrs_, data_, shape_data_);
+      schema->GetDataPropagationFunction()(dp);
+    }
+  } catch (const std::exception& e) {
+    return Status::Error(path_ + ": ONNX shape inference failed: node '" + node.name() + "' (" +
+                         node.op_type() + "): " + e.what());
+  }
+  return Status::Ok();
+}
+
+Status ShapePass::Update(const std::string& name, const ox::TypeProto& inferred) {
+  if (inferred.value_case() == ox::TypeProto::VALUE_NOT_SET) return Status::Ok();
+  auto it = type_ptrs_.find(name);
+  if (it == type_ptrs_.end()) {
+    types_[name] = inferred;
+    type_ptrs_[name] = &types_[name];
+  } else {
+    ox::shape_inference::mergeShapesAndTypes(inferred, it->second);
+  }
+  Record(name);
+  info_cache_.erase(name);
+  return Status::Ok();
+}
+
+void ShapePass::WriteValueInfo() {
+  ox::GraphProto* g = model_->mutable_graph();
+  google::protobuf::RepeatedPtrField<ox::ValueInfoProto> out;
+  for (const std::string& name : inferred_names_) {
+    ox::ValueInfoProto* vi = out.Add();
+    vi->set_name(name);
+    *vi->mutable_type() = types_[name];
+  }
+  g->mutable_value_info()->Swap(&out);
+  for (auto& vi : *g->mutable_output()) {
+    auto it = types_.find(vi.name());
+    if (it != types_.end()) *vi.mutable_type() = it->second;
+  }
+}
+
+void ShapePass::Record(const std::string& name) {
+  if (!not_value_info_.count(name) && recorded_.insert(name).second) {
+    inferred_names_.push_back(name);
+  }
+}
+
 class Importer {
  public:
   Importer(const std::string& path, const OnnxImportOptions& options, OnnxImportReport* report)
@@ -661,7 +945,14 @@ class Importer {
 
  private:
   Status Load();
-  StatusOr<bool> FoldIntegerSubgraphs();
+  // Names the graph after the file.
+  Status SetGraphName();
+  // One round of the whole-graph path: folds what the last inference made computable; false
+  // when nothing folded.
+  bool FoldIntegerSubgraphs();
+  // Replaces the folded nodes by initializers (when any non-Constant node folded); true then.
+  bool ReplaceFolded(const std::vector<bool>& folded,
+                     const std::unordered_map<std::string, IntValue>& values);
   Status CollectTensorInfo();
   Status SortNodes();
   void ClassifyGraphInputs();
@@ -768,6 +1059,13 @@ Status Importer::Load() {
   report_->onnx_nodes = model_.graph().node_size();
   MCMPART_RETURN_IF_ERROR(CheckInferenceAttributes(model_.graph(), path_));
   GuardConvPoolInference();
+  if (!options_.whole_graph_inference) {
+    std::unordered_map<std::string, IntValue> values;
+    ShapePass pass(&model_, path_);
+    MCMPART_ASSIGN_OR_RETURN(std::vector<bool> folded, pass.Run(&values));
+    ReplaceFolded(folded, values);
+    return SetGraphName();
+  }
   // Shape inference, then fold integer shape arithmetic it left open into initializers and
   // infer again, until nothing more folds.
   for (int round = 0; round < 64; ++round) {
@@ -786,9 +1084,12 @@ Status Importer::Load() {
     } catch (const std::exception& e) {
       return Status::Error(path_ + ": ONNX shape inference failed: " + e.what());
     }
-    MCMPART_ASSIGN_OR_RETURN(bool changed, FoldIntegerSubgraphs());
-    if (!changed) break;
+    if (!FoldIntegerSubgraphs()) break;
   }
+  return SetGraphName();
+}
+
+Status Importer::SetGraphName() {
   graph_.name = path_;
   size_t slash = graph_.name.find_last_of('/');
   if (slash != std::string::npos) graph_.name = graph_.name.substr(slash + 1);
@@ -796,49 +1097,46 @@ Status Importer::Load() {
   return Status::Ok();
 }
 
-StatusOr<bool> Importer::FoldIntegerSubgraphs() {
-  ox::GraphProto* g = model_.mutable_graph();
+bool Importer::FoldIntegerSubgraphs() {
+  const ox::GraphProto& g = model_.graph();
   std::unordered_map<std::string, TensorInfo> info;
-  for (const auto& vi : g->input()) info[vi.name()] = InfoFromType(vi.type());
-  for (const auto& vi : g->value_info()) info[vi.name()] = InfoFromType(vi.type());
+  for (const auto& vi : g.input()) info[vi.name()] = InfoFromType(vi.type());
+  for (const auto& vi : g.value_info()) info[vi.name()] = InfoFromType(vi.type());
   std::unordered_map<std::string, IntValue> values;
-  for (const auto& init : g->initializer()) {
+  for (const auto& init : g.initializer()) {
     IntValue v;
     if (ReadIntTensor(init, &v)) values[init.name()] = std::move(v);
   }
+  auto value_of = [&](const std::string& name) -> const IntValue* {
+    auto v = values.find(name);
+    return v == values.end() ? nullptr : &v->second;
+  };
+  auto info_of = [&](const std::string& name) -> const TensorInfo* {
+    auto t = info.find(name);
+    return t == info.end() ? nullptr : &t->second;
+  };
   // Nodes are usually stored in topological order; a few sweeps cover the rest.
-  std::vector<bool> folded(g->node_size(), false);
-  bool any = false;
+  std::vector<bool> folded(g.node_size(), false);
   for (int sweep = 0; sweep < 3; ++sweep) {
     bool progress = false;
-    for (int i = 0; i < g->node_size(); ++i) {
-      const ox::NodeProto& node = g->node(i);
-      if (folded[i] || node.output_size() != 1 || node.output(0).empty()) continue;
-      if (!(node.domain().empty() || node.domain() == "ai.onnx")) continue;
+    for (int i = 0; i < g.node_size(); ++i) {
       IntValue out;
-      bool ok = false;
-      if (node.op_type() == "Constant") {
-        for (const auto& a : node.attribute()) {
-          if (a.name() == "value" && a.has_t()) ok = ReadIntTensor(a.t(), &out);
-        }
-      } else {
-        std::vector<const IntValue*> in;
-        std::vector<const TensorInfo*> in_info;
-        for (const std::string& name : node.input()) {
-          auto v = values.find(name);
-          in.push_back(v == values.end() ? nullptr : &v->second);
-          auto t = info.find(name);
-          in_info.push_back(t == info.end() ? nullptr : &t->second);
-        }
-        ok = EvalIntNode(node, in, in_info, &out);
-      }
-      if (!ok) continue;
-      values[node.output(0)] = std::move(out);
+      if (folded[i] || !FoldNode(g.node(i), value_of, info_of, &out)) continue;
+      values[g.node(i).output(0)] = std::move(out);
       folded[i] = true;
       progress = true;
-      any = any || node.op_type() != "Constant";
     }
     if (!progress) break;
+  }
+  return ReplaceFolded(folded, values);
+}
+
+bool Importer::ReplaceFolded(const std::vector<bool>& folded,
+                             const std::unordered_map<std::string, IntValue>& values) {
+  ox::GraphProto* g = model_.mutable_graph();
+  bool any = false;
+  for (int i = 0; i < g->node_size(); ++i) {
+    any = any || (folded[i] && g->node(i).op_type() != "Constant");
   }
   if (!any) return false;
   // Replace folded nodes by initializers; keep Constant nodes nobody else folded from.
@@ -857,18 +1155,7 @@ StatusOr<bool> Importer::FoldIntegerSubgraphs() {
     }
     ++report_->folded_nodes;
     if (!consumed_by_live.count(node.output(0))) continue;
-    const IntValue& v = values[node.output(0)];
-    ox::TensorProto* t = g->add_initializer();
-    t->set_name(node.output(0));
-    t->set_data_type(v.type);
-    for (int64_t d : v.dims) t->add_dims(d);
-    for (int64_t x : v.data) {
-      if (v.type != ox::TensorProto_DataType_INT64) {  // int32 and bool use int32_data
-        t->add_int32_data(static_cast<int32_t>(x));
-      } else {
-        t->add_int64_data(x);
-      }
-    }
+    FillTensor(node.output(0), values.at(node.output(0)), g->add_initializer());
   }
   g->mutable_node()->Swap(&kept);
   return true;

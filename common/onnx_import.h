@@ -15,6 +15,10 @@ struct OnnxImportOptions {
   /// Bytes per weight element (1, 2, 4 or 8: --weight-bytes); 0 = the tensor's own element
   /// type. Activations keep their ONNX element types.
   int weight_bytes = 0;
+  /// Shape inference by repeated whole-graph ONNX inference rounds with folding between
+  /// them (the older path, quadratic in the depth of shape arithmetic), instead of one
+  /// topological pass; kept to cross-check the pass in tests.
+  bool whole_graph_inference = false;
 };
 
 /// What the importer did besides building the graph.

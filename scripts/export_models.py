@@ -52,6 +52,12 @@ BERT = {
 }
 SEQ_LEN = 128
 
+# Decoder-only (Llama-style) models: layers, hidden, heads, kv_heads, ffn. llama_deep is a
+# narrow, 512-layer decoder: about 50k ONNX nodes, the import-scaling case (`bench import`).
+LLAMA = {
+    "llama_small": (8, 512, 8, 2, 1408), "llama_deep": (512, 64, 4, 2, 172),
+}
+
 
 class EncoderLayer(nn.Module):
     """Post-LN BERT layer (Devlin et al., 2019), the same ops as common/bert.cc's MakeBert."""
@@ -99,6 +105,79 @@ class Bert(nn.Module):
         return torch.tanh(self.pooler(x[:, 0]))
 
 
+class RmsNorm(nn.Module):
+    """RMSNorm (Zhang and Sennrich, 2019)."""
+
+    def __init__(self, hidden, eps=1e-6):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(hidden))
+        self.eps = eps
+
+    def forward(self, x):
+        return self.weight * x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)
+
+
+def rotate_half(x):
+    x1, x2 = x.chunk(2, dim=-1)
+    return torch.cat([-x2, x1], dim=-1)
+
+
+class DecoderLayer(nn.Module):
+    """Pre-norm Llama layer (Touvron et al., 2023): RMSNorm, rotary embedding, grouped-query
+    attention, SwiGLU feed-forward; the same ops as common/llama.cc's prefill phase."""
+
+    def __init__(self, hidden, heads, kv_heads, ffn):
+        super().__init__()
+        self.heads, self.kv_heads, self.dh = heads, kv_heads, hidden // heads
+        self.q = nn.Linear(hidden, hidden, bias=False)
+        self.k = nn.Linear(hidden, kv_heads * self.dh, bias=False)
+        self.v = nn.Linear(hidden, kv_heads * self.dh, bias=False)
+        self.o = nn.Linear(hidden, hidden, bias=False)
+        self.gate = nn.Linear(hidden, ffn, bias=False)
+        self.up = nn.Linear(hidden, ffn, bias=False)
+        self.down = nn.Linear(ffn, hidden, bias=False)
+        self.norm1, self.norm2 = RmsNorm(hidden), RmsNorm(hidden)
+
+    def forward(self, x, cos, sin, mask):
+        s, h = x.shape[1], x.shape[2]
+        y = self.norm1(x)
+        q = self.q(y).view(1, s, self.heads, self.dh).transpose(1, 2)
+        k = self.k(y).view(1, s, self.kv_heads, self.dh).transpose(1, 2)
+        v = self.v(y).view(1, s, self.kv_heads, self.dh).transpose(1, 2)
+        q, k = q * cos + rotate_half(q) * sin, k * cos + rotate_half(k) * sin
+        group = self.heads // self.kv_heads
+        k = k[:, :, None].expand(1, self.kv_heads, group, s, self.dh).reshape(1, self.heads, s, self.dh)
+        v = v[:, :, None].expand(1, self.kv_heads, group, s, self.dh).reshape(1, self.heads, s, self.dh)
+        scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.dh) + mask
+        ctx = torch.matmul(scores.softmax(-1), v).transpose(1, 2).reshape(1, s, h)
+        x = x + self.o(ctx)
+        y = self.norm2(x)
+        return x + self.down(nn.functional.silu(self.gate(y)) * self.up(y))
+
+
+class Llama(nn.Module):
+    def __init__(self, layers, hidden, heads, kv_heads, ffn, vocab=32000, max_positions=2048):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, hidden)
+        self.layers = nn.ModuleList(DecoderLayer(hidden, heads, kv_heads, ffn) for _ in range(layers))
+        self.norm = RmsNorm(hidden)
+        self.lm_head = nn.Linear(hidden, vocab, bias=False)
+        dh = hidden // heads
+        inv_freq = 1.0 / (10000 ** (torch.arange(0, dh, 2).float() / dh))
+        angles = torch.outer(torch.arange(max_positions).float(), inv_freq)
+        self.register_buffer("cos", torch.cat([angles, angles], -1).cos(), persistent=False)
+        self.register_buffer("sin", torch.cat([angles, angles], -1).sin(), persistent=False)
+
+    def forward(self, ids):
+        s = ids.shape[1]
+        cos, sin = self.cos[:s], self.sin[:s]
+        mask = torch.full((s, s), float("-inf")).triu(1)
+        x = self.embed(ids)
+        for layer in self.layers:
+            x = layer(x, cos, sin, mask)
+        return self.lm_head(self.norm(x))
+
+
 class TinyCnn(nn.Module):
     """Small CNN for the weights-as-inputs vs initializers test (grouped conv, BN, Gemm)."""
 
@@ -131,6 +210,8 @@ def build(name):
     if name in BERT:
         layers, hidden, heads = BERT[name]
         return Bert(layers, hidden, heads), torch.zeros(1, SEQ_LEN, dtype=torch.long)
+    if name in LLAMA:
+        return Llama(*LLAMA[name]), torch.zeros(1, SEQ_LEN, dtype=torch.long)
     import torchvision
     res = TORCHVISION[name]
     kwargs = {"aux_logits": False, "init_weights": False} if name in ("googlenet", "inception_v3") else {}
@@ -227,7 +308,7 @@ def main():
     parser.add_argument("--list", action="store_true", help="print the corpus names")
     parser.add_argument("--test-data", metavar="DIR", help="write the committed test set to DIR")
     args = parser.parse_args()
-    names = list(TORCHVISION) + list(BERT)
+    names = list(TORCHVISION) + list(BERT) + list(LLAMA)
     if args.list:
         print("\n".join(names))
         return 0

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""scripts/export_models.py end to end: --help, --list, one small model exported and imported.
+"""scripts/export_models.py end to end: --help, --list, small models exported and imported.
 
 Usage: export_models_test.py MCMPART_BINARY. Exits 77 (skipped) without torch/torchvision.
 """
@@ -48,6 +48,15 @@ def main():
         assert summary["unknown_nodes"] == 0 and summary["nodes"] > 50, summary
         # 4.4 M parameters (embeddings 30522·128 + 512·128 dominate), 4 bytes each.
         assert 4 * 4.3e6 < summary["weight_bytes"] < 4 * 4.5e6, summary
+        # The exported Llama decoder against the built-in generator of the same shape: two
+        # independent descriptions of one model give the same multiply-accumulates.
+        run([sys.executable, SCRIPT, "--out", tmp, "--only", "llama_small"])
+        onnx_summary = json.loads(run([binary, "import", os.path.join(tmp, "llama_small.onnx"),
+                                       "--json"]).strip().splitlines()[-1])
+        spec = "llama:layers=8,hidden=512,heads=8,kv_heads=2,ffn=1408,seq=128,phase=prefill"
+        built = json.loads(run([binary, "import", spec, "--json"]).strip().splitlines()[-1])
+        assert onnx_summary["unknown_nodes"] == 0, onnx_summary
+        assert onnx_summary["total_macs"] == built["total_macs"], (onnx_summary, built)
     print("ok")
     return 0
 

@@ -166,6 +166,16 @@ TEST(ImportCli, BenchImportReportsSizeAndTimes) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("median"), std::string::npos) << r.out;
   ExpectBadInput(RunCli("bench import --graph " + onnx + " --repeats 0"), "--repeats");
+  // The older whole-graph inference rounds, timed for comparison, import the same graph.
+  r = RunCli("bench import --graph " + onnx + " --repeats 1 --inference rounds --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  nlohmann::json rounds = nlohmann::json::parse(r.out);
+  EXPECT_EQ(rounds["inference"], "rounds");
+  EXPECT_EQ(bench["inference"], "pass");
+  for (const char* key : {"nodes", "edges", "total_macs", "weight_bytes", "folded_nodes"}) {
+    EXPECT_EQ(rounds[key], bench[key]) << key;
+  }
+  ExpectBadInput(RunCli("bench import --graph " + onnx + " --inference fast"), "--inference");
   ExpectBadInput(RunCli("bench import --graph " + kData + "/onnx/missing.onnx"), "missing.onnx");
 }
 

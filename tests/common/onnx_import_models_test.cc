@@ -4,10 +4,12 @@
 // import`, not here.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "common/graph_io.h"
 #include "common/onnx_import.h"
 
 namespace mcmpart::common {
@@ -137,6 +139,34 @@ TEST(OnnxImportModelsTest, WhereOnBoolInitializerFolds) {
   EXPECT_EQ(report.folded_nodes, 1);
   EXPECT_EQ(g.nodes[1].op, "Reshape");
   EXPECT_EQ(g.nodes[1].shape, (std::vector<int64_t>{3, 2}));  // Where([1, 0], [3, -1], [6, 2])
+}
+
+// The one-pass shape inference against the older fixed point of whole-graph ONNX inference
+// rounds: on every committed model (valid and invalid) both give the same graph, report and
+// messages.
+TEST(OnnxImportModelsTest, OnePassInferenceMatchesWholeGraphRounds) {
+  int compared = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(kOnnxDir)) {
+    if (entry.path().extension() != ".onnx") continue;
+    SCOPED_TRACE(entry.path().filename().string());
+    OnnxImportOptions rounds;
+    rounds.whole_graph_inference = true;
+    OnnxImportReport pass_report, rounds_report;
+    StatusOr<Graph> pass = ImportOnnx(entry.path().string(), OnnxImportOptions{}, &pass_report);
+    StatusOr<Graph> old = ImportOnnx(entry.path().string(), rounds, &rounds_report);
+    ++compared;
+    ASSERT_EQ(pass.ok(), old.ok()) << (pass.ok() ? old : pass).status().message();
+    if (!pass.ok()) {
+      EXPECT_EQ(pass.status().message(), old.status().message());
+      continue;
+    }
+    EXPECT_EQ(WriteGraphJsonString(pass.value()), WriteGraphJsonString(old.value()));
+    EXPECT_EQ(pass_report.folded_nodes, rounds_report.folded_nodes);
+    EXPECT_EQ(pass_report.unknown_nodes, rounds_report.unknown_nodes);
+    EXPECT_EQ(pass_report.warnings, rounds_report.warnings);
+    EXPECT_EQ(pass_report.tensor_node, rounds_report.tensor_node);
+  }
+  EXPECT_GE(compared, 10);
 }
 
 }  // namespace
