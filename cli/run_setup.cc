@@ -10,6 +10,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "cli/pretrained.h"
 #include "common/graph_io.h"
 #include "hw/external_evaluator.h"
 #include "hw/hardware.h"
@@ -115,6 +116,9 @@ common::StatusOr<std::unique_ptr<RunSetup>> PrepareRun(const ParsedCommand& pars
     MCMPART_RETURN_IF_ERROR(ApplyConfigFlags(parsed.result, &config));
     config.run.out = run;
     MCMPART_RETURN_IF_ERROR(common::ValidateConfig(config));
+  }
+  if (!resume) {
+    MCMPART_RETURN_IF_ERROR(ResolveCheckpointFlag("--init-from", &config.run.init_from, &config));
   }
   for (const std::string& spec : SplitGraphs(config.run.graph)) {
     auto graph = common::LoadGraph(spec, config.run.weight_bytes.bytes);

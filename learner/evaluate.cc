@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "actors/environment.h"
+#include "actors/search/dp.h"
 #include "policy/policy.h"
 #include "policy/ppo.h"
 
@@ -11,12 +12,36 @@ namespace mcmpart::learner {
 namespace {
 // Stream of the evaluation's sampling, apart from the streams training derives from the seed.
 constexpr uint64_t kEvalStream = 0xE7A1;
+
+// DP's partition of `env`'s graph, scored by `env`'s evaluator, into `out`.
+void ScoreDp(actors::Environment* env, PolicyEvaluation* out) {
+  const auto start = std::chrono::steady_clock::now();
+  auto dp = actors::search::DpMaxLoad(env->graph(), env->hardware());
+  out->dp_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  if (!dp.ok()) {
+    out->dp_note = dp.status().message();
+    return;
+  }
+  actors::ScoreOutcome r = env->Score(dp->partition, {});
+  out->dp.valid = r.valid && r.changed_nodes == 0;
+  out->dp.proposal = dp->partition;
+  out->dp.partition = r.partition;
+  out->dp.reward = r.reward;
+  if (out->dp.valid) {
+    out->dp.metrics = env->evaluator().Evaluate(r.partition);
+  } else {
+    out->dp_note = "DP's partition is not valid under the run's constraints";
+  }
+}
+
 }  // namespace
 
 common::StatusOr<PolicyEvaluation> EvaluatePolicy(const common::Config& config,
                                                   const std::string& checkpoint,
                                                   const common::Graph& graph,
-                                                  const hw::Hardware& hw, int samples) {
+                                                  const hw::Hardware& hw, int samples,
+                                                  bool with_dp) {
   const auto start = std::chrono::steady_clock::now();
   MCMPART_ASSIGN_OR_RETURN(std::vector<float> weights,
                            policy::ReadCheckpointWeights(checkpoint, config.policy));
@@ -53,6 +78,7 @@ common::StatusOr<PolicyEvaluation> EvaluatePolicy(const common::Config& config,
     }
     out.valid_fraction = static_cast<double>(valid) / samples;
   }
+  if (with_dp) ScoreDp(env.get(), &out);
   MCMPART_RETURN_IF_ERROR(env->evaluator().status());
   out.ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();

@@ -27,13 +27,20 @@ struct PolicyEvaluation {
   int samples = 0;
   double valid_fraction = 0;  ///< of the sampled partitions after repair
   double ms = 0;
+  /// DP's partition (actors::search::DpMaxLoad) scored by the same evaluator, the reference
+  /// that zero-shot quality is a fraction of; valid = false when not asked for or DP failed.
+  DecodeResult dp;
+  std::string dp_note;  ///< why there is no DP reference
+  double dp_ms = 0;
 };
 
 /// Loads the policy weights of `checkpoint` (shape from config.policy), decodes `graph` on
-/// `hw` greedily and by sampling, repairs and evaluates with config.run.evaluator.
+/// `hw` greedily and by sampling, repairs and evaluates with config.run.evaluator; with
+/// `with_dp`, also scores DP's partition with that evaluator.
 common::StatusOr<PolicyEvaluation> EvaluatePolicy(const common::Config& config,
                                                   const std::string& checkpoint,
                                                   const common::Graph& graph,
-                                                  const hw::Hardware& hw, int samples);
+                                                  const hw::Hardware& hw, int samples,
+                                                  bool with_dp = false);
 
 }  // namespace mcmpart::learner
