@@ -31,6 +31,8 @@ def main():
     ap.add_argument("--evaluator", help="maxload or cycle (default: maxload quick, cycle full)")
     ap.add_argument("--reuse", action="store_true", help="keep run files already in OUT")
     ap.add_argument("--only", help="run only the cases whose graph name contains this (e.g. swin_t)")
+    ap.add_argument("--pretrained", metavar="CKPT",
+                    help="add rl-pretrained: RL fine-tuned from CKPT (e.g. 'pretrained', the shipped policy)")
     args = ap.parse_args()
     mcmpart = common.binary(args.mcmpart)
     budget = args.budget or (128 if args.quick else 2048)
@@ -44,7 +46,8 @@ def main():
     hws = ["%s on %s" % (os.path.basename(g), h) for g, h in cases]
     os.makedirs(args.out, exist_ok=True)
     log = open(os.path.join(args.out, "e1.log"), "w")
-    strategies = ["rl-prior0", "rl-prior2", "random", "anneal", "dp"]
+    strategies = ["rl-prior0", "rl-prior2"] + (["rl-pretrained"] if args.pretrained else []) + \
+        ["random", "anneal", "dp"]
     rl_flags = ["--sil-coef", "0.5", "--reward-softmax-temp", "0.05", "--lr", "0.006"]
     best, curves = {}, {}
     for (graph, hw_name), hw in zip(cases, hws):
@@ -59,6 +62,8 @@ def main():
                 if args.reuse and os.path.exists(out):
                     tp, ok = common.rollouts(out, "throughput", "valid")
                     r = {"best_throughput": float(np.max(np.where(ok > 0, tp, 0.0), initial=0.0))}
+                elif s == "rl-pretrained":
+                    r = common.train(mcmpart, a + rl_flags + ["--init-from", args.pretrained], out, log)
                 elif s.startswith("rl"):
                     r = common.train(mcmpart, a + rl_flags + ["--prior-init", s[-1]], out, log)
                 else:
@@ -83,6 +88,9 @@ def main():
           % (seeds, evaluator, budget))
     md += ("RL: sequential decoder, `%s`; the RL-vs columns compare rl-prior0 (uniform start).\n\n"
            % " ".join(rl_flags))
+    if args.pretrained:
+        md += ("rl-pretrained: the same RL fine-tuned from `%s` (`--init-from`), which never saw "
+               "BERT-base.\n\n" % args.pretrained)
     md += common.markdown_table(["case"] + strategies + ["RL vs random", "RL vs anneal", "RL vs DP"], rows)
     with open(os.path.join(args.out, "e1.md"), "w") as fh:
         fh.write(md)

@@ -1,44 +1,39 @@
 #!/usr/bin/env python3
-"""E2 transfer (SPEC §10): pre-train on a corpus without BERT-base, fine-tune on BERT-base.
+"""E2 transfer (SPEC §10; Xie et al., MLSys 2022, §6.3): the pre-trained policy
+(experiments/pretrain.py, shipped as `pretrained`) on graphs and packages it never saw.
 
-Runs, all with `mpirun -np 3 mcmpart train`:
-  1. from scratch on BERT-base for --budget evaluations;
-  2. pre-training on the corpus (smaller BERTs and synthetic families, BERT-base held out);
-  3. zero-shot: `mcmpart eval` of the pre-trained checkpoint on BERT-base;
-  4. fine-tuning on BERT-base from the pre-trained checkpoint (--init-from).
-Reports the samples each run needed to reach the from-scratch run's best throughput, the
-zero-shot quality relative to it, and writes a markdown table and a PNG plot.
+  1. zero-shot: `mcmpart eval` (greedy and best-of-N, repaired, cycle evaluator) on every
+     held-out (graph, package) pair of the pre-training manifest, as a fraction of DP's
+     partition on the same pair;
+  2. fine-tuning vs from scratch vs annealing vs DP on BERT-base (never pre-trained on), per
+     seed: from scratch for --budget samples, fine-tuned from the checkpoint (`--init-from`)
+     and annealing for --ft-budget samples each; the samples and wall time fine-tuning needs to
+     reach the from-scratch run's best.
 
-Usage: experiments/e2_transfer.py [--quick] [--out DIR] [--budget N] [--pretrain-budget N]
-Full mode (defaults) takes about 25 minutes on 2 cores; --quick about 4 minutes.
+Writes OUT/e2.md, OUT/e2.h5 (summary) and OUT/e2.png.
+Usage: experiments/e2_transfer.py [--checkpoint CKPT] [--manifest JSON] [--seeds N] [--budget N]
+       [--ft-budget N] [--hw PRESET ...] [--quick] [--out DIR]
 """
 import argparse
+import json
 import os
 import sys
+import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402  (experiments/common.py: shared runners and readers)
+import pretrain  # noqa: E402  (the package grid and its TOML)
 
 ROOT = common.REPO
-CORPUS = "+".join([
-    "bert-mini", "bert-small", "bert-medium", "bert:layers=6,hidden=512,heads=8,seq=128",
-    # Synthetic seeds whose activations fit the preset's 32 MiB chiplets.
-    "synth:chain:seed=2,nodes=150", "synth:residual:seed=1,nodes=150",
-    "synth:inception:seed=3,nodes=150", "synth:encdec:seed=4,nodes=150",
-])
-BINARY = None  # set in main()
+RL_FLAGS = ["--sil-coef", "0.5", "--reward-softmax-temp", "0.05"]
 
 
-def train(out, graph, budget, seed, extra=()):
-    args = ["--graph", graph, "--budget", str(budget), "--seed", str(seed), *extra]
-    return common.train(BINARY, args, out, sys.stdout)
-
-
-def best_curve(path):
+def best_curve(path, budget):
     (thr,) = common.rollouts(path, "throughput")
-    return common.best_so_far(np.asarray(thr, dtype=float))
+    c = common.best_so_far(np.asarray(thr, dtype=float))
+    return np.pad(c, (0, max(0, budget - len(c))), mode="edge") if len(c) else np.zeros(budget)
 
 
 def samples_to_reach(curve, target):
@@ -46,68 +41,116 @@ def samples_to_reach(curve, target):
     return int(hit[0]) + 1 if len(hit) else None
 
 
+def hw_file(entry, out):
+    path = os.path.join(out, "hw", entry["package"] + ".toml")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(pretrain.package_toml(entry))
+    return path
+
+
+def zero_shot(binary, ckpt, manifest, out, samples, log):
+    rows = []
+    for e in manifest["heldout"]:
+        graph = e["graph"] if os.path.exists(e["graph"]) or "/" not in e["graph"] else \
+            os.path.join(ROOT, "tests", "data", "onnx", os.path.basename(e["graph"]))
+        cmd = [binary, "eval", "--checkpoint", ckpt, "--graph", graph, "--hw", hw_file(e, out),
+               "--samples", str(samples), "--json"]
+        try:
+            r = common.run_json(cmd, log)
+        except RuntimeError as err:
+            rows.append([os.path.basename(graph), e["package"], e["why"], "error", str(err).splitlines()[-1], ""])
+            continue
+        fmt = lambda x: "n/a" if x is None else "%.1f%%" % (100 * x)  # noqa: E731
+        rows.append([os.path.basename(graph), e["package"], e["why"], fmt(r["greedy_of_dp"]),
+                     fmt(r["best_of_dp"]), "%.1f" % ((r["dp"] or {}).get("throughput") or 0)])
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="small budgets (CI smoke run)")
+    ap.add_argument("--checkpoint", default="pretrained")
+    ap.add_argument("--manifest", default=os.path.join(ROOT, "models", "pretrained_manifest.json"))
     ap.add_argument("--out", default=os.path.join(ROOT, "out", "e2"))
-    ap.add_argument("--budget", type=int, default=None, help="BERT-base evaluations per run")
-    ap.add_argument("--pretrain-budget", type=int, default=None)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--mcmpart", default=None, help="mcmpart executable (default build/cli/mcmpart)")
+    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--budget", type=int, default=8192, help="from-scratch samples per seed")
+    ap.add_argument("--ft-budget", type=int, default=2048, help="fine-tuning and annealing samples per seed")
+    ap.add_argument("--samples", type=int, default=64, help="zero-shot best-of-N")
+    ap.add_argument("--hw", nargs="*", default=["mcm16-ring", "mcm8-ring"])
+    ap.add_argument("--quick", action="store_true", help="small budgets, one seed (a smoke run)")
+    ap.add_argument("--mcmpart", default=None)
     args = ap.parse_args()
-    global BINARY
-    BINARY = common.binary(args.mcmpart)
-    budget = args.budget or (256 if args.quick else 4096)
-    pre_budget = args.pretrain_budget or (256 if args.quick else 8192)
+    if args.quick:
+        args.seeds, args.budget, args.ft_budget, args.samples, args.hw = 1, 128, 64, 4, ["mcm8-ring"]
+    binary = common.binary(args.mcmpart)
     os.makedirs(args.out, exist_ok=True)
-    scratch_h5 = os.path.join(args.out, "scratch.h5")
-    pre_h5 = os.path.join(args.out, "pretrain.h5")
-    fine_h5 = os.path.join(args.out, "finetune.h5")
+    log = open(os.path.join(args.out, "e2.log"), "w")
+    with open(args.manifest) as f:
+        manifest = json.load(f)
+    zs = zero_shot(binary, args.checkpoint, manifest, args.out, args.samples, log)
 
-    scratch = train(scratch_h5, "bert-base", budget, args.seed)
-    pre = train(pre_h5, CORPUS, pre_budget, args.seed)
-    ckpt = pre["checkpoint"]
-    zero = common.run_json([BINARY, "eval", "--checkpoint", ckpt, "--graph", "bert-base", "--json",
-                            "--samples", "64"], sys.stdout)
-    fine = train(fine_h5, "bert-base", budget, args.seed, ("--init-from", ckpt))
-
-    target = scratch["best_throughput"]
-    c_scratch, c_fine = best_curve(scratch_h5), best_curve(fine_h5)
-    n_scratch = samples_to_reach(c_scratch, target)
-    n_fine = samples_to_reach(c_fine, target)
-    speedup = (n_scratch / n_fine) if n_fine else None
-    zero_ratio = zero["best_throughput"] / target if target else 0.0
-    rows = [
-        ("from scratch", scratch["best_throughput"], n_scratch, scratch["wall_s"]),
-        ("fine-tuned", fine["best_throughput"], n_fine, fine["wall_s"]),
-        ("zero-shot (pre-trained, best of 64 + greedy)", zero["best_throughput"], None, zero["ms"] / 1e3),
-    ]
-    md = [f"# E2 transfer: BERT-base on the 8-chiplet ring ({'quick' if args.quick else 'full'} mode)", "",
-          f"Budgets: {budget} evaluations per BERT-base run, {pre_budget} for pre-training on "
-          f"`{CORPUS}`; seed {args.seed}; 3 MPI ranks; evaluator {scratch.get('evaluator')}.", "",
-          "| run | best throughput (samples/s) | samples to reach the from-scratch best | wall s |",
-          "| --- | --- | --- | --- |"]
-    for name, thr, n, wall in rows:
-        reach = "n/a (no training)" if name.startswith("zero-shot") else (n if n is not None else "not reached")
-        md.append(f"| {name} | {thr:.1f} | {reach} | {wall:.1f} |")
-    md += ["", f"- Fine-tuning needs {'%.1fx fewer' % speedup if speedup else 'n/a'} samples than from scratch "
-               "to reach the from-scratch best (goal: at least 5x).",
-           f"- Zero-shot reaches {100 * zero_ratio:.1f}% of the from-scratch best (goal: within 10%)."]
+    rows, curves, datasets = [], {}, {}
+    for hw in args.hw:
+        base = ["--graph", "bert-base", "--hw", hw, "--evaluator", "cycle"]
+        dp = common.search(binary, "dp", base + ["--budget", "1"], os.path.join(args.out, "dp_%s.h5" % hw), log)
+        for seed in range(1, args.seeds + 1):
+            tag = "%s_s%d" % (hw, seed)
+            s = base + ["--seed", str(seed)]
+            t0 = time.time()
+            scratch = common.train(binary, s + RL_FLAGS + ["--budget", str(args.budget)],
+                                   os.path.join(args.out, "scratch_%s.h5" % tag), log)
+            t1 = time.time()
+            fine = common.train(binary, s + RL_FLAGS + ["--budget", str(args.ft_budget), "--init-from", args.checkpoint],
+                                os.path.join(args.out, "finetune_%s.h5" % tag), log)
+            t2 = time.time()
+            anneal = common.search(binary, "anneal", s + ["--budget", str(args.ft_budget)],
+                                   os.path.join(args.out, "anneal_%s.h5" % tag), log)
+            c_s = best_curve(os.path.join(args.out, "scratch_%s.h5" % tag), args.budget)
+            c_f = best_curve(os.path.join(args.out, "finetune_%s.h5" % tag), args.ft_budget)
+            curves[tag] = (c_s, c_f)
+            target = scratch["best_throughput"]
+            n_s, n_f = samples_to_reach(c_s, target), samples_to_reach(c_f, target)
+            wall_f = (t2 - t1) * n_f / args.ft_budget if n_f else None
+            rows.append([hw, seed, "%.1f" % dp["best_throughput"], "%.1f" % anneal["best_throughput"],
+                         "%.1f" % scratch["best_throughput"], "%.1f" % fine["best_throughput"],
+                         "%.1f%%" % (100 * fine["best_throughput"] / dp["best_throughput"]),
+                         n_s, n_f if n_f else "not within %d" % args.ft_budget,
+                         "%.1fx" % (n_s / n_f) if n_f else "n/a",
+                         "%.0f s / %s" % (t1 - t0, "%.0f s" % wall_f if wall_f else "n/a")])
+            for k, v in (("dp", dp), ("anneal", anneal), ("scratch", scratch), ("finetune", fine)):
+                datasets.setdefault("%s/%s" % (hw, k), []).append(v["best_throughput"])
+    md = ["# E2: transfer of the pre-trained policy", "",
+          "Checkpoint `%s`; evaluator cycle; 3 MPI ranks per training run; RL flags `%s`." % (
+              args.checkpoint, " ".join(RL_FLAGS)), "",
+          "## Zero-shot on held-out (graph, package) pairs (best of %d and greedy, repaired)" % args.samples, "",
+          common.markdown_table(["graph", "package", "held out because", "greedy / DP", "best-of-N / DP",
+                                 "DP (samples/s)"], zs),
+          "## BERT-base: fine-tuned (%d samples) vs from scratch (%d) vs annealing (%d) vs DP" % (
+              args.ft_budget, args.budget, args.ft_budget), "",
+          common.markdown_table(["hardware", "seed", "DP", "anneal", "scratch best", "fine-tuned best",
+                                 "fine-tuned / DP", "scratch: samples to its best",
+                                 "fine-tuned: samples to scratch's best", "fewer samples",
+                                 "wall: scratch / fine-tuned to that best"], rows)]
     with open(os.path.join(args.out, "e2.md"), "w") as f:
-        f.write("\n".join(md) + "\n")
+        f.write("\n".join(md))
+    common.write_summary_h5(os.path.join(args.out, "e2.h5"), {k: np.asarray(v) for k, v in datasets.items()},
+                            {"checkpoint": args.checkpoint, "budget": str(args.budget),
+                             "ft_budget": str(args.ft_budget)})
     try:
         fig, ax = common.subplots(figsize=(7, 4))
-        ax.plot(np.arange(1, len(c_scratch) + 1), c_scratch, label="from scratch")
-        ax.plot(np.arange(1, len(c_fine) + 1), c_fine, label="fine-tuned from pre-trained")
-        ax.axhline(zero["best_throughput"], color="gray", ls="--", label="zero-shot")
+        for tag, (c_s, c_f) in curves.items():
+            ax.plot(np.arange(1, len(c_s) + 1), c_s, label="scratch " + tag)
+            ax.plot(np.arange(1, len(c_f) + 1), c_f, ls="--", label="fine-tuned " + tag)
+        ax.set_xscale("log")
         ax.set_xlabel("BERT-base evaluations")
         ax.set_ylabel("best throughput (samples/s)")
-        ax.legend()
+        ax.legend(fontsize=6)
         common.save_figure(fig, args.out, "e2.png")
     except ImportError:
         pass
     print("\n".join(md))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -156,26 +156,73 @@ class DecoderLayer(nn.Module):
 
 
 class Llama(nn.Module):
-    def __init__(self, layers, hidden, heads, kv_heads, ffn, vocab=32000, max_positions=2048):
+    """A Llama decoder; `first`/`last` make it a slice of one (the chunks of a chunked export):
+    without `first` it takes hidden states instead of token ids, without `last` it returns them."""
+
+    def __init__(self, layers, hidden, heads, kv_heads, ffn, vocab=32000, max_positions=2048,
+                 first=True, last=True):
         super().__init__()
-        self.embed = nn.Embedding(vocab, hidden)
+        self.first, self.last = first, last
+        self.embed = nn.Embedding(vocab, hidden) if first else None
         self.layers = nn.ModuleList(DecoderLayer(hidden, heads, kv_heads, ffn) for _ in range(layers))
-        self.norm = RmsNorm(hidden)
-        self.lm_head = nn.Linear(hidden, vocab, bias=False)
+        self.norm = RmsNorm(hidden) if last else None
+        self.lm_head = nn.Linear(hidden, vocab, bias=False) if last else None
         dh = hidden // heads
         inv_freq = 1.0 / (10000 ** (torch.arange(0, dh, 2).float() / dh))
         angles = torch.outer(torch.arange(max_positions).float(), inv_freq)
         self.register_buffer("cos", torch.cat([angles, angles], -1).cos(), persistent=False)
         self.register_buffer("sin", torch.cat([angles, angles], -1).sin(), persistent=False)
 
-    def forward(self, ids):
-        s = ids.shape[1]
+    def forward(self, x):
+        s = x.shape[1]
         cos, sin = self.cos[:s], self.sin[:s]
         mask = torch.full((s, s), float("-inf")).triu(1)
-        x = self.embed(ids)
+        if self.first:
+            x = self.embed(x)
         for layer in self.layers:
             x = layer(x, cos, sin, mask)
-        return self.lm_head(self.norm(x))
+        return self.lm_head(self.norm(x)) if self.last else x
+
+
+# Layers per chunk of a chunked export: torch 1.13's exporter (torch::jit::ToONNX) takes time
+# quadratic in the graph, so a deep decoder is exported in slices joined with onnx's own tools.
+CHUNK_LAYERS = 32
+
+
+def export_chunked(name, path, chunk_layers=CHUNK_LAYERS):
+    """Exports LLAMA[name] as slices of CHUNK_LAYERS layers and joins them into one model: each
+    slice's names get a prefix and its input is the previous slice's output."""
+    import onnx
+    from onnx import compose
+
+    layers, hidden, heads, kv_heads, ffn = LLAMA[name]
+    starts = list(range(0, layers, chunk_layers))
+    joined, prev_out = None, None
+    for i, start in enumerate(starts):
+        n = min(chunk_layers, layers - start)
+        first, last = i == 0, i == len(starts) - 1
+        module = Llama(n, hidden, heads, kv_heads, ffn, first=first, last=last)
+        example = (torch.zeros(1, SEQ_LEN, dtype=torch.long) if first
+                   else torch.zeros(1, SEQ_LEN, hidden))
+        export(module, example, path + ".chunk")
+        part = compose.add_prefix(onnx.load(path + ".chunk"), "c%d/" % i)
+        if joined is None:
+            joined = part
+        else:
+            for node in part.graph.node:
+                for k, t in enumerate(node.input):
+                    if t == "c%d/input" % i:
+                        node.input[k] = prev_out
+            g = joined.graph
+            g.input.extend(v for v in part.graph.input if v.name != "c%d/input" % i)  # weights
+            g.node.extend(part.graph.node)
+            g.initializer.extend(part.graph.initializer)
+            g.value_info.extend(part.graph.value_info)
+            del g.output[:]
+            g.output.extend(part.graph.output)
+        prev_out = joined.graph.output[0].name
+    os.remove(path + ".chunk")
+    onnx.save(joined, path)
 
 
 class TinyCnn(nn.Module):
@@ -307,6 +354,9 @@ def main():
                         help="export only these names (see --list)")
     parser.add_argument("--list", action="store_true", help="print the corpus names")
     parser.add_argument("--test-data", metavar="DIR", help="write the committed test set to DIR")
+    parser.add_argument("--chunk-layers", type=int, default=CHUNK_LAYERS, metavar="N",
+                        help="decoders deeper than N layers are exported in slices of N layers, "
+                             "then joined (default %(default)s)")
     args = parser.parse_args()
     names = list(TORCHVISION) + list(BERT) + list(LLAMA)
     if args.list:
@@ -322,9 +372,11 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     for name in args.only or names:
         start = time.time()
-        module, example = build(name)
         path = os.path.join(args.out, name + ".onnx")
-        export(module, example, path + ".tmp")
+        if name in LLAMA and LLAMA[name][0] > args.chunk_layers:
+            export_chunked(name, path + ".tmp", args.chunk_layers)
+        else:
+            export(*build(name), path + ".tmp")
         os.replace(path + ".tmp", path)
         print(f"{name}: {path} ({os.path.getsize(path)} bytes, {time.time() - start:.1f} s)", flush=True)
     return 0

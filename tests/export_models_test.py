@@ -57,6 +57,13 @@ def main():
         built = json.loads(run([binary, "import", spec, "--json"]).strip().splitlines()[-1])
         assert onnx_summary["unknown_nodes"] == 0, onnx_summary
         assert onnx_summary["total_macs"] == built["total_macs"], (onnx_summary, built)
+        # The same decoder exported in slices of 3 layers and joined: the same model.
+        chunked = os.path.join(tmp, "chunked")
+        run([sys.executable, SCRIPT, "--out", chunked, "--only", "llama_small", "--chunk-layers", "3"])
+        joined = json.loads(run([binary, "import", os.path.join(chunked, "llama_small.onnx"),
+                                 "--json"]).strip().splitlines()[-1])
+        for key in ("nodes", "edges", "total_macs", "weight_bytes", "unknown_nodes"):
+            assert joined[key] == onnx_summary[key], (key, joined, onnx_summary)
     print("ok")
     return 0
 

@@ -1,0 +1,279 @@
+#!/usr/bin/env python3
+"""Pre-training of the transferable policy (Xie et al., MLSys 2022, §5: transfer by pre-training)
+on a corpus of graphs × packages, in one resumable command.
+
+Stages, each skipped when its output is already there (so a stopped run picks up where it was):
+  1. corpus: hardware packages (K, topology, SRAM, link bandwidth, max_hop) as TOML files and a
+     manifest of (graph, package) entries, split into pre-training and held-out entries;
+     BERT-base and the ViT/Swin family are never pre-trained on;
+  2. targets: the best known partition of each entry, from `mcmpart partition` (DP, then
+     annealing seeded from DP, kept under the cycle evaluator);
+  3. train: one `mpirun -np 3 mcmpart train` over every pre-training entry (`GRAPH@HW`),
+     behaviour cloning of the targets first (`--imitate-from`, DOPPLER-style: imitate a
+     heuristic, then RL), then PPO on the cycle evaluator; `--resume` continues a stopped run;
+  4. zero-shot: `mcmpart eval` of the checkpoint on every held-out entry (greedy and
+     best-of-N, as a fraction of DP's partition);
+  5. with --install, the checkpoint becomes models/pretrained.ckpt with models/pretrained.md
+     (corpus, command, seed, time to build).
+
+Usage: experiments/pretrain.py [--out DIR] [--budget N] [--imitate-steps N] [--seed S]
+       [--packages-per-graph P] [--target-seconds T] [--onnx-dir DIR] [--install] [--quick]
+"""
+import argparse
+import hashlib
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402  (experiments/common.py: shared runners and readers)
+
+ROOT = common.REPO
+ONNX_TEST = os.path.join(ROOT, "tests", "data", "onnx")
+
+# Graphs to pre-train on: the BERT family without BERT-base, the LLM generator, the synthetic
+# families, and ONNX exports (committed copies; --onnx-dir adds scripts/export_models.py's).
+GRAPHS = [
+    "bert-mini", "bert-small", "bert-medium", "bert:layers=6,hidden=512,heads=8,seq=128",
+    "bert:layers=3,hidden=384,heads=6,seq=128",
+    "llama-tiny", "llama-tiny-decode", "llama:layers=4,hidden=512,heads=8,kv_heads=2,ffn=1408,seq=128",
+    "synth:chain:seed=2,nodes=150", "synth:residual:seed=1,nodes=150",
+    "synth:inception:seed=3,nodes=150", "synth:encdec:seed=4,nodes=150",
+    "synth:residual:seed=5,nodes=300", "synth:chain:seed=6,nodes=80",
+    os.path.join(ONNX_TEST, "resnet18.onnx"), os.path.join(ONNX_TEST, "mobilenet_v3_small.onnx"),
+    os.path.join(ONNX_TEST, "bert_tiny.onnx"),
+]
+# Held out: BERT-base (the paper's fine-tuning target) and the whole ViT/Swin family.
+HELDOUT_GRAPHS = ["bert-base", os.path.join(ONNX_TEST, "swin_t.onnx")]
+HELDOUT_FAMILY = ("vit", "swin")
+# The package grid. A held-out package (K = 10, 48 MiB) is in neither list's product.
+CHIPS = [4, 6, 8, 12, 16]
+TOPOLOGIES = ["ring", "chain", "mesh"]
+SRAM_MIB = [16, 32, 64]
+LINK_SCALE = [0.5, 1.0, 2.0]  # of the default 96 B/cycle link
+MAX_HOP = [1, 2]
+HELDOUT_PACKAGES = [dict(k=10, topology="ring", sram_mib=48, link=1.0, max_hop=1)]
+MESH_COLS = {4: 2, 6: 3, 8: 4, 12: 4, 16: 4}
+DEFAULT_LINK_BYTES = 96
+
+
+def package_name(p):
+    return "k%d-%s-%dmib-link%g-hop%d" % (p["k"], p["topology"], p["sram_mib"], p["link"], p["max_hop"])
+
+
+def package_toml(p):
+    lines = ['name = "%s"' % package_name(p), "num_chips = %d" % p["k"], 'topology = "%s"' % p["topology"]]
+    if p["topology"] == "mesh":
+        lines.append("mesh_cols = %d" % MESH_COLS[p["k"]])
+    lines += ["", "[chiplet]", "sram_mib = %d" % p["sram_mib"], "", "[link]",
+              "bytes_per_cycle = %g" % (DEFAULT_LINK_BYTES * p["link"]), "", "[constraints]",
+              "max_hop_distance = %d" % p["max_hop"]]
+    return "\n".join(lines) + "\n"
+
+
+def is_heldout_graph(spec):
+    base = os.path.basename(spec).lower()
+    return spec in HELDOUT_GRAPHS or base.startswith(HELDOUT_FAMILY) or spec == "bert-base"
+
+
+def graph_fingerprint(binary, spec):
+    """(nodes, total MACs, weight bytes) of a graph, to keep a renamed BERT-base out."""
+    s = common.run_json([binary, "import", spec, "--json"], open(os.devnull, "w"))
+    return (s["nodes"], s["total_macs"], s["weight_bytes"])
+
+
+def make_corpus(binary, out, args, log):
+    """Writes OUT/hw/*.toml and OUT/manifest.json; returns the manifest."""
+    path = os.path.join(out, "manifest.json")
+    if os.path.exists(path):
+        with open(path) as f:
+            return json.load(f)
+    rng = random.Random(args.seed)
+    grid = [dict(k=k, topology=t, sram_mib=s, link=l, max_hop=h) for k in CHIPS for t in TOPOLOGIES
+            for s in SRAM_MIB for l in LINK_SCALE for h in MAX_HOP]
+    graphs = list(GRAPHS)
+    if args.onnx_dir:
+        graphs += sorted(os.path.join(args.onnx_dir, f) for f in os.listdir(args.onnx_dir) if f.endswith(".onnx"))
+    bert_base = graph_fingerprint(binary, "bert-base")
+    entries, heldout = [], []
+    os.makedirs(os.path.join(out, "hw"), exist_ok=True)
+
+    def add(spec, pkg, into, why):
+        hw = os.path.join(out, "hw", package_name(pkg) + ".toml")
+        with open(hw, "w") as f:
+            f.write(package_toml(pkg))
+        into.append({"graph": spec, "package": package_name(pkg), "hw": hw, "why": why, **pkg})
+
+    for spec in graphs:
+        if is_heldout_graph(spec) or graph_fingerprint(binary, spec) == bert_base:
+            print("corpus: %s is held out" % spec, file=log)
+            continue
+        for pkg in rng.sample(grid, args.packages_per_graph):
+            add(spec, pkg, entries, "pre-training")
+    for spec in HELDOUT_GRAPHS:  # held-out graphs on packages of the corpus's kind
+        add(spec, dict(k=8, topology="ring", sram_mib=32, link=1.0, max_hop=1), heldout, "held-out graph")
+        add(spec, dict(k=16, topology="ring", sram_mib=32, link=1.0, max_hop=1), heldout, "held-out graph")
+    for spec in ("bert-small", "synth:residual:seed=1,nodes=150"):  # seen graphs, unseen package
+        for pkg in HELDOUT_PACKAGES:
+            add(spec, pkg, heldout, "held-out package")
+    manifest = {"seed": args.seed, "entries": entries, "heldout": heldout,
+                "grid": {"chips": CHIPS, "topologies": TOPOLOGIES, "sram_mib": SRAM_MIB,
+                         "link_scale": LINK_SCALE, "max_hop": MAX_HOP},
+                "heldout_packages": HELDOUT_PACKAGES, "heldout_graphs": HELDOUT_GRAPHS,
+                "heldout_families": list(HELDOUT_FAMILY)}
+    with open(path + ".tmp", "w") as f:
+        json.dump(manifest, f, indent=1)
+    os.replace(path + ".tmp", path)
+    return manifest
+
+
+def entry_key(e):
+    return hashlib.sha1((e["graph"] + "@" + e["package"]).encode()).hexdigest()[:12]
+
+
+def best_partition(binary, e, out, seconds, log):
+    """`mcmpart partition` of one entry (cached in OUT/targets/KEY); None when infeasible."""
+    d = os.path.join(out, "targets", entry_key(e))
+    summary = os.path.join(d, "summary.json")
+    if os.path.exists(summary):
+        with open(summary) as f:
+            return json.load(f)
+    cmd = [binary, "partition", e["graph"], "--hw", e["hw"], "--time-limit-s", str(seconds),
+           "--out-dir", d, "--json"]
+    print("+", " ".join(cmd), file=log, flush=True)
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    result = {"feasible": p.returncode == 0}
+    if p.returncode == 0:
+        s = json.loads(p.stdout.strip().splitlines()[-1])
+        result.update(best=s["best_throughput"], strategy=s["best_strategy"],
+                      partition=os.path.join(d, "partition.json"),
+                      dp=next((r["throughput"] for r in s["strategies"] if r["name"] == "dp"), None))
+    elif p.returncode == 2:
+        result["why"] = p.stderr.strip().splitlines()[-1] if p.stderr.strip() else "exit 2"
+        os.makedirs(d, exist_ok=True)
+    else:
+        raise RuntimeError("mcmpart partition failed (%d): %s" % (p.returncode, p.stderr[-2000:]))
+    with open(summary + ".tmp", "w") as f:
+        json.dump(result, f)
+    os.replace(summary + ".tmp", summary)
+    return result
+
+
+def entry_spec(e):
+    return e["graph"] + "@" + e["hw"]
+
+
+def train(binary, manifest, out, args, log):
+    run = os.path.join(out, "pretrain.h5")
+    targets = {"targets": [{"graph": entry_spec(e), "partition": e["target"]["partition"]}
+                           for e in manifest["entries"] if e["target"]["feasible"]]}
+    with open(os.path.join(out, "targets.json"), "w") as f:
+        json.dump(targets, f, indent=1)
+    graph = "+".join(entry_spec(e) for e in manifest["entries"] if e["target"]["feasible"])
+    ckpt = run + ".ckpt"
+    flags = ["--budget", str(args.budget), "--seed", str(args.seed), "--max-chips", "16",
+             "--sil-coef", "0.5", "--reward-softmax-temp", "0.05"]
+    mpi = ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", "3", binary, "train", "--json"]
+    if os.path.exists(ckpt):
+        cmd = mpi + ["--resume", run] + flags
+    else:
+        cmd = mpi + ["--graph", graph, "--imitate-from", os.path.join(out, "targets.json"),
+                     "--imitate-steps", str(args.imitate_steps), "--out", run, "--force"] + flags
+    start = time.time()
+    summary = common.run_json(cmd, log)
+    summary["pretrain_wall_s"] = time.time() - start
+    return run, ckpt, summary, cmd
+
+
+def zero_shot(binary, ckpt, manifest, out, samples, log):
+    rows = []
+    for e in manifest["heldout"]:
+        if not e["target"]["feasible"]:
+            continue
+        r = common.run_json([binary, "eval", "--checkpoint", ckpt, "--graph", e["graph"], "--hw", e["hw"],
+                             "--samples", str(samples), "--json"], log)
+        rows.append({"graph": e["graph"], "package": e["package"], "why": e["why"],
+                     "greedy_of_dp": r["greedy_of_dp"], "best_of_dp": r["best_of_dp"],
+                     "best": r["best_throughput"], "dp": (r["dp"] or {}).get("throughput"),
+                     "target": e["target"]["best"]})
+    with open(os.path.join(out, "zero_shot.json"), "w") as f:
+        json.dump(rows, f, indent=1)
+    return rows
+
+
+def install(ckpt, manifest, summary, cmd, rows, args):
+    models = os.path.join(ROOT, "models")
+    os.makedirs(models, exist_ok=True)
+    shutil.copyfile(ckpt, os.path.join(models, "pretrained.ckpt.tmp"))
+    os.replace(os.path.join(models, "pretrained.ckpt.tmp"), os.path.join(models, "pretrained.ckpt"))
+    n = sum(e["target"]["feasible"] for e in manifest["entries"])
+    md = ["# The shipped pre-trained policy", "",
+          "Built by `experiments/pretrain.py %s` at git revision %s, seed %d, in %.0f s of wall time "
+          "on this machine (%d cores)." % (" ".join(sys.argv[1:]), common.script_revision(), args.seed,
+                                           summary["pretrain_wall_s"], os.cpu_count()), "",
+          "Training command: `%s`" % " ".join(os.path.basename(c) if c.endswith(".toml") else c for c in cmd[:8]), "",
+          "## Corpus: %d (graph, package) entries" % n, "",
+          "| graph | package | target (samples/s) | from |", "| --- | --- | --- | --- |"]
+    for e in manifest["entries"]:
+        if e["target"]["feasible"]:
+            md.append("| %s | %s | %.1f | %s |" % (os.path.basename(e["graph"]), e["package"],
+                                                   e["target"]["best"], e["target"]["strategy"]))
+    md += ["", "## Zero-shot on held-out pairs (cycle evaluator)", "",
+           "| graph | package | held out because | greedy / DP | best-of-N / DP |", "| --- | --- | --- | --- | --- |"]
+    for r in rows:
+        fmt = lambda x: "n/a" if x is None else "%.1f%%" % (100 * x)  # noqa: E731
+        md.append("| %s | %s | %s | %s | %s |" % (os.path.basename(r["graph"]), r["package"], r["why"],
+                                                 fmt(r["greedy_of_dp"]), fmt(r["best_of_dp"])))
+    with open(os.path.join(models, "pretrained.md"), "w") as f:
+        f.write("\n".join(md) + "\n")
+    with open(os.path.join(models, "pretrained_manifest.json"), "w") as f:
+        strip = lambda e: {k: (os.path.basename(v) if k == "hw" else v) for k, v in e.items() if k != "target"}  # noqa: E731
+        json.dump({"entries": [strip(e) for e in manifest["entries"] if e["target"]["feasible"]],
+                   "heldout": [strip(e) for e in manifest["heldout"]], "grid": manifest["grid"]}, f, indent=1)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default=os.path.join(ROOT, "out", "pretrain"))
+    ap.add_argument("--budget", type=int, default=20000, help="PPO evaluations after cloning")
+    ap.add_argument("--imitate-steps", type=int, default=400)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--packages-per-graph", type=int, default=4)
+    ap.add_argument("--target-seconds", type=float, default=4.0, help="`partition` time limit per entry")
+    ap.add_argument("--samples", type=int, default=64, help="best-of-N of the zero-shot evaluation")
+    ap.add_argument("--onnx-dir", help="more ONNX models (scripts/export_models.py --out DIR)")
+    ap.add_argument("--install", action="store_true", help="write models/pretrained.ckpt and its card")
+    ap.add_argument("--quick", action="store_true", help="tiny budgets (a smoke run)")
+    ap.add_argument("--mcmpart", default=None)
+    args = ap.parse_args()
+    if args.quick:
+        args.budget, args.imitate_steps, args.packages_per_graph, args.target_seconds = 64, 10, 1, 0.5
+        args.samples = 4
+    binary = common.binary(args.mcmpart)
+    os.makedirs(args.out, exist_ok=True)
+    log = sys.stdout
+    manifest = make_corpus(binary, args.out, args, log)
+    entries = manifest["entries"] + manifest["heldout"]
+    for i, e in enumerate(entries):
+        e["target"] = best_partition(binary, e, args.out, args.target_seconds, log)
+        print("targets: %d/%d %s on %s: %s" % (i + 1, len(entries), os.path.basename(e["graph"]), e["package"],
+                                               "%.1f (%s)" % (e["target"]["best"], e["target"]["strategy"])
+                                               if e["target"]["feasible"] else "infeasible"), flush=True)
+    run, ckpt, summary, cmd = train(binary, manifest, args.out, args, log)
+    rows = zero_shot(binary, ckpt, manifest, args.out, args.samples, log)
+    for r in rows:
+        print("zero-shot %s on %s (%s): greedy %s, best-of-%d %s of DP" % (
+            os.path.basename(r["graph"]), r["package"], r["why"], r["greedy_of_dp"], args.samples,
+            r["best_of_dp"]))
+    print("pre-training: %.0f s, checkpoint %s" % (summary["pretrain_wall_s"], ckpt))
+    if args.install:
+        install(ckpt, manifest, summary, cmd, rows, args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
