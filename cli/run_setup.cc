@@ -146,12 +146,13 @@ common::Status LoadEntries(const ParsedCommand& parsed, bool resume, bool uses_p
     MCMPART_ASSIGN_OR_RETURN(auto heldout, ParseEntries(config->run.heldout, "--heldout"));
     entries.insert(entries.end(), heldout.begin(), heldout.end());
   }
-  const bool corpus = entries.size() > 1;
+  // A single plain entry is the whole flag; in a corpus, or with its own hardware, messages name
+  // the entry.
+  auto named = [&entries](const EntrySpec& e) { return entries.size() > 1 || !e.hw.empty(); };
   const common::Graph* plain = nullptr;  // the first graph on --hw
   for (const EntrySpec& e : entries) {
     auto graph = common::LoadGraph(e.graph, config->run.weight_bytes.bytes);
-    if (!graph.ok())
-      return graph.status().WithContext(corpus || !e.hw.empty() ? e.where() : e.flag);
+    if (!graph.ok()) return graph.status().WithContext(named(e) ? e.where() : e.flag);
     setup->graphs.push_back(std::make_unique<common::Graph>(std::move(graph).value()));
     if (e.hw.empty() && !plain) plain = setup->graphs.back().get();
   }
@@ -175,7 +176,7 @@ common::Status LoadEntries(const ParsedCommand& parsed, bool resume, bool uses_p
       hardware = std::move(own).value();
     }
     common::Status fits = CheckEntry(graph, hardware, *config, uses_policy);
-    if (!fits.ok()) return e.hw.empty() ? fits : fits.WithContext(e.where());
+    if (!fits.ok()) return named(e) ? fits.WithContext(e.where()) : fits;
     const bool train = i < num_train;
     (train ? in.graphs : in.heldout).push_back(&graph);
     (train ? in.graph_hw : in.heldout_hw).push_back(std::move(hardware));

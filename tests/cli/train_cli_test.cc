@@ -91,6 +91,9 @@ TEST(TrainCli, BadCorpusEntryIsNamed) {
   EXPECT_NE(no_room.err.find("cannot be partitioned"), std::string::npos) << no_room.err;
   ExpectBadInput(RunCli("train --graph bert-tiny --heldout bert-mini@nope" + flags),
                  "--heldout entry 'bert-mini@nope'");
+  // An entry on --hw is named too when it is one of several.
+  ExpectBadInput(RunCli("train --graph bert-tiny+bert-base --hw " + two_chips + flags),
+                 "--graph entry 'bert-base': graph 'bert-base' cannot be partitioned");
   EXPECT_FALSE(Exists(out));
 }
 
