@@ -28,6 +28,22 @@ enum NodeColumn : int {
 static_assert(kOpClassOneHot + static_cast<int>(common::OpClass::kGiven) + 1 == kLogMacs);
 static_assert(kLogOutDegree + 1 == GraphFeatures::kNodeFeatures);
 
+// Columns of GraphFeatures::hw: what tells one package from another.
+enum HwColumn : int {
+  kChips = 0,             // K / kChipScale
+  kSramPressure = 1,      // Σ weights / (S·K): how tight SRAM is for this graph
+  kLogSram = 2,           // S
+  kLogLinkBandwidth = 3,  // link bytes per cycle
+  kLinkLatency = 4,       // link cycles per hop / kLinkLatencyScale
+  kLogArray = 5,          // systolic array cells R·C
+  kLogVectorLanes = 6,    // vector lanes
+  kInverseMaxHop = 7,     // 1/H, 0 when max_hop is off
+  kTopologyOneHot = 8,    // three columns, one per hw::Topology: ring, chain, mesh
+  kMeshColumnShare = 11,  // mesh columns / K (0 off a mesh): how far chip c+1 can be from c
+};
+static_assert(kTopologyOneHot + static_cast<int>(hw::Topology::kMesh) + 1 == kMeshColumnShare);
+static_assert(kMeshColumnShare + 1 == GraphFeatures::kHwFeatures);
+
 // log1p of sizes and counts reaches ln 2^50 ≈ 35 (Graph::Finalize's bound); /20 keeps values
 // up to e^20 ≈ 5e8 within [0, 1].
 constexpr double kLogScale = 20.0;
@@ -37,6 +53,25 @@ constexpr float kChipScale = 16.f;
 constexpr float kLinkLatencyScale = 100.f;
 
 float Log(double x) { return static_cast<float>(std::log1p(std::max(0.0, x)) / kLogScale); }
+
+// The GraphFeatures::hw row of `hw` for a graph of `total_weight_bytes`.
+std::vector<float> HardwareFeatures(const hw::Hardware& hw, double total_weight_bytes) {
+  std::vector<float> x(GraphFeatures::kHwFeatures, 0.f);
+  const double sram = static_cast<double>(hw.chip.sram_bytes);
+  x[kChips] = static_cast<float>(hw.num_chips) / kChipScale;
+  x[kSramPressure] = static_cast<float>(total_weight_bytes / (sram * hw.num_chips));
+  x[kLogSram] = Log(sram);
+  x[kLogLinkBandwidth] = Log(hw.link.bytes_per_cycle);
+  x[kLinkLatency] = static_cast<float>(hw.link.latency_cycles) / kLinkLatencyScale;
+  x[kLogArray] = Log(static_cast<double>(hw.chip.array_rows) * hw.chip.array_cols);
+  x[kLogVectorLanes] = Log(hw.chip.vector_lanes);
+  x[kInverseMaxHop] = hw.constraints.max_hop ? 1.f / hw.constraints.max_hop_distance : 0.f;
+  x[kTopologyOneHot + static_cast<int>(hw.topology)] = 1.f;
+  if (hw.topology == hw::Topology::kMesh) {
+    x[kMeshColumnShare] = static_cast<float>(hw.mesh_cols) / static_cast<float>(hw.num_chips);
+  }
+  return x;
+}
 
 }  // namespace
 
@@ -92,15 +127,7 @@ GraphFeatures BuildFeatures(const common::Graph& graph, const hw::Hardware& hw) 
     f.edge_src.push_back(e.src);
     f.edge_dst.push_back(e.dst);
   }
-  const double sram = static_cast<double>(hw.chip.sram_bytes);
-  f.hw = {static_cast<float>(hw.num_chips) / kChipScale,
-          static_cast<float>(total_w / (sram * hw.num_chips)),  // SRAM pressure
-          Log(sram),
-          Log(hw.link.bytes_per_cycle),
-          static_cast<float>(hw.link.latency_cycles) / kLinkLatencyScale,
-          Log(static_cast<double>(hw.chip.array_rows) * hw.chip.array_cols),
-          Log(hw.chip.vector_lanes),
-          hw.constraints.max_hop ? 1.f / hw.constraints.max_hop_distance : 0.f};
+  f.hw = HardwareFeatures(hw, total_w);
   return f;
 }
 

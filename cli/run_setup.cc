@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "cli/pretrained.h"
 #include "common/graph_io.h"
@@ -91,6 +92,102 @@ common::StatusOr<hw::Hardware> LoadRunHardware(const ParsedCommand& parsed,
   return hw::LoadHardware(config->run.hw, &graph);
 }
 
+namespace {
+
+// One '+'-separated entry of --graph or --heldout: GRAPH, or GRAPH@HW with its own hardware.
+struct EntrySpec {
+  std::string flag;   // "--graph" or "--heldout"
+  std::string text;   // the entry as given
+  std::string graph;  // what LoadGraph takes
+  std::string hw;     // what --hw takes; empty: the run's --hw
+  std::string where() const { return flag + " entry '" + text + "'"; }
+};
+
+// Splits `spec` into entries; the hardware follows the last '@' of an entry.
+common::StatusOr<std::vector<EntrySpec>> ParseEntries(const std::string& spec,
+                                                      const std::string& flag) {
+  std::vector<EntrySpec> out;
+  for (const std::string& text : SplitGraphs(spec)) {
+    EntrySpec e{flag, text, text, ""};
+    const size_t at = text.rfind('@');
+    if (at != std::string::npos) {
+      e.graph = text.substr(0, at);
+      e.hw = text.substr(at + 1);
+      if (e.graph.empty() || e.hw.empty()) {
+        return common::Status::Error(e.where() +
+                                     ": expected GRAPH@HW with a graph and a hardware (a preset, "
+                                     "a .toml file or from-graph[:K])");
+      }
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+// Ok when `graph` runs on `hw` in this run: K within --max-chips (`uses_policy`), and feasible.
+common::Status CheckEntry(const common::Graph& graph, const hw::Hardware& hw,
+                          const common::Config& config, bool uses_policy) {
+  if (uses_policy && hw.num_chips > config.policy.max_chips) {
+    return common::Status::Error("hardware '" + hw.name + "' has " + std::to_string(hw.num_chips) +
+                                 " chips but the policy addresses at most --max-chips " +
+                                 std::to_string(config.policy.max_chips));
+  }
+  return learner::CheckPartitionable(graph, hw);
+}
+
+// Loads every entry of --graph and --heldout into `setup` (graphs, TrainInputs' graph lists and
+// per-graph hardware): an entry's own hardware resolved against its graph, the others on --hw
+// (resolved against the first of them), each pair checked. Errors name the entry.
+common::Status LoadEntries(const ParsedCommand& parsed, bool resume, bool uses_policy,
+                           RunSetup* setup, common::Config* config) {
+  MCMPART_ASSIGN_OR_RETURN(std::vector<EntrySpec> entries,
+                           ParseEntries(config->run.graph, "--graph"));
+  const size_t num_train = entries.size();
+  if (!config->run.heldout.empty()) {
+    MCMPART_ASSIGN_OR_RETURN(auto heldout, ParseEntries(config->run.heldout, "--heldout"));
+    entries.insert(entries.end(), heldout.begin(), heldout.end());
+  }
+  // A single plain entry is the whole flag; in a corpus, or with its own hardware, messages name
+  // the entry.
+  auto named = [&entries](const EntrySpec& e) { return entries.size() > 1 || !e.hw.empty(); };
+  const common::Graph* plain = nullptr;  // the first graph on --hw
+  for (const EntrySpec& e : entries) {
+    auto graph = common::LoadGraph(e.graph, config->run.weight_bytes.bytes);
+    if (!graph.ok()) return graph.status().WithContext(named(e) ? e.where() : e.flag);
+    setup->graphs.push_back(std::make_unique<common::Graph>(std::move(graph).value()));
+    if (e.hw.empty() && !plain) plain = setup->graphs.back().get();
+  }
+  std::optional<hw::Hardware> run_hw;
+  if (plain) {
+    auto hardware =
+        resume ? hw::LoadHardware(config->run.hw, plain) : LoadRunHardware(parsed, *plain, config);
+    if (!hardware.ok()) return hardware.status().WithContext("--hw");
+    run_hw = std::move(hardware).value();
+  }
+  learner::TrainInputs& in = setup->inputs;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const EntrySpec& e = entries[i];
+    const common::Graph& graph = *setup->graphs[i];
+    hw::Hardware hardware;
+    if (e.hw.empty()) {
+      hardware = *run_hw;
+    } else {
+      auto own = hw::LoadHardware(e.hw, &graph);
+      if (!own.ok()) return own.status().WithContext(e.where());
+      hardware = std::move(own).value();
+    }
+    common::Status fits = CheckEntry(graph, hardware, *config, uses_policy);
+    if (!fits.ok()) return named(e) ? fits.WithContext(e.where()) : fits;
+    const bool train = i < num_train;
+    (train ? in.graphs : in.heldout).push_back(&graph);
+    (train ? in.graph_hw : in.heldout_hw).push_back(std::move(hardware));
+  }
+  in.hw = run_hw ? *run_hw : in.graph_hw.front();
+  return common::Status::Ok();
+}
+
+}  // namespace
+
 common::StatusOr<std::unique_ptr<RunSetup>> PrepareRun(const ParsedCommand& parsed,
                                                        const common::Config& flags_config, int argc,
                                                        char** argv, bool check_out_path,
@@ -120,31 +217,7 @@ common::StatusOr<std::unique_ptr<RunSetup>> PrepareRun(const ParsedCommand& pars
   if (!resume) {
     MCMPART_RETURN_IF_ERROR(ResolveCheckpointFlag("--init-from", &config.run.init_from, &config));
   }
-  for (const std::string& spec : SplitGraphs(config.run.graph)) {
-    auto graph = common::LoadGraph(spec, config.run.weight_bytes.bytes);
-    if (!graph.ok()) return graph.status().WithContext("--graph");
-    setup->graphs.push_back(std::make_unique<common::Graph>(std::move(graph).value()));
-  }
-  const size_t num_train = setup->graphs.size();
-  if (!config.run.heldout.empty()) {
-    for (const std::string& spec : SplitGraphs(config.run.heldout)) {
-      auto graph = common::LoadGraph(spec, config.run.weight_bytes.bytes);
-      if (!graph.ok()) return graph.status().WithContext("--heldout");
-      setup->graphs.push_back(std::make_unique<common::Graph>(std::move(graph).value()));
-    }
-  }
-  auto hardware = resume ? hw::LoadHardware(config.run.hw, setup->graphs.front().get())
-                         : LoadRunHardware(parsed, *setup->graphs.front(), &config);
-  if (!hardware.ok()) return hardware.status().WithContext("--hw");
-  if (uses_policy && hardware->num_chips > config.policy.max_chips) {
-    return common::Status::Error("hardware '" + hardware->name + "' has " +
-                                 std::to_string(hardware->num_chips) +
-                                 " chips but the policy addresses at most --max-chips " +
-                                 std::to_string(config.policy.max_chips));
-  }
-  for (const auto& graph : setup->graphs) {
-    MCMPART_RETURN_IF_ERROR(learner::CheckPartitionable(*graph, *hardware));
-  }
+  MCMPART_RETURN_IF_ERROR(LoadEntries(parsed, resume, uses_policy, setup.get(), &config));
   if (config.run.evaluator.external()) {
     auto argv = hw::ExternalCommandArgv(config.run.evaluator.command);
     if (!argv.ok()) return argv.status().WithContext("--evaluator");
@@ -157,10 +230,6 @@ common::StatusOr<std::unique_ptr<RunSetup>> PrepareRun(const ParsedCommand& pars
   }
   learner::TrainInputs& in = setup->inputs;
   in.config = config;
-  for (size_t i = 0; i < setup->graphs.size(); ++i) {
-    (i < num_train ? in.graphs : in.heldout).push_back(setup->graphs[i].get());
-  }
-  in.hw = *hardware;
   in.command_line = JoinArgs(argc, argv);
   in.git_revision = GitRevision();
   in.start_time = NowIso8601();
@@ -178,9 +247,14 @@ double GainOverFirstBatch(const learner::TrainSummary& s) {
              : 0.0;
 }
 
+// The training graphs as `a+b@hw+…`: an entry on other hardware than --hw names it.
 std::string GraphNames(const learner::TrainInputs& in) {
   std::string graphs;
-  for (const common::Graph* g : in.graphs) graphs += (graphs.empty() ? "" : "+") + g->name;
+  for (size_t i = 0; i < in.graphs.size(); ++i) {
+    const std::string& hw_name = in.HwOf(i).name;
+    graphs += (graphs.empty() ? "" : "+") + in.graphs[i]->name +
+              (hw_name == in.hw.name ? "" : "@" + hw_name);
+  }
   return graphs;
 }
 

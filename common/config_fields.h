@@ -69,7 +69,8 @@ struct WeightBytes {
 // clang-format off
 #define MCMPART_RUN_FIELDS(X)                                                                   \
   X(run, std::string, graph, "bert-base", Unbounded(),                                          \
-    "graph: built-in name, .onnx, dnn-partitioning .json or own .json")                        \
+    "graph: built-in name, .onnx, dnn-partitioning .json or own .json; a+b is a corpus, "      \
+    "GRAPH@HW an entry on its own hardware (what --hw takes)")                                 \
   X(run, WeightBytes, weight_bytes, 0, Closed(0, 8),                                           \
     "bytes per weight element of an ONNX import or built-in graph "                            \
     "(0 = the source's own element types)")                                                 \
@@ -91,7 +92,8 @@ struct WeightBytes {
   X(run, std::string, init_from, "", Unbounded(),                                               \
     "initialise the policy from this checkpoint (fine-tuning)")                                \
   X(run, std::string, heldout, "", Unbounded(),                                                 \
-    "'+'-separated held-out graphs, evaluated greedily every --eval-every updates")            \
+    "'+'-separated held-out graphs (GRAPH@HW as in --graph), evaluated greedily every "        \
+    "--eval-every updates")                                                                     \
   X(run, int, eval_every, 10, AtLeast(1), "PPO updates between held-out evaluations")
 
 // Policy network sizes (SPEC §6). max_chips is K_max: logits for this many chips, masked to

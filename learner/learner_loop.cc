@@ -147,8 +147,9 @@ class HeldoutEvaluator {
  public:
   static common::StatusOr<std::unique_ptr<HeldoutEvaluator>> Create(const TrainInputs& in) {
     auto e = std::unique_ptr<HeldoutEvaluator>(new HeldoutEvaluator(in.config));
-    for (const common::Graph* g : in.heldout) {
-      MCMPART_ASSIGN_OR_RETURN(auto env, actors::Environment::Create(*g, in.hw, in.config));
+    for (size_t i = 0; i < in.heldout.size(); ++i) {
+      MCMPART_ASSIGN_OR_RETURN(
+          auto env, actors::Environment::Create(*in.heldout[i], in.HeldoutHwOf(i), in.config));
       e->policy_.AddGraph(env->features());
       e->envs_.push_back(std::move(env));
     }
@@ -178,7 +179,10 @@ RunMeta MakeMeta(const TrainInputs& in, int ranks) {
   RunMeta meta;
   meta.config_text = common::ConfigToToml(in.config);
   meta.hardware_text = hw::HardwareToToml(in.hw);
-  for (const common::Graph* g : in.graphs) meta.graph_names.push_back(g->name);
+  for (size_t i = 0; i < in.graphs.size(); ++i) {
+    meta.graph_names.push_back(in.graphs[i]->name);
+    meta.graph_hardware_texts.push_back(hw::HardwareToToml(in.HwOf(i)));
+  }
   meta.seed = static_cast<uint64_t>(in.config.run.seed);
   meta.ranks = ranks;
   meta.git_revision = in.git_revision;
@@ -224,8 +228,8 @@ class LearnerLoop {
   common::Status Setup() {
     if (learning_) {
       trainer_ = std::make_unique<PpoTrainer>(c_, static_cast<uint64_t>(c_.run.seed));
-      for (const common::Graph* g : in_.graphs) {
-        trainer_->AddGraph(actors::BuildFeatures(*g, in_.hw));
+      for (size_t i = 0; i < in_.graphs.size(); ++i) {
+        trainer_->AddGraph(actors::BuildFeatures(*in_.graphs[i], in_.HwOf(i)));
       }
       if (in_.resume) {
         MCMPART_ASSIGN_OR_RETURN(restored_, trainer_->LoadCheckpoint(ckpt_));

@@ -3,7 +3,8 @@
 // Layout (schema_version 2; every name below is a path in the file):
 //   /                  attrs format = "mcmpart-run", schema_version
 //   /meta              attrs seed, ranks, git_revision, start_time, command_line, evaluator;
-//                      datasets config, hardware (text), graph_names, graph_groups (string lists)
+//                      datasets config, hardware (text), graph_names, graph_groups,
+//                      graph_hardware (each graph's hardware as TOML) (string lists)
 //   /graphs/<g>        attrs name, index; node_names, op_types, op_classes, output_bytes,
 //                      weight_bytes, macs, vector_ops, moved_bytes, latency_s, colocation_group,
 //                      pin (per node), edges (E×2 src,dst), edge_bytes (per edge)
@@ -313,6 +314,7 @@ Status WriteSkeleton(hid_t file, const RunMeta& meta, const std::vector<std::str
   MCMPART_RETURN_IF_ERROR(WriteText(m.get(), "hardware", meta.hardware_text));
   MCMPART_RETURN_IF_ERROR(WriteStringList(m.get(), "graph_names", names));
   MCMPART_RETURN_IF_ERROR(WriteStringList(m.get(), "graph_groups", groups));
+  MCMPART_RETURN_IF_ERROR(WriteStringList(m.get(), "graph_hardware", meta.graph_hardware_texts));
 
   Handle gs = CreateGroup(file, "graphs");
   Handle best = CreateGroup(file, "best");
@@ -830,6 +832,13 @@ StatusOr<std::unique_ptr<RunLog>> RunLog::Create(const std::string& path, const 
     return Status::Error(where + ": " + std::to_string(names.size()) + " graph names for " +
                          std::to_string(graphs.size()) + " graphs");
   }
+  RunMeta full_meta = meta;
+  if (full_meta.graph_hardware_texts.empty())
+    full_meta.graph_hardware_texts.assign(names.size(), meta.hardware_text);
+  if (full_meta.graph_hardware_texts.size() != names.size()) {
+    return Status::Error(where + ": " + std::to_string(full_meta.graph_hardware_texts.size()) +
+                         " graph hardware configs for " + std::to_string(names.size()) + " graphs");
+  }
   if (options.compression < 0 || options.compression > 9) {
     return Status::Error(where + ": compression level " + std::to_string(options.compression) +
                          " outside 0..9");
@@ -847,7 +856,7 @@ StatusOr<std::unique_ptr<RunLog>> RunLog::Create(const std::string& path, const 
     if (!file.valid()) {
       return Status::Error(where + ": cannot create (does the folder exist and is it writable?)");
     }
-    Status st = WriteSkeleton(file.get(), meta, names, groups, graphs, options);
+    Status st = WriteSkeleton(file.get(), full_meta, names, groups, graphs, options);
     const bool closed = H5Fclose(file.Release()) >= 0;
     if (st.ok() && !closed) st = Status::Error("cannot close");
     if (!st.ok()) {

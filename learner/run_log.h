@@ -23,8 +23,11 @@ inline constexpr int kRunSchemaVersion = 2;
 /// Run-level metadata written once to /meta.
 struct RunMeta {
   std::string config_text;    ///< the effective config, as TOML
-  std::string hardware_text;  ///< hardware config, as TOML
+  std::string hardware_text;  ///< the run's hardware config (--hw), as TOML
   std::vector<std::string> graph_names;
+  /// Hardware of each graph (a corpus entry GRAPH@HW, else --hw), as TOML, indexed like
+  /// graph_names; RunLog::Create fills an empty list with hardware_text.
+  std::vector<std::string> graph_hardware_texts;
   uint64_t seed = 0;
   int ranks = 1;
   std::string git_revision;

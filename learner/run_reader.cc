@@ -262,6 +262,15 @@ class Hdf5RunReader : public RunReader {
     MCMPART_RETURN_IF_ERROR(ReadText("/meta/config", &meta.config_text));
     MCMPART_RETURN_IF_ERROR(ReadText("/meta/hardware", &meta.hardware_text));
     MCMPART_RETURN_IF_ERROR(ReadStrings("/meta/graph_names", &meta.graph_names));
+    // Files before per-graph hardware ran every graph on /meta/hardware.
+    if (H5Lexists(file_.get(), "/meta/graph_hardware", H5P_DEFAULT) > 0) {
+      MCMPART_RETURN_IF_ERROR(ReadStrings("/meta/graph_hardware", &meta.graph_hardware_texts));
+    } else {
+      meta.graph_hardware_texts.assign(meta.graph_names.size(), meta.hardware_text);
+    }
+    if (meta.graph_hardware_texts.size() != meta.graph_names.size()) {
+      return Error("/meta/graph_hardware and /meta/graph_names differ in length");
+    }
     return Status::Ok();
   }
 

@@ -24,8 +24,9 @@ bool StopRequested(const TrainInputs& in) {
 common::StatusOr<std::vector<std::unique_ptr<actors::Environment>>> MakeEnvs(
     const TrainInputs& in) {
   std::vector<std::unique_ptr<actors::Environment>> envs;
-  for (const common::Graph* g : in.graphs) {
-    MCMPART_ASSIGN_OR_RETURN(auto env, actors::Environment::Create(*g, in.hw, in.config));
+  for (size_t i = 0; i < in.graphs.size(); ++i) {
+    MCMPART_ASSIGN_OR_RETURN(auto env,
+                             actors::Environment::Create(*in.graphs[i], in.HwOf(i), in.config));
     envs.push_back(std::move(env));
   }
   return envs;

@@ -20,7 +20,11 @@ struct TrainInputs {
   common::Config config;
   std::vector<const common::Graph*> graphs;   ///< one environment per graph (a corpus)
   std::vector<const common::Graph*> heldout;  ///< evaluated zero-shot, never trained on
-  hw::Hardware hw;
+  hw::Hardware hw;  ///< the run's hardware (--hw): that of every graph without its own
+  /// Hardware of graphs[i] (a corpus entry `GRAPH@HW`); empty, or one per graph. Filled once
+  /// before the run: environments keep references into it.
+  std::vector<hw::Hardware> graph_hw;
+  std::vector<hw::Hardware> heldout_hw;  ///< the same for heldout
   std::string command_line;
   std::string git_revision;
   std::string start_time;
@@ -28,6 +32,13 @@ struct TrainInputs {
   bool resume = false;              ///< continue config.run.out from its checkpoint
   /// Set asynchronously (SIGTERM/SIGUSR1): stop, flush, checkpoint, return cleanly.
   const std::atomic<bool>* stop_requested = nullptr;
+
+  /// The hardware graphs[i] runs on.
+  const hw::Hardware& HwOf(size_t i) const { return graph_hw.empty() ? hw : graph_hw.at(i); }
+  /// The hardware heldout[i] runs on.
+  const hw::Hardware& HeldoutHwOf(size_t i) const {
+    return heldout_hw.empty() ? hw : heldout_hw.at(i);
+  }
 };
 
 /// Mean per-sample time split of the actors, in ms (SPEC §7 breakdown).

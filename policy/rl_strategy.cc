@@ -1,6 +1,7 @@
 // RL strategy: batched policy sampling for the actor's environments.
 #include "policy/rl_strategy.h"
 
+#include <random>
 #include <utility>
 
 namespace mcmpart::policy {
@@ -10,9 +11,11 @@ RlStrategy::RlStrategy(Policy& policy, std::vector<actors::Environment*> envs, i
     : policy_(policy), envs_(std::move(envs)), envs_per_step_(envs_per_step), rng_(seed) {}
 
 std::vector<actors::search::Candidate> RlStrategy::Ask(int n) {
+  // Each environment slot draws its corpus entry from the sampling stream (seeded per rank),
+  // so actors do not walk the corpus in lockstep; one entry draws nothing.
+  std::uniform_int_distribution<int> entry(0, static_cast<int>(envs_.size()) - 1);
   std::vector<int> graphs;
-  for (int e = 0; e < envs_per_step_; ++e)
-    graphs.push_back(static_cast<int>(next_env_++ % envs_.size()));
+  for (int e = 0; e < envs_per_step_; ++e) graphs.push_back(envs_.size() > 1 ? entry(rng_) : 0);
   last_ = policy_.SampleMany(graphs, n, rng_);
   last_sample_.clear();
   std::vector<actors::search::Candidate> out;

@@ -13,10 +13,10 @@
 namespace mcmpart::policy {
 
 /// Samples proposals from the policy (Xie et al., MLSys 2022): each Ask runs one batched
-/// forward pass over the next `envs_per_step` environments (round robin) and draws
-/// `n` proposals for each. Repair weights are PolicySample::RepairWeights. Tell adds the
-/// log-probabilities of the repaired actions. Policy and envs are not owned; records carry the
-/// policy version last given to SetPolicyVersion.
+/// forward pass over `envs_per_step` environments, each drawn uniformly from the corpus by the
+/// sampling stream (reproducible per seed), and draws `n` proposals for each. Repair weights are
+/// PolicySample::RepairWeights. Tell adds the log-probabilities of the repaired actions. Policy and
+/// envs are not owned; records carry the policy version last given to SetPolicyVersion.
 class RlStrategy final : public actors::search::SearchStrategy {
  public:
   RlStrategy(Policy& policy, std::vector<actors::Environment*> envs, int envs_per_step,
@@ -38,7 +38,6 @@ class RlStrategy final : public actors::search::SearchStrategy {
   int envs_per_step_;
   common::Rng rng_;
   int64_t version_ = -1;
-  size_t next_env_ = 0;
   std::vector<PolicySample> last_;  // samples of the last Ask, for Tell
   std::vector<int> last_sample_;    // candidate → index into last_
 };

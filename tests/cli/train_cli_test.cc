@@ -1,6 +1,5 @@
 // `mcmpart` and `mcmpart train` on bad input: one clear message, exit code 2, nothing written.
 #include <gtest/gtest.h>
-
 #include <sys/stat.h>
 
 #include <cctype>
@@ -26,7 +25,9 @@ void ExpectBadInput(const testing::CliResult& r, const std::string& needle) {
   EXPECT_EQ(r.err.find("terminate"), std::string::npos) << r.err;
 }
 
-TEST(TrainCli, UnknownSubcommand) { ExpectBadInput(RunCli("frobnicate"), "unknown command 'frobnicate'"); }
+TEST(TrainCli, UnknownSubcommand) {
+  ExpectBadInput(RunCli("frobnicate"), "unknown command 'frobnicate'");
+}
 
 TEST(TrainCli, UnknownFlag) { ExpectBadInput(RunCli("train --bogus 3"), "bogus"); }
 
@@ -65,6 +66,34 @@ TEST(TrainCli, BertBaseDoesNotFitOnTwoChiplets) {
   std::remove(out.c_str());
   auto r = RunCli("train --hw " + path + " --out " + out);
   ExpectBadInput(r, "cannot be partitioned");
+  EXPECT_FALSE(Exists(out));
+}
+
+// A corpus entry GRAPH@HW with a bad graph, bad hardware, too many chips for the policy or no
+// room for the graph: one message naming the entry, exit 2, no run file.
+TEST(TrainCli, BadCorpusEntryIsNamed) {
+  const std::string out = ::testing::TempDir() + "/bad_entry.h5";
+  std::remove(out.c_str());
+  const std::string flags = " --budget 8 --out " + out;
+  auto bad_hw = RunCli("train --graph bert-tiny+bert-mini@nope" + flags);
+  ExpectBadInput(bad_hw, "--graph entry 'bert-mini@nope'");
+  EXPECT_NE(bad_hw.err.find("nope"), std::string::npos) << bad_hw.err;
+  ExpectBadInput(RunCli("train --graph x@mcm8-ring" + flags), "--graph entry 'x@mcm8-ring'");
+  ExpectBadInput(RunCli("train --graph bert-mini@" + flags), "--graph entry 'bert-mini@'");
+  ExpectBadInput(RunCli("train --graph @mcm8-ring" + flags), "expected GRAPH@HW");
+  auto too_many = RunCli("train --graph bert-mini@mcm8x16-mesh" + flags);
+  ExpectBadInput(too_many, "--graph entry 'bert-mini@mcm8x16-mesh'");
+  EXPECT_NE(too_many.err.find("--max-chips 16"), std::string::npos) << too_many.err;
+  const std::string two_chips = ::testing::TempDir() + "/entry_two_chips.toml";
+  std::ofstream(two_chips) << "base = \"mcm8-ring\"\nnum_chips = 2\n";
+  auto no_room = RunCli("train --graph bert-tiny+bert-base@" + two_chips + flags);
+  ExpectBadInput(no_room, "--graph entry 'bert-base@" + two_chips + "'");
+  EXPECT_NE(no_room.err.find("cannot be partitioned"), std::string::npos) << no_room.err;
+  ExpectBadInput(RunCli("train --graph bert-tiny --heldout bert-mini@nope" + flags),
+                 "--heldout entry 'bert-mini@nope'");
+  // An entry on --hw is named too when it is one of several.
+  ExpectBadInput(RunCli("train --graph bert-tiny+bert-base --hw " + two_chips + flags),
+                 "--graph entry 'bert-base': graph 'bert-base' cannot be partitioned");
   EXPECT_FALSE(Exists(out));
 }
 

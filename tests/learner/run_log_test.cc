@@ -1,6 +1,9 @@
 // Run file tests: every field round-trips through RunLog and RunReader, h5py reads the same
 // values, the periodic flush commits rows while the writer is open, bad input fails cleanly,
 // schema-1 files still read.
+#include "learner/run_log.h"
+
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,13 +20,10 @@
 #include <type_traits>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 #include "actors/record.h"
 #include "actors/repair.h"
 #include "common/bert.h"
 #include "common/graph.h"
-#include "learner/run_log.h"
 #include "learner/run_reader.h"
 #include "tests/actors/record_fields.h"
 
@@ -74,6 +74,7 @@ struct Fixture {
     meta.config_text = "[run]\nseed = 7\n";
     meta.hardware_text = "num_chips = 4\n";
     meta.graph_names = {"bert-small-test", "tiny/chain"};
+    meta.graph_hardware_texts = {"num_chips = 4\n", "num_chips = 8\ntopology = \"mesh\"\n"};
     meta.seed = 0xFEDCBA9876543210ull;  // above INT64_MAX: the seed must stay unsigned
     meta.ranks = 5;
     meta.git_revision = "abc123";
@@ -294,6 +295,7 @@ TEST(RunLog, EveryFieldRoundTripsThroughTheReader) {
   EXPECT_EQ(s.meta.config_text, f.meta.config_text);
   EXPECT_EQ(s.meta.hardware_text, f.meta.hardware_text);
   EXPECT_EQ(s.meta.graph_names, f.meta.graph_names);
+  EXPECT_EQ(s.meta.graph_hardware_texts, f.meta.graph_hardware_texts);
   EXPECT_EQ(s.meta.seed, f.meta.seed);
   EXPECT_EQ(s.meta.ranks, f.meta.ranks);
   EXPECT_EQ(s.meta.git_revision, f.meta.git_revision);
@@ -483,6 +485,19 @@ TEST(RunLog, CreateReplacesAnExistingFileAndLeavesNoTempFile) {
   }
 }
 
+TEST(RunLog, GraphsWithoutTheirOwnHardwareRecordTheRunsHardware) {
+  Fixture f;
+  f.meta.graph_hardware_texts.clear();
+  const std::string path = TempPath("one_hardware.h5");
+  auto log = RunLog::Create(path, f.meta, f.graphs);
+  ASSERT_TRUE(log.ok()) << log.status().message();
+  ASSERT_TRUE((*log)->Close().ok());
+  auto reader = RunReader::Open(path);
+  ASSERT_TRUE(reader.ok()) << reader.status().message();
+  EXPECT_EQ((*reader)->summary().meta.graph_hardware_texts,
+            std::vector<std::string>(2, f.meta.hardware_text));
+}
+
 TEST(RunLog, BadInputFailsWithAMessageAndLeavesNothing) {
   Fixture f;
   auto missing_dir = RunLog::Create("/nonexistent-dir/run.h5", f.meta, f.graphs);
@@ -502,6 +517,14 @@ TEST(RunLog, BadInputFailsWithAMessageAndLeavesNothing) {
   wrong_names.graph_names = {"only-one"};
   EXPECT_FALSE(RunLog::Create(TempPath("names.h5"), wrong_names, f.graphs).ok());
   EXPECT_FALSE(fs::exists(TempPath("names.h5")));
+  RunMeta wrong_hardware = f.meta;
+  wrong_hardware.graph_hardware_texts = {"num_chips = 4\n"};
+  auto hw_count = RunLog::Create(TempPath("hw_count.h5"), wrong_hardware, f.graphs);
+  ASSERT_FALSE(hw_count.ok());
+  EXPECT_NE(hw_count.status().message().find("1 graph hardware configs for 2 graphs"),
+            std::string::npos)
+      << hw_count.status().message();
+  EXPECT_FALSE(fs::exists(TempPath("hw_count.h5")));
   RunLogOptions bad_level;
   bad_level.compression = 12;
   EXPECT_FALSE(RunLog::Create(TempPath("level.h5"), f.meta, f.graphs, bad_level).ok());
@@ -627,6 +650,10 @@ TEST(RunReader, ReadsSchemaVersion1Files) {
   const RunSummary& s = (*reader)->summary();
   EXPECT_EQ(s.schema_version, 1);
   EXPECT_TRUE(s.closed);
+  // Written before per-graph hardware: every graph ran on /meta/hardware.
+  ASSERT_FALSE(s.meta.graph_names.empty());
+  EXPECT_EQ(s.meta.graph_hardware_texts,
+            std::vector<std::string>(s.meta.graph_names.size(), s.meta.hardware_text));
   ASSERT_EQ(s.num_rollouts, 24);
   ASSERT_EQ(s.num_learner_rows, 4);
   auto rows = (*reader)->ReadRollouts(0, 24, true);

@@ -92,6 +92,49 @@ TEST(RlStrategy, RecordsCarryTheVersionLastSetAndThePolicysRepairWeights) {
   EXPECT_EQ(strategy.Ask(1).at(0).record.policy_version, 6);
 }
 
+// The graph index of every candidate of `asks` Asks of one environment each.
+std::vector<int> AskedEntries(RlStrategy& strategy, int asks) {
+  std::vector<int> entries;
+  for (int i = 0; i < asks; ++i) entries.push_back(strategy.Ask(1).at(0).record.graph);
+  return entries;
+}
+
+// On a corpus each Ask draws its entry from the seeded stream: every entry comes up, the order
+// is not the round robin 0, 1, 2, 0, … that kept all actors in lockstep, and one seed repeats it.
+TEST(RlStrategy, DrawsCorpusEntriesAtRandomReproduciblyPerSeed) {
+  Fixture f;
+  common::Config c;
+  const hw::Hardware mesh = *hw::MakePreset("mcm4x4-mesh");
+  const hw::Hardware chain = *hw::MakePreset("mcm8-chain");
+  std::vector<std::unique_ptr<actors::Environment>> envs;
+  const hw::Hardware* packages[] = {&f.hw, &mesh, &chain};
+  for (const hw::Hardware* hw : packages) {
+    auto env = actors::Environment::Create(f.graph, *hw, c);
+    ASSERT_TRUE(env.ok()) << env.status().message();
+    envs.push_back(std::move(env).value());
+  }
+  Policy policy(c.policy, 1);
+  std::vector<actors::Environment*> raw;
+  for (const auto& env : envs) {
+    policy.AddGraph(env->features());
+    raw.push_back(env.get());
+  }
+  constexpr int kAsks = 30;
+  RlStrategy a(policy, raw, 1, 7), b(policy, raw, 1, 7), other(policy, raw, 1, 8);
+  const std::vector<int> entries = AskedEntries(a, kAsks);
+  EXPECT_EQ(entries, AskedEntries(b, kAsks));
+  EXPECT_NE(entries, AskedEntries(other, kAsks));
+  std::vector<int> round_robin;
+  for (int i = 0; i < kAsks; ++i) round_robin.push_back(i % 3);
+  EXPECT_NE(entries, round_robin);
+  for (int e = 0; e < 3; ++e) EXPECT_NE(std::count(entries.begin(), entries.end(), e), 0) << e;
+  // A proposal of an entry addresses that entry's chips only.
+  for (const actors::search::Candidate& cand : a.Ask(4)) {
+    const int k = raw[cand.record.graph]->hardware().num_chips;
+    for (int chip : cand.record.proposal) EXPECT_LT(chip, k);
+  }
+}
+
 // The policy runs a graph of more than 5,000 nodes on the CPU (segment-recurrent attention).
 // With tie_units every sample keeps each placement unit on one chip and its nodes share one
 // row of log-probabilities; untied, a uniform start splits colocation groups.
