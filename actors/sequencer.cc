@@ -349,6 +349,7 @@ UnitReplay ReplayPartition(const UnitSchedule& schedule, const common::Partition
   r.actions.resize(m);
   r.allowed.resize(static_cast<size_t>(m) * k);
   r.features.resize(static_cast<size_t>(m) * k * kF);
+  r.forced.resize(m);
   Sequencer seq(schedule);
   for (int step = 0; step < m; ++step) {
     const int u = seq.unit();
@@ -356,11 +357,16 @@ UnitReplay ReplayPartition(const UnitSchedule& schedule, const common::Partition
     uint8_t* allowed = &r.allowed[static_cast<size_t>(step) * k];
     float* features = &r.features[static_cast<size_t>(step) * k * kF];
     seq.Options(allowed, features);
+    r.forced[step] = allowed[chip] ? 0 : 1;
     allowed[chip] = 1;
     r.actions[step] = chip;
     seq.Assign(chip);
   }
   return r;
+}
+
+int UnitReplay::ForcedSteps() const {
+  return static_cast<int>(std::count(forced.begin(), forced.end(), uint8_t{1}));
 }
 
 }  // namespace mcmpart::actors

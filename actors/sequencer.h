@@ -125,6 +125,12 @@ struct UnitReplay {
   std::vector<int> actions;
   std::vector<uint8_t> allowed;
   std::vector<float> features;
+  /// Per step: 1 when the rules had excluded the partition's chip (a *forced* step, one the
+  /// sequential decoder can never take: e.g. a chip opened before the one below it, or one the
+  /// SRAM look-ahead rules out), else 0.
+  std::vector<uint8_t> forced;
+  /// Number of forced steps; 0 means the decoder can produce the partition.
+  int ForcedSteps() const;
 };
 UnitReplay ReplayPartition(const UnitSchedule& schedule, const common::Partition& p);
 

@@ -15,6 +15,7 @@
 #include "common/graph_io.h"
 #include "hw/external_evaluator.h"
 #include "hw/hardware.h"
+#include "learner/imitation_targets.h"
 
 namespace mcmpart::cli {
 namespace {
@@ -230,6 +231,13 @@ common::StatusOr<std::unique_ptr<RunSetup>> PrepareRun(const ParsedCommand& pars
   }
   learner::TrainInputs& in = setup->inputs;
   in.config = config;
+  if (!config.run.imitate_from.empty() && !resume) {  // a resumed run has cloned already
+    std::vector<const hw::Hardware*> hws;
+    for (size_t i = 0; i < in.graphs.size(); ++i) hws.push_back(&in.HwOf(i));
+    MCMPART_ASSIGN_OR_RETURN(
+        in.imitate, learner::LoadImitationTargets(config.run.imitate_from,
+                                                  SplitGraphs(config.run.graph), in.graphs, hws));
+  }
   in.command_line = JoinArgs(argc, argv);
   in.git_revision = GitRevision();
   in.start_time = NowIso8601();
@@ -256,6 +264,23 @@ std::string GraphNames(const learner::TrainInputs& in) {
               (hw_name == in.hw.name ? "" : "@" + hw_name);
   }
   return graphs;
+}
+
+// Behaviour cloning before PPO (--imitate-from), null when nothing was cloned.
+nlohmann::json ImitationJson(const learner::TrainSummary& s, const learner::TrainInputs& in) {
+  if (s.imitation.empty()) return nullptr;
+  nlohmann::json targets = nlohmann::json::array();
+  for (const learner::ImitationSummary& t : s.imitation) {
+    targets.push_back({{"graph", in.graphs[t.graph]->name},
+                       {"decisions", t.decisions},
+                       {"forced_steps", t.forced_steps},
+                       {"agreement", t.agreement},
+                       {"throughput", t.throughput}});
+  }
+  return {{"steps", s.imitation_steps},
+          {"loss", s.imitation_loss},
+          {"step_ms", s.imitation_step_ms},
+          {"targets", targets}};
 }
 
 nlohmann::json SummaryJson(const learner::TrainSummary& s, const learner::TrainInputs& in) {
@@ -303,6 +328,7 @@ nlohmann::json SummaryJson(const learner::TrainSummary& s, const learner::TrainI
           {"learner_max_rss_mb", s.learner_max_rss_mb},
           {"interrupted", s.interrupted},
           {"heldout_reward", s.heldout_reward},
+          {"imitation", ImitationJson(s, in)},
           {"checkpoint", s.checkpoint},
           {"out", c.run.out},
           {"git_revision", in.git_revision}};
@@ -347,6 +373,13 @@ void PrintSummaryText(const learner::TrainSummary& s, const learner::TrainInputs
               100 * s.proposal_valid_fraction);
   if (s.heldout_reward >= 0)
     std::printf("  held-out graphs, greedy: mean reward %.3f\n", s.heldout_reward);
+  for (const learner::ImitationSummary& t : s.imitation) {
+    std::printf(
+        "  imitation of '%s' (%d steps): greedy agreement %.1f%% of %d decisions (%d forced), "
+        "target throughput %.1f samples/s\n",
+        in.graphs[t.graph]->name.c_str(), s.imitation_steps, 100 * t.agreement, t.decisions,
+        t.forced_steps, t.throughput);
+  }
   std::printf("  first batch best throughput: %.1f samples/s\n", s.first_batch_best_throughput);
   std::printf("  run best throughput:         %.1f samples/s (%+.1f%%, step %lld, reward %.3f)\n",
               s.best_throughput, gain, static_cast<long long>(s.best_step), s.best_reward);

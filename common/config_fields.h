@@ -94,7 +94,10 @@ struct WeightBytes {
   X(run, std::string, heldout, "", Unbounded(),                                                 \
     "'+'-separated held-out graphs (GRAPH@HW as in --graph), evaluated greedily every "        \
     "--eval-every updates")                                                                     \
-  X(run, int, eval_every, 10, AtLeast(1), "PPO updates between held-out evaluations")
+  X(run, int, eval_every, 10, AtLeast(1), "PPO updates between held-out evaluations")           \
+  X(run, std::string, imitate_from, "", Unbounded(),                                            \
+    "partitions to clone before PPO: a partition.json (one graph) or a JSON manifest "         \
+    "{\"targets\": [{\"graph\": SPEC, \"partition\": FILE}, ...]} (see README)")
 
 // Policy network sizes (SPEC §6). max_chips is K_max: logits for this many chips, masked to
 // K. segment: the attention memory is the previous segment. prior_init 2 gives the prior chip
@@ -128,6 +131,9 @@ struct WeightBytes {
 // (the graph's forward and backward cost about the same for 16 or 128 samples) is ~2,800
 // samples/s on bert-base (`mcmpart bench learner`) against ~550 for 32/16/4 epochs, and at
 // 4096 samples it learns as well as 32/16/4 and better than 128/128/2 (bert-base, 2 seeds).
+// imitate_*: behaviour cloning of run.imitate_from's partitions before PPO (PpoTrainer::
+// Imitate); imitate_max_prob smooths its targets so that sampling keeps exploring, as
+// sil_max_prob does for self-imitation.
 #define MCMPART_PPO_FIELDS(X)                                                                   \
   X(ppo, double, lr, 3e-3, Open(0, 10), "Adam learning rate")                                   \
   X(ppo, double, clip, 0.2, Open(0, 1), "PPO clip range")                                       \
@@ -150,6 +156,11 @@ struct WeightBytes {
   X(ppo, double, reward_softmax_temp, 0.0, Closed(0, 1),                                        \
     "train on a soft maximum of the chip busy times with this "                                \
     "temperature relative to the maximum (0 = the maximum)")                                    \
+  X(ppo, int, imitate_steps, 200, Closed(0, 1000000),                                          \
+    "behaviour-cloning steps on the --imitate-from partitions before PPO")                     \
+  X(ppo, double, imitate_lr, 3e-3, Open(0, 10), "Adam learning rate of behaviour cloning")      \
+  X(ppo, double, imitate_max_prob, 0.97, OpenClosed(0, 1),                                      \
+    "behaviour cloning's probability of the target chip (label smoothing; 1 = none)")          \
   X(ppo, int, learner_threads, 0, Closed(0, 1024),                                              \
     "intra-op threads of the PPO update on the learner rank (0 = the cores the rank may "   \
     "use less one per other rank of the job on its node)")

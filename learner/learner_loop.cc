@@ -250,8 +250,67 @@ class LearnerLoop {
     s.updates = restored_.updates;
     s.dropped_stale = restored_.dropped_stale;
     if (in_.resume) sink_->RestoreBest(restored_);
+    MCMPART_RETURN_IF_ERROR(CloneTargets());
     if (trainer_) worker_ = std::make_unique<UpdateWorker>(*trainer_);
     return common::Status::Ok();
+  }
+
+  // Behaviour cloning of the --imitate-from targets before the first broadcast (the actors
+  // wait for those weights), then a checkpoint, so that --resume does not clone again. Each
+  // target is scored once and offered to self-imitation's elites.
+  common::Status CloneTargets() {
+    if (!trainer_ || in_.resume) return common::Status::Ok();
+    std::vector<policy::ImitationTarget> targets;
+    TrainSummary& s = sink_->summary();
+    for (size_t g = 0; g < in_.imitate.size(); ++g) {
+      if (in_.imitate[g].empty()) continue;
+      targets.push_back({static_cast<int>(g), in_.imitate[g]});
+      MCMPART_ASSIGN_OR_RETURN(auto env, actors::Environment::Create(*in_.graphs[g], in_.HwOf(g), c_));
+      const actors::ScoreOutcome o = env->Score(in_.imitate[g], {});
+      if (o.valid) trainer_->SeedElite(static_cast<int>(g), in_.imitate[g], o.reward);
+      ImitationSummary t;
+      t.graph = static_cast<int>(g);
+      t.throughput = o.throughput;
+      s.imitation.push_back(t);
+    }
+    if (targets.empty()) return common::Status::Ok();
+    const int steps = c_.ppo.imitate_steps;
+    auto progress = [&](const policy::ImitationStats& st) { PrintImitation(st, steps); };
+    const policy::ImitationStats st =
+        trainer_->Imitate(targets, steps, progress, std::max(1, steps / 10));
+    for (size_t i = 0; i < s.imitation.size(); ++i) {
+      s.imitation[i].decisions = st.decisions[i];
+      s.imitation[i].forced_steps = st.forced_steps[i];
+      s.imitation[i].agreement = st.target_agreement[i];
+    }
+    s.imitation_steps = st.step;
+    s.imitation_loss = st.loss;
+    s.imitation_step_ms = st.step_ms;
+    return SaveCheckpoint();
+  }
+
+  // Cloning progress on stderr: one line per report, and at the start and the end one per
+  // target (its forced steps, throughput and agreement).
+  void PrintImitation(const policy::ImitationStats& st, int steps) const {
+    std::fprintf(stderr,
+                 "[imitate] step %d/%d  loss %.4f per decision  greedy agreement %.1f%%  "
+                 "%.1f ms/step\n",
+                 st.step, steps, st.loss, 100 * st.agreement, st.step_ms);
+    if (st.step != 0 && st.step != steps) return;
+    const std::vector<ImitationSummary>& targets = sink_->summary().imitation;
+    for (size_t i = 0; i < targets.size(); ++i) {
+      const int forced = st.forced_steps[i];
+      std::fprintf(stderr,
+                   "[imitate]   target of '%s': %d decisions, %d forced, throughput %.1f "
+                   "samples/s, greedy agreement %.1f%%%s\n",
+                   in_.graphs[targets[i].graph]->name.c_str(), st.decisions[i], forced,
+                   targets[i].throughput, 100 * st.target_agreement[i],
+                   forced > 0 && st.step == 0
+                       ? " (forced: chips the decoder masks there, e.g. opened out of order or "
+                         "ruled out by the SRAM look-ahead; left out of the loss, and greedy "
+                         "decoding cannot match them)"
+                       : "");
+    }
   }
 
   bool Running() const {

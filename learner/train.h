@@ -25,6 +25,8 @@ struct TrainInputs {
   /// before the run: environments keep references into it.
   std::vector<hw::Hardware> graph_hw;
   std::vector<hw::Hardware> heldout_hw;  ///< the same for heldout
+  /// Per training graph: the partition to clone before PPO (--imitate-from; empty: none).
+  std::vector<common::Partition> imitate;
   std::string command_line;
   std::string git_revision;
   std::string start_time;
@@ -45,6 +47,15 @@ struct TrainInputs {
 struct ActorTimes {
   double inference_ms = 0, repair_ms = 0, eval_ms = 0, message_ms = 0, wait_ms = 0;
   double total() const { return inference_ms + repair_ms + eval_ms + message_ms + wait_ms; }
+};
+
+/// Behaviour cloning of one training graph's --imitate-from target before PPO.
+struct ImitationSummary {
+  int graph = 0;          ///< index into TrainInputs::graphs
+  int decisions = 0;      ///< decisions of its decode (units; nodes for the independent decoder)
+  int forced_steps = 0;   ///< decisions the decoder masks (policy::ImitationStats)
+  double agreement = 0;   ///< share of decisions greedy decoding takes as the target does
+  double throughput = 0;  ///< the target's, under the run's evaluator
 };
 
 /// Result of a run, known on rank 0 (actors return an empty summary).
@@ -74,6 +85,10 @@ struct TrainSummary {
   double heldout_reward = -1;     ///< last mean greedy reward on the held-out graphs (-1 = none)
   bool interrupted = false;       ///< stopped by a signal
   std::string checkpoint;         ///< last checkpoint written, empty if none
+  std::vector<ImitationSummary> imitation;  ///< one per target; empty when nothing was cloned
+  int imitation_steps = 0;                  ///< cloning steps run
+  double imitation_loss = 0;                ///< final mean −log-probability per decision
+  double imitation_step_ms = 0;             ///< mean time per cloning step
 };
 
 /// Trains the policy with PPO: rank 0 learns, the others act. Needs at least 2 ranks.

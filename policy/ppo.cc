@@ -13,6 +13,8 @@
 #include <random>
 #include <sstream>
 
+#include "common/rng.h"
+#include "policy/decoder.h"
 #include "policy/policy_net.h"
 
 namespace mcmpart::policy {
@@ -70,6 +72,7 @@ struct Decisions {
   torch::Tensor mask;      // [R, K_max] (sequential)
   torch::Tensor features;  // [R, K_max, kStateFeatures] (sequential)
   std::vector<int64_t> row_nodes;
+  std::vector<uint8_t> forced;  // per decision: the rules excluded its chip (sequential)
 };
 
 namespace {
@@ -86,7 +89,8 @@ Decisions MakeDecisions(const actors::UnitSchedule* schedule, const std::vector<
   } else {
     constexpr int kF = actors::Sequencer::kStateFeatures;
     const int m = schedule->num_units, k = schedule->num_chips;
-    const actors::UnitReplay r = actors::ReplayPartition(*schedule, partition);
+    actors::UnitReplay r = actors::ReplayPartition(*schedule, partition);
+    d.forced = std::move(r.forced);
     d.mask = torch::full({m, max_chips}, kMasked);
     d.features = torch::zeros({m, max_chips, kF});
     auto mask = d.mask.accessor<float, 2>();
@@ -136,6 +140,16 @@ struct BatchDecisions {
   torch::Tensor old_logp;      // [R] behaviour log-prob of each decision
 };
 
+// A behaviour-cloning target replayed once: its decisions, which of them are free (1) or
+// forced (0) as a float mask, and the target's chip of each decision.
+struct CloneTarget {
+  int graph = 0;
+  Decisions d;
+  torch::Tensor free;  // [R] float
+  std::vector<int> chips;
+  int forced = 0;
+};
+
 // What one update trains on, built once per batch.
 struct UpdateInputs {
   std::vector<double> adv;
@@ -178,12 +192,23 @@ struct PpoTrainer::Impl {
   FeatureTensors JointOf(const std::vector<actors::EpisodeRecord>& batch,
                          const std::vector<int>& recs, std::vector<int>* graph_ids,
                          std::vector<int>* slot) const;
+  FeatureTensors JointOfGraphs(std::vector<int>* graph_ids, std::vector<int>* slot) const;
   double RunEpoch(const std::vector<actors::EpisodeRecord>& batch, const UpdateInputs& in,
                   const std::vector<int>& order, PpoStats* stats, int* steps);
   double Minibatch(const std::vector<actors::EpisodeRecord>& batch, const UpdateInputs& in,
                    const std::vector<int>& order, int s, int e, PpoStats* stats);
   torch::Tensor SilLoss(const PolicyOutput& out, const FeatureTensors& joint,
                         const std::vector<int>& graph_ids, const UpdateInputs& in);
+  CloneTarget MakeCloneTarget(const ImitationTarget& t) const;
+  FeatureTensors CloneJoint(const std::vector<CloneTarget>& clone, const std::vector<int>& pick,
+                            std::vector<int>* slot) const;
+  torch::Tensor CloneNll(const PolicyOutput& out, const FeatureTensors& joint, int slot,
+                         const CloneTarget& t, bool ceiling) const;
+  double CloneStep(const std::vector<CloneTarget>& clone, const std::vector<int>& pick,
+                   torch::optim::Adam& optimizer);
+  double GreedyAgreement(const float* log_probs, const float* theta, int64_t offset,
+                         const CloneTarget& t) const;
+  void CloneMeasure(const std::vector<CloneTarget>& clone, ImitationStats* stats);
 };
 
 namespace {
@@ -310,6 +335,12 @@ FeatureTensors PpoTrainer::Impl::JointOf(const std::vector<actors::EpisodeRecord
                                          const std::vector<int>& recs, std::vector<int>* graph_ids,
                                          std::vector<int>* slot) const {
   for (int i : recs) graph_ids->push_back(batch[i].graph);
+  return JointOfGraphs(graph_ids, slot);
+}
+
+// The disjoint union of `graph_ids` (sorted and deduplicated here) and each graph's slot in it.
+FeatureTensors PpoTrainer::Impl::JointOfGraphs(std::vector<int>* graph_ids,
+                                               std::vector<int>* slot) const {
   std::sort(graph_ids->begin(), graph_ids->end());
   graph_ids->erase(std::unique(graph_ids->begin(), graph_ids->end()), graph_ids->end());
   std::vector<const FeatureTensors*> parts;
@@ -459,6 +490,192 @@ PpoStats PpoTrainer::Update(const std::vector<actors::EpisodeRecord>& batch) {
   stats.grad_norm /= steps;
   stats.clip_fraction /= steps;
   stats.update_ms = MsSince(start);
+  return stats;
+}
+
+CloneTarget PpoTrainer::Impl::MakeCloneTarget(const ImitationTarget& t) const {
+  CloneTarget c;
+  c.graph = t.graph;
+  c.d = DecisionsOf(t.graph, t.partition);
+  const size_t r = c.d.row_nodes.size();
+  std::vector<float> free(r, 1.f);
+  for (size_t i = 0; i < c.d.forced.size(); ++i) {
+    if (c.d.forced[i]) {
+      free[i] = 0.f;
+      ++c.forced;
+    }
+  }
+  c.free = torch::tensor(free);
+  for (int64_t v : c.d.row_nodes) c.chips.push_back(t.partition.at(v));
+  return c;
+}
+
+// One batched forward's input over the distinct graphs of targets `pick`.
+FeatureTensors PpoTrainer::Impl::CloneJoint(const std::vector<CloneTarget>& clone,
+                                            const std::vector<int>& pick,
+                                            std::vector<int>* slot) const {
+  std::vector<int> graph_ids;
+  for (int i : pick) graph_ids.push_back(clone[i].graph);
+  return JointOfGraphs(&graph_ids, slot);
+}
+
+// Mean over a target's free decisions (0 when every decision is forced) of −log π(target's
+// chip) or, with `smoothed` (the training objective), of the cross-entropy against the target
+// smoothed over the decision's allowed chips (Szegedy et al., CVPR 2016, label smoothing):
+// PpoConfig::imitate_max_prob on the target's chip, the rest shared by the other allowed ones.
+// Its minimum puts exactly that probability on the target, so cloning cannot collapse the
+// policy onto it and sampling keeps exploring around the target.
+torch::Tensor PpoTrainer::Impl::CloneNll(const PolicyOutput& out, const FeatureTensors& joint,
+                                         int slot, const CloneTarget& t, bool smoothed) const {
+  auto lp = DecisionLogProbs(out, t.d.rows + joint.offsets[slot], t.d.mask, t.d.features);
+  torch::Tensor row;
+  if (!smoothed) {
+    row = -lp.gather(1, t.d.actions).squeeze(1);
+  } else {
+    const torch::Tensor allowed = (lp.detach() > kMasked / 2).to(torch::kFloat32);
+    const torch::Tensor target = torch::zeros_like(allowed).scatter_(1, t.d.actions, 1.0);
+    const torch::Tensor others = (allowed - target).clamp_min(0);
+    const torch::Tensor n = others.sum(1, /*keepdim=*/true);
+    const double p = config.ppo.imitate_max_prob;
+    const torch::Tensor q =
+        target * torch::where(n > 0, torch::full_like(n, p), torch::ones_like(n)) +
+        others * (1.0 - p) / n.clamp_min(1);
+    row = -(q * lp * allowed).sum(1);
+  }
+  const double free = static_cast<double>(t.free.numel() - t.forced);
+  return (row * t.free).sum() / std::max(1.0, free);
+}
+
+// One Adam step on targets `pick`: the mean of their smoothed CloneNll. Returns it.
+double PpoTrainer::Impl::CloneStep(const std::vector<CloneTarget>& clone,
+                                   const std::vector<int>& pick, torch::optim::Adam& optimizer) {
+  std::vector<int> slot;
+  const FeatureTensors joint = CloneJoint(clone, pick, &slot);
+  const PolicyOutput out = net->forward(joint);
+  torch::Tensor loss = torch::zeros({});
+  for (int i : pick) loss = loss + CloneNll(out, joint, slot[clone[i].graph], clone[i], true);
+  loss = loss / static_cast<double>(pick.size());
+  optimizer.zero_grad();
+  loss.backward();
+  torch::nn::utils::clip_grad_norm_(net->parameters(), config.ppo.max_grad_norm);
+  optimizer.step();
+  return loss.item<double>();
+}
+
+// Fraction of a target's decisions on which greedy decoding from the forward pass's tables
+// (the graph's rows start at `offset`) takes the target's chip.
+double PpoTrainer::Impl::GreedyAgreement(const float* log_probs, const float* theta, int64_t offset,
+                                         const CloneTarget& t) const {
+  constexpr int kF = actors::Sequencer::kStateFeatures;
+  const int k_max = net->max_chips();
+  const float* table = log_probs + offset * k_max;
+  const actors::UnitSchedule* schedule = schedules.at(t.graph).get();
+  common::Partition greedy;
+  if (schedule != nullptr) {
+    common::Rng rng(0);  // greedy decoding draws nothing
+    greedy = DecodeSequential(*schedule, {table, k_max, theta + offset * kF}, rng, true).partition;
+  }
+  int agree = 0;
+  for (size_t i = 0; i < t.chips.size(); ++i) {
+    const int64_t v = t.d.row_nodes[i];
+    int chip = 0;
+    if (schedule != nullptr) {
+      chip = greedy[v];
+    } else {
+      const float* row = table + v * k_max;
+      chip = static_cast<int>(std::max_element(row, row + k_max) - row);
+    }
+    agree += chip == t.chips[i] ? 1 : 0;
+  }
+  return t.chips.empty() ? 1.0 : static_cast<double>(agree) / static_cast<double>(t.chips.size());
+}
+
+// Loss and greedy agreement of every target under the current weights (no gradients).
+void PpoTrainer::Impl::CloneMeasure(const std::vector<CloneTarget>& clone, ImitationStats* stats) {
+  torch::NoGradGuard no_grad;
+  const int n = static_cast<int>(clone.size());
+  const int mb = std::max(1, std::min(config.ppo.minibatch, n));
+  stats->target_agreement.assign(n, 0.0);
+  double loss = 0, agreement = 0;
+  for (int s = 0; s < n; s += mb) {
+    std::vector<int> pick(std::min(n, s + mb) - s), slot;
+    std::iota(pick.begin(), pick.end(), s);
+    const FeatureTensors joint = CloneJoint(clone, pick, &slot);
+    const PolicyOutput out = net->forward(joint);
+    const torch::Tensor lp = out.log_probs.contiguous(), theta = out.theta.contiguous();
+    for (int i : pick) {
+      const int k = slot[clone[i].graph];
+      loss += CloneNll(out, joint, k, clone[i], false).item<double>();
+      stats->target_agreement[i] = GreedyAgreement(lp.data_ptr<float>(), theta.data_ptr<float>(),
+                                                   joint.offsets[k], clone[i]);
+      agreement += stats->target_agreement[i];
+    }
+  }
+  stats->loss = n > 0 ? loss / n : 0.0;
+  stats->agreement = n > 0 ? agreement / n : 0.0;
+}
+
+void PpoTrainer::SeedElite(int graph, const std::vector<int>& partition, double reward) {
+  if (impl_->config.ppo.sil_coef <= 0) return;
+  actors::EpisodeRecord r;
+  r.graph = graph;
+  r.valid = true;
+  r.partition = partition;
+  r.reward = reward;
+  impl_->AddElite(r);
+}
+
+ImitationStats PpoTrainer::Imitate(const std::vector<ImitationTarget>& targets, int steps,
+                                   const std::function<void(const ImitationStats&)>& progress,
+                                   int every) {
+  Impl& m = *impl_;
+  if (torch::get_num_threads() != m.threads) torch::set_num_threads(m.threads);
+  std::vector<CloneTarget> clone;
+  ImitationStats stats;
+  for (const ImitationTarget& t : targets) {
+    clone.push_back(m.MakeCloneTarget(t));
+    stats.decisions.push_back(static_cast<int>(clone.back().chips.size()));
+    stats.forced_steps.push_back(clone.back().forced);
+  }
+  if (clone.empty()) return stats;
+  if (progress) {
+    m.CloneMeasure(clone, &stats);
+    progress(stats);
+  }
+  torch::optim::Adam optimizer(m.net->parameters(),
+                               torch::optim::AdamOptions(m.config.ppo.imitate_lr));
+  const int n = static_cast<int>(clone.size());
+  const int mb = std::max(1, std::min(m.config.ppo.minibatch, n));
+  std::vector<int> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  int next = mb == n ? 0 : n;  // all targets every step, or rounds of shuffled minibatches
+  double step_ms = 0;
+  for (int s = 1; s <= steps; ++s) {
+    std::vector<int> pick = order;
+    if (mb < n) {
+      pick.clear();
+      while (static_cast<int>(pick.size()) < mb) {
+        if (next == n) {
+          std::shuffle(order.begin(), order.end(), m.rng);
+          next = 0;
+        }
+        pick.push_back(order[next++]);
+      }
+    }
+    const auto start = Clock::now();
+    m.net->train();
+    m.CloneStep(clone, pick, optimizer);
+    m.net->eval();
+    step_ms += MsSince(start);
+    stats.step = s;
+    stats.step_ms = step_ms / s;
+    if (progress && every > 0 && s % every == 0 && s < steps) {
+      m.CloneMeasure(clone, &stats);
+      progress(stats);
+    }
+  }
+  m.CloneMeasure(clone, &stats);
+  if (progress) progress(stats);
   return stats;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -61,6 +62,30 @@ struct Elite {
   double reward = 0;
 };
 
+/// A partition to clone before reinforcement learning (PpoTrainer::Imitate).
+struct ImitationTarget {
+  int graph = 0;               ///< id from PpoTrainer::AddGraph
+  std::vector<int> partition;  ///< chip of each node of that graph
+};
+
+/// Behaviour-cloning progress: after `step` cloning steps, per target and on average.
+struct ImitationStats {
+  int step = 0;
+  /// Mean over the targets of the mean −log π(target's chip) over its free decisions under the
+  /// current weights (plain, not smoothed: once cloned about −log imitate_max_prob per
+  /// decision that has a choice).
+  double loss = 0;
+  /// Mean over the targets of the fraction of decisions (units for the sequential decoder,
+  /// nodes for the independent one) on which the policy's greedy decode takes the target's chip.
+  double agreement = 0;
+  std::vector<double> target_agreement;  ///< per target
+  std::vector<int> decisions;            ///< per target: decisions of its decode
+  /// Per target: decisions the sequential decoder cannot take (actors::UnitReplay::forced);
+  /// they get no gradient, and the greedy decode cannot agree on them.
+  std::vector<int> forced_steps;
+  double step_ms = 0;  ///< mean time per cloning step
+};
+
 /// Owns the trainable policy and its Adam optimiser. Not thread-safe.
 class PpoTrainer {
  public:
@@ -82,6 +107,26 @@ class PpoTrainer {
   /// far (Oh et al., ICML 2018), which this call also updates from the batch; a node's
   /// probability of its elite chip is raised only up to PpoConfig::sil_max_prob.
   PpoStats Update(const std::vector<actors::EpisodeRecord>& batch);
+
+  /// Behaviour cloning (Pomerleau, NIPS 1988) before reinforcement learning, as DOPPLER
+  /// (Yao et al., ICLR 2026) imitates a heuristic's placements before RL: `steps` Adam steps
+  /// (PpoConfig::imitate_lr, an optimiser of its own, so PPO's starts fresh) on the mean over
+  /// targets of the mean −log π of each target decision, replayed with the decoder's unit
+  /// order, masks and features. Forced decisions (masked at sampling time) are left out of the
+  /// loss, so no probability goes to chips the decoder never offers. The target is smoothed
+  /// (PpoConfig::imitate_max_prob on its chip, the rest over the step's other allowed chips), so
+  /// sampling keeps exploring around it. Each step takes up to
+  /// PpoConfig::minibatch targets (all of them when they fit, else the next ones of a shuffled
+  /// round). `progress`, when set, is called before the first step (step 0: the untrained
+  /// loss and agreement, and the forced steps), after every `every`-th step (every > 0) and at
+  /// the end. Returns the stats after the last step, measured with the final weights.
+  ImitationStats Imitate(const std::vector<ImitationTarget>& targets, int steps,
+                         const std::function<void(const ImitationStats&)>& progress = {},
+                         int every = 0);
+
+  /// Offers a valid partition of `graph` with its reward to self-imitation's elites (kept when
+  /// PpoConfig::sil_coef > 0 and it is among the PpoConfig::sil_elites best so far).
+  void SeedElite(int graph, const std::vector<int>& partition, double reward);
 
   /// Writes weights, optimiser state, the trainer's RNG and `state` to `path` atomically
   /// (temp file + rename).

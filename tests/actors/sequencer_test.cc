@@ -169,7 +169,61 @@ TEST(Sequencer, ReplayEqualsTheDecode) {
     EXPECT_EQ(r.actions, d.actions) << "seed " << seed;
     EXPECT_EQ(r.allowed, d.allowed) << "seed " << seed;
     EXPECT_EQ(r.features, d.features) << "seed " << seed;
+    EXPECT_EQ(r.ForcedSteps(), 0) << "seed " << seed;  // the decoder's own partitions
   }
+}
+
+// Two independent chains a0→a1 and b0→b1 of given-latency nodes on a 3-chip chain (acyclic,
+// no_skip; no max_hop, no SRAM).
+testing::Instance TwoChains() {
+  testing::Instance inst;
+  for (const char* name : {"a0", "a1", "b0", "b1"}) {
+    common::Node node;
+    node.name = name;
+    node.op = "Op";
+    node.op_class = common::OpClass::kGiven;
+    node.latency_s = 1e-6;
+    inst.graph.AddNode(node);
+  }
+  inst.graph.AddEdge(0, 1);
+  inst.graph.AddEdge(2, 3);
+  EXPECT_TRUE(inst.graph.Finalize().ok());
+  inst.hw.num_chips = 3;
+  inst.hw.topology = hw::Topology::kChain;
+  inst.hw.constraints = hw::ConstraintConfig{};
+  inst.hw.constraints.acyclic = true;
+  inst.hw.constraints.no_skip = true;
+  inst.hw.constraints.sram = false;
+  inst.hw.constraints.max_hop = false;
+  return inst;
+}
+
+// A valid partition can open chip 2 before chip 1 in the decision order: the replay forces
+// (and counts) exactly that step, and none of an in-order partition's.
+TEST(Sequencer, ReplayCountsTheStepsTheMasksForce) {
+  const testing::Instance inst = TwoChains();
+  const UnitSchedule s = BuildUnitSchedule(inst.graph, inst.hw);
+  ASSERT_EQ(s.num_units, 4);
+  // The node each step decides (a0 first; a1 or b0 next): chips are given per step, and
+  // both orders keep these partitions valid.
+  std::vector<int> node_of_step(4);
+  for (int i = 0; i < 4; ++i) node_of_step[i] = s.rep_node[s.order[i]];
+  Partition out_of_order(4), in_order(4);
+  // Step 1 takes chip 2 while only chip 0 is open; in_order opens 0, 1, 2 one after another.
+  const int chips_out[4] = {0, 2, 1, 2}, chips_in[4] = {0, 1, 2, 2};
+  for (int i = 0; i < 4; ++i) {
+    out_of_order[node_of_step[i]] = chips_out[i];
+    in_order[node_of_step[i]] = chips_in[i];
+  }
+  for (const Partition* p : {&out_of_order, &in_order}) {
+    ASSERT_TRUE(hw::IsValid(inst.graph, inst.hw, *p))
+        << hw::DescribeViolations(hw::CheckPartition(inst.graph, inst.hw, *p));
+  }
+  const UnitReplay forced = ReplayPartition(s, out_of_order);
+  EXPECT_EQ(forced.ForcedSteps(), 1);
+  EXPECT_EQ(forced.forced, (std::vector<uint8_t>{0, 1, 0, 0}));
+  EXPECT_EQ(forced.allowed[1 * 3 + 2], 1);  // the forced chip joins the step's support
+  EXPECT_EQ(ReplayPartition(s, in_order).ForcedSteps(), 0);
 }
 
 TEST(Sequencer, OrderIsTopologicalOverUnits) {

@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "tests/cli/run_cli.h"
@@ -141,6 +142,102 @@ TEST(TrainCli, HelpShowsDefaultsAndAllowedValues) {
     EXPECT_NE(r.out.find(needle), std::string::npos) << needle << "\n" << r.out;
   }
   EXPECT_EQ(r.out.find("last-rank-delay"), std::string::npos) << r.out;
+}
+
+constexpr const char* kMpi =
+    "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpiexec -q -n 2 --oversubscribe";
+
+// --imitate-from: a DP partition of bert-tiny written by `mcmpart partition`, cloned before PPO.
+class ImitateCli : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new std::string(::testing::TempDir() + "/imitate_cli");
+    std::system(("rm -rf " + *dir_ + " && mkdir -p " + *dir_).c_str());
+    const testing::CliResult r = RunCli(
+        "partition bert-tiny --hw mcm8-ring --evaluator maxload "
+        "--time-limit-s 1 --json --out-dir " +
+        *dir_ + "/dp");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    partition_ = new std::string(*dir_ + "/dp/partition.json");
+    const auto j = nlohmann::json::parse(r.out);
+    target_throughput_ = j["best_throughput"].get<double>();
+  }
+  static std::string Write(const std::string& name, const std::string& text) {
+    const std::string path = *dir_ + "/" + name;
+    std::ofstream(path) << text;
+    return path;
+  }
+  // `train` on bert-tiny with these extra arguments (no run file unless given).
+  static std::string Train(const std::string& args) {
+    return "train --graph bert-tiny --hw mcm8-ring --evaluator maxload " + args;
+  }
+  static std::string* dir_;
+  static std::string* partition_;
+  static double target_throughput_;
+};
+std::string* ImitateCli::dir_ = nullptr;
+std::string* ImitateCli::partition_ = nullptr;
+double ImitateCli::target_throughput_ = 0;
+
+// Bad targets are found before MPI starts: exit 2, one line naming the file and the entry, and
+// no run file.
+TEST_F(ImitateCli, BadTargetsExitTwoNamingThem) {
+  const std::string out = *dir_ + "/never.h5";
+  const std::string o = " --out " + out;
+  ExpectBadInput(RunCli(Train("--imitate-from " + *dir_ + "/missing.json" + o)), "missing.json");
+  ExpectBadInput(RunCli(Train("--imitate-from " + Write("junk.json", "[1, 2") + o)),
+                 "junk.json': expected a JSON object");
+  const std::string mini = Write(
+      "mini.json", R"({"targets": [{"graph": "bert-mini", "partition": "dp/partition.json"}]})");
+  ExpectBadInput(RunCli(Train("--imitate-from " + mini + o)),
+                 "targets[0]: graph 'bert-mini' is not an entry of --graph");
+  // bert-tiny's partition for bert-mini: the sizes differ.
+  ExpectBadInput(RunCli("train --graph bert-mini --hw mcm8-ring --imitate-from " + mini + o),
+                 "entries but graph");
+  ExpectBadInput(
+      RunCli("train --graph bert-tiny+bert-mini --hw mcm8-ring --imitate-from " + *partition_ + o),
+      "serves a run of one graph");
+  const std::string twice = Write("twice.json", R"({"targets": [
+      {"graph": "bert-tiny", "partition": "dp/partition.json"},
+      {"graph": "bert-tiny", "partition": "dp/partition.json"}]})");
+  ExpectBadInput(RunCli(Train("--imitate-from " + twice + o)), "targets[1]: graph 'bert-tiny'");
+  ExpectBadInput(RunCli(Train("--imitate-from " + *partition_ + " --imitate-lr 0" + o)),
+                 "ppo.imitate_lr");
+  EXPECT_FALSE(Exists(out));
+}
+
+// A run that clones the DP partition: its JSON summary reports the target (scored as
+// `partition` scored it, no forced step) and a greedy decode that reproduces it; the first
+// batch, sampled from the cloned policy, already finds a partition as good as the target; the
+// checkpoint written after cloning lets --resume go on without cloning again.
+TEST_F(ImitateCli, TrainClonesThenResumesWithoutCloning) {
+  const std::string run = *dir_ + "/run.h5";
+  std::remove(run.c_str());
+  std::remove((run + ".ckpt").c_str());
+  const std::string manifest =
+      Write("manifest.json",
+            R"({"targets": [{"graph": "bert-tiny", "partition": "dp/partition.json"}]})");
+  const testing::CliResult r =
+      RunCli(Train("--imitate-from " + manifest +
+                   " --imitate-steps 100 --budget 32 --batch-size 32 --json --out " + run),
+             kMpi);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("[imitate] step 0/100"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("[imitate] step 100/100"), std::string::npos) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  const auto& im = j["imitation"];
+  ASSERT_TRUE(im.is_object()) << r.out;
+  EXPECT_EQ(im["steps"], 100);
+  ASSERT_EQ(im["targets"].size(), 1u);
+  const auto& t = im["targets"][0];
+  EXPECT_EQ(t["forced_steps"], 0);
+  EXPECT_GE(t["agreement"].get<double>(), 0.95);
+  EXPECT_NEAR(t["throughput"].get<double>(), target_throughput_, 1e-6 * target_throughput_);
+  EXPECT_GE(j["first_batch_best_throughput"].get<double>(), 0.999 * target_throughput_);
+  const testing::CliResult resumed = RunCli("train --resume " + run + " --budget 64 --json", kMpi);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(resumed.err.find("[imitate]"), std::string::npos) << resumed.err;
+  EXPECT_TRUE(nlohmann::json::parse(resumed.out)["imitation"].is_null());
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <memory>
@@ -13,7 +14,10 @@
 #include "actors/environment.h"
 #include "actors/features.h"
 #include "actors/repair.h"
+#include "actors/search/dp.h"
 #include "actors/search/strategy.h"
+#include "actors/sequencer.h"
+#include "common/bert.h"
 #include "common/config.h"
 #include "policy/policy.h"
 #include "policy/rl_strategy.h"
@@ -415,6 +419,87 @@ TEST(Ppo, SelfImitationStopsAtTheProbabilityCeiling) {
   EXPECT_GT(capped, 0.35);
   EXPECT_LT(capped, 0.75);  // shared weights carry some nodes a little past the ceiling
   EXPECT_GT(free, 0.95);
+}
+
+// Fraction of the units whose chip in the actor's greedy decode (a Policy holding the
+// trainer's weights) equals the target's.
+double GreedyAgreement(PpoTrainer& trainer, const common::PolicyConfig& config,
+                       const actors::GraphFeatures& features, const common::Partition& target) {
+  Policy policy(config, 1);
+  policy.AddGraph(features);
+  EXPECT_TRUE(policy.SetFlatWeights(trainer.FlatWeights()).ok());
+  common::Rng rng(1);
+  const common::Partition greedy = policy.Sample(0, 1, rng, /*greedy=*/true).proposals[0];
+  const actors::UnitSchedule& s = features.schedule;
+  int agree = 0;
+  for (int u = 0; u < s.num_units; ++u) agree += greedy[s.rep_node[u]] == target[s.rep_node[u]];
+  return static_cast<double>(agree) / s.num_units;
+}
+
+// Behaviour cloning (PpoTrainer::Imitate) of a DP partition of bert-mini over the 8-chip ring:
+// the untrained greedy decode places few units as DP does; after 150 cloning steps it places
+// at least 95% of them so, as the trainer's own measure says. DP's partition opens its chips in
+// the decoder's order, so no step is forced.
+TEST(Imitation, GreedyDecodeReproducesADpPartitionAfterCloning) {
+  const common::Graph graph = common::MakeBert(common::BertConfig{4, 256, 4, 128}, "bert-mini");
+  const hw::Hardware hw = *hw::MakePreset("mcm8-ring");
+  const actors::GraphFeatures features = actors::BuildFeatures(graph, hw);
+  auto dp = actors::search::DpMaxLoad(graph, hw);
+  ASSERT_TRUE(dp.ok()) << dp.status().message();
+  common::Config c;
+  c.ppo.learner_threads = 1;
+  PpoTrainer trainer(c, 5);
+  trainer.AddGraph(features);
+  const double before = GreedyAgreement(trainer, c.policy, features, dp->partition);
+  std::vector<ImitationStats> reports;
+  const ImitationStats st = trainer.Imitate(
+      {{0, dp->partition}}, 150, [&](const ImitationStats& r) { reports.push_back(r); }, 50);
+  const double after = GreedyAgreement(trainer, c.policy, features, dp->partition);
+  EXPECT_EQ(st.forced_steps, std::vector<int>{0});
+  EXPECT_EQ(st.decisions, std::vector<int>{features.schedule.num_units});
+  EXPECT_LT(before, 0.8);
+  EXPECT_GE(after, 0.95);
+  EXPECT_DOUBLE_EQ(st.agreement, after);
+  ASSERT_EQ(reports.size(), 4u);  // steps 0, 50, 100 and the end
+  EXPECT_EQ(reports.front().step, 0);
+  EXPECT_DOUBLE_EQ(reports.front().agreement, before);
+  EXPECT_EQ(reports.back().step, 150);
+  EXPECT_LT(st.loss, 0.25 * reports.front().loss);
+  std::printf("bert-mini cloning: agreement %.3f -> %.3f, loss %.3f -> %.3f, %.1f ms/step\n",
+              before, after, reports.front().loss, st.loss, st.step_ms);
+}
+
+// A hand-made target with a forced step (chip 2 opened while chip 1 is still closed): cloning
+// counts it as the replay does, still learns the free decisions (their loss falls as for a DP
+// target), and greedy decoding cannot reproduce the target (a decoded partition never has a
+// forced step, Sequencer.ReplayEqualsTheDecode).
+TEST(Imitation, ForcedStepsAreCountedAndLeftOutOfTheLoss) {
+  Fixture f;
+  const actors::UnitSchedule& s = f.features.schedule;
+  auto dp = actors::search::DpMaxLoad(f.graph, f.hw);
+  ASSERT_TRUE(dp.ok()) << dp.status().message();
+  // Every unit on chips 1..K−2 moves one chip up: the first unit that DP put on chip 1 then
+  // opens chip 2 while chip 1 is closed.
+  common::Partition target = dp->partition;
+  ASSERT_NE(std::count(target.begin(), target.end(), 1), 0);
+  EXPECT_EQ(actors::ReplayPartition(s, target).ForcedSteps(), 0);
+  for (int v = 0; v < f.graph.num_nodes(); ++v) {
+    if (target[v] >= 1 && target[v] < f.hw.num_chips - 1) ++target[v];
+  }
+  common::Config c;
+  c.ppo.learner_threads = 1;
+  PpoTrainer trainer(c, 5);
+  trainer.AddGraph(f.features);
+  double first_loss = 0;
+  const ImitationStats st = trainer.Imitate(
+      {{0, target}}, 100, [&](const ImitationStats& r) { first_loss += r.step == 0 ? r.loss : 0; });
+  ASSERT_EQ(st.forced_steps.size(), 1u);
+  EXPECT_GE(st.forced_steps[0], 1);
+  EXPECT_EQ(st.forced_steps[0], actors::ReplayPartition(s, target).ForcedSteps());
+  EXPECT_LT(st.agreement, 1.0);
+  EXPECT_LT(st.loss, 0.1 * first_loss);
+  std::printf("forced target: %d of %d decisions forced, agreement %.3f, loss %.3f -> %.3f\n",
+              st.forced_steps[0], st.decisions[0], st.agreement, first_loss, st.loss);
 }
 
 }  // namespace
