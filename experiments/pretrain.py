@@ -175,6 +175,11 @@ def train(binary, manifest, out, args, log):
         json.dump(targets, f, indent=1)
     graph = "+".join(entry_spec(e) for e in manifest["entries"] if e["target"]["feasible"])
     ckpt = run + ".ckpt"
+    done = os.path.join(out, "train_summary.json")
+    if os.path.exists(done) and os.path.exists(ckpt):  # finished before
+        with open(done) as f:
+            summary = json.load(f)
+        return run, ckpt, summary, summary["train_command"]
     flags = ["--budget", str(args.budget), "--seed", str(args.seed), "--max-chips", "16",
              "--sil-coef", "0.5", "--reward-softmax-temp", "0.05"]
     mpi = ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", "3", binary, "train", "--json"]
@@ -186,6 +191,10 @@ def train(binary, manifest, out, args, log):
     start = time.time()
     summary = common.run_json(cmd, log)
     summary["pretrain_wall_s"] = time.time() - start
+    summary["train_command"] = cmd
+    with open(done + ".tmp", "w") as f:
+        json.dump(summary, f)
+    os.replace(done + ".tmp", done)
     return run, ckpt, summary, cmd
 
 

@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""experiments/pretrain.py and experiments/e2_transfer.py in quick mode, end to end: the corpus
+keeps BERT-base and the ViT/Swin family out, every feasible entry has a target that
+`mcmpart simulate` scores as reported, cloning ran before PPO, every held-out pair is
+evaluated zero-shot against DP, a resumed pre-training does not redo its targets, and E2's
+table has a row per seed.
+
+Usage: pretrain_quick_test.py EXPERIMENTS_DIR MCMPART_BINARY OUT_DIR
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+
+def run(cmd):
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    assert p.returncode == 0, f"{cmd}: exit {p.returncode}\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}"
+    return p.stdout
+
+
+def main():
+    exp, binary, out = sys.argv[1:4]
+    shutil.rmtree(out, ignore_errors=True)
+    pre = os.path.join(out, "pretrain")
+    log = run([sys.executable, os.path.join(exp, "pretrain.py"), "--quick", "--out", pre, "--mcmpart", binary])
+    with open(os.path.join(pre, "manifest.json")) as f:
+        manifest = json.load(f)
+    graphs = [e["graph"] for e in manifest["entries"]]
+    assert graphs and "bert-base" not in graphs, graphs
+    assert not any(os.path.basename(g).startswith(("vit", "swin")) for g in graphs), graphs
+    assert {e["graph"] for e in manifest["heldout"]} >= {"bert-base"}, manifest["heldout"]
+    assert any(e["why"] == "held-out package" for e in manifest["heldout"])
+    grid = [(e["k"], e["sram_mib"]) for e in manifest["entries"]]
+    assert all(p not in grid for p in [(h["k"], h["sram_mib"]) for h in manifest["heldout_packages"]])
+    # Each target: the throughput `partition` reported is what `simulate` gives its file.
+    sys.path.insert(0, exp)
+    import pretrain  # noqa: E402  (its entry keys)
+    checked = 0
+    for e in manifest["entries"][:4]:
+        with open(os.path.join(pre, "targets", pretrain.entry_key(e), "summary.json")) as f:
+            t = json.load(f)
+        if not t["feasible"]:
+            continue
+        sim = json.loads(run([binary, "simulate", "--graph", e["graph"], "--hw", e["hw"],
+                              "--partition", t["partition"], "--json"]).strip().splitlines()[-1])
+        assert abs(sim["throughput"] - t["best"]) <= 1e-9 * t["best"], (sim, t)
+        checked += 1
+    assert checked >= 1
+    with open(os.path.join(pre, "train_summary.json")) as f:
+        summary = json.load(f)
+    assert summary["imitation"]["steps"] == 10, summary.get("imitation")
+    with open(os.path.join(pre, "zero_shot.json")) as f:
+        zero = json.load(f)
+    feasible_heldout = [e for e in manifest["heldout"]]
+    assert len(zero) >= len(feasible_heldout) - 1 and len(zero) >= 3, zero
+    for r in zero:
+        assert r["dp"] and r["dp"] > 0 and 0 < r["best_of_dp"] <= 10, r
+        assert abs(r["best_of_dp"] * r["dp"] - r["best"]) <= 1e-6 * r["best"], r
+    # Running again reuses every target (no `partition` command is run again).
+    again = run([sys.executable, os.path.join(exp, "pretrain.py"), "--quick", "--out", pre, "--mcmpart", binary])
+    assert " partition " not in again, again[-2000:]
+    e2 = os.path.join(out, "e2")
+    run([sys.executable, os.path.join(exp, "e2_transfer.py"), "--quick", "--out", e2, "--mcmpart", binary,
+         "--checkpoint", os.path.join(pre, "pretrain.h5.ckpt"), "--manifest", os.path.join(pre, "manifest.json")])
+    with open(os.path.join(e2, "e2.md")) as f:
+        table = f.read()
+    assert "| mcm8-ring | 1 |" in table and "Zero-shot" in table, table
+    print("ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
