@@ -663,6 +663,10 @@ ImitationStats PpoTrainer::Imitate(const std::vector<ImitationTarget>& targets, 
       }
     }
     const auto start = Clock::now();
+    // Linear decay to 0: at a constant rate the smoothed optimum keeps being overshot, and a
+    // greedy decode that once reproduced a target could lose it again in the last steps.
+    static_cast<torch::optim::AdamOptions&>(optimizer.param_groups()[0].options())
+        .lr(m.config.ppo.imitate_lr * (steps - s + 1) / steps);
     m.net->train();
     m.CloneStep(clone, pick, optimizer);
     m.net->eval();
