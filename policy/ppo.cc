@@ -638,10 +638,8 @@ ImitationStats PpoTrainer::Imitate(const std::vector<ImitationTarget>& targets, 
     stats.forced_steps.push_back(clone.back().forced);
   }
   if (clone.empty()) return stats;
-  if (progress) {
-    m.CloneMeasure(clone, &stats);
-    progress(stats);
-  }
+  if (progress || steps == 0) m.CloneMeasure(clone, &stats);
+  if (progress) progress(stats);
   torch::optim::Adam optimizer(m.net->parameters(),
                                torch::optim::AdamOptions(m.config.ppo.imitate_lr));
   const int n = static_cast<int>(clone.size());
@@ -678,6 +676,7 @@ ImitationStats PpoTrainer::Imitate(const std::vector<ImitationTarget>& targets, 
       progress(stats);
     }
   }
+  if (steps == 0) return stats;
   m.CloneMeasure(clone, &stats);
   if (progress) progress(stats);
   return stats;
