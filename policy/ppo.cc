@@ -629,7 +629,12 @@ ImitationStats PpoTrainer::Imitate(const std::vector<ImitationTarget>& targets, 
                                    const std::function<void(const ImitationStats&)>& progress,
                                    int every) {
   Impl& m = *impl_;
-  if (torch::get_num_threads() != m.threads) torch::set_num_threads(m.threads);
+  // The update's threads while cloning, then the caller's again (actor-side inference keeps 1).
+  struct Threads {
+    int before = torch::get_num_threads();
+    ~Threads() { torch::set_num_threads(before); }
+  } restore;
+  torch::set_num_threads(m.threads);
   std::vector<CloneTarget> clone;
   ImitationStats stats;
   for (const ImitationTarget& t : targets) {
