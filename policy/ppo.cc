@@ -629,7 +629,12 @@ ImitationStats PpoTrainer::Imitate(const std::vector<ImitationTarget>& targets, 
                                    const std::function<void(const ImitationStats&)>& progress,
                                    int every) {
   Impl& m = *impl_;
-  if (torch::get_num_threads() != m.threads) torch::set_num_threads(m.threads);
+  // The update's threads while cloning, then the caller's again (actor-side inference keeps 1).
+  struct Threads {
+    int before = torch::get_num_threads();
+    ~Threads() { torch::set_num_threads(before); }
+  } restore;
+  torch::set_num_threads(m.threads);
   std::vector<CloneTarget> clone;
   ImitationStats stats;
   for (const ImitationTarget& t : targets) {
@@ -638,10 +643,8 @@ ImitationStats PpoTrainer::Imitate(const std::vector<ImitationTarget>& targets, 
     stats.forced_steps.push_back(clone.back().forced);
   }
   if (clone.empty()) return stats;
-  if (progress) {
-    m.CloneMeasure(clone, &stats);
-    progress(stats);
-  }
+  if (progress || steps == 0) m.CloneMeasure(clone, &stats);
+  if (progress) progress(stats);
   torch::optim::Adam optimizer(m.net->parameters(),
                                torch::optim::AdamOptions(m.config.ppo.imitate_lr));
   const int n = static_cast<int>(clone.size());
@@ -663,6 +666,10 @@ ImitationStats PpoTrainer::Imitate(const std::vector<ImitationTarget>& targets, 
       }
     }
     const auto start = Clock::now();
+    // Linear decay to 0: at a constant rate the smoothed optimum keeps being overshot, and a
+    // greedy decode that once reproduced a target could lose it again in the last steps.
+    static_cast<torch::optim::AdamOptions&>(optimizer.param_groups()[0].options())
+        .lr(m.config.ppo.imitate_lr * (steps - s + 1) / steps);
     m.net->train();
     m.CloneStep(clone, pick, optimizer);
     m.net->eval();
@@ -674,6 +681,7 @@ ImitationStats PpoTrainer::Imitate(const std::vector<ImitationTarget>& targets, 
       progress(stats);
     }
   }
+  if (steps == 0) return stats;
   m.CloneMeasure(clone, &stats);
   if (progress) progress(stats);
   return stats;

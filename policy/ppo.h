@@ -110,7 +110,8 @@ class PpoTrainer {
 
   /// Behaviour cloning (Pomerleau, NIPS 1988) before reinforcement learning, as DOPPLER
   /// (Yao et al., ICLR 2026) imitates a heuristic's placements before RL: `steps` Adam steps
-  /// (PpoConfig::imitate_lr, an optimiser of its own, so PPO's starts fresh) on the mean over
+  /// (an optimiser of its own, so PPO's starts fresh; learning rate PpoConfig::imitate_lr,
+  /// decaying linearly to 0 over the steps) on the mean over
   /// targets of the mean −log π of each target decision, replayed with the decoder's unit
   /// order, masks and features. Forced decisions (masked at sampling time) are left out of the
   /// loss, so no probability goes to chips the decoder never offers. The target is smoothed

@@ -1,6 +1,7 @@
 // `mcmpart` and `mcmpart train` on bad input: one clear message, exit code 2, nothing written.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <fstream>
@@ -151,7 +152,8 @@ constexpr const char* kMpi =
 class ImitateCli : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new std::string(::testing::TempDir() + "/imitate_cli");
+    // One folder per process: ctest runs each test of the suite in a process of its own.
+    dir_ = new std::string(::testing::TempDir() + "/imitate_cli_" + std::to_string(getpid()));
     std::system(("rm -rf " + *dir_ + " && mkdir -p " + *dir_).c_str());
     const testing::CliResult r = RunCli(
         "partition bert-tiny --hw mcm8-ring --evaluator maxload "
@@ -161,6 +163,11 @@ class ImitateCli : public ::testing::Test {
     partition_ = new std::string(*dir_ + "/dp/partition.json");
     const auto j = nlohmann::json::parse(r.out);
     target_throughput_ = j["best_throughput"].get<double>();
+  }
+  static void TearDownTestSuite() {
+    std::system(("rm -rf " + *dir_).c_str());
+    delete dir_;
+    delete partition_;
   }
   static std::string Write(const std::string& name, const std::string& text) {
     const std::string path = *dir_ + "/" + name;
