@@ -60,6 +60,9 @@ double SilScale(const std::vector<actors::EpisodeRecord>& batch) {
 
 // Log-probability given to the chips a sequential step does not allow.
 constexpr float kMasked = -1e9f;
+// Bounds of PPO's per-decision log importance ratio and the dual-clip factor (Minibatch).
+constexpr double kMaxLogRatio = 20.0;
+constexpr double kDualClip = 10.0;
 
 }  // namespace
 
@@ -138,6 +141,7 @@ struct BatchDecisions {
   torch::Tensor mask;          // [R, K_max] (sequential)
   torch::Tensor features;      // [R, K_max, kStateFeatures] (sequential)
   torch::Tensor old_logp;      // [R] behaviour log-prob of each decision
+  torch::Tensor free;          // [R] 1, or 0 for a decision the decoder's rules forced
 };
 
 // A behaviour-cloning target replayed once: its decisions, which of them are free (1) or
@@ -286,16 +290,17 @@ UpdateInputs PpoTrainer::Impl::Prepare(const std::vector<actors::EpisodeRecord>&
     }
   }
   std::vector<torch::Tensor> actions, masks, features;
-  std::vector<float> old;
+  std::vector<float> old, free;
   BatchDecisions& all = in.decisions;
   for (const actors::EpisodeRecord& r : batch) {
     const bool repaired = pc.train_on_repaired && !r.partition.empty();
     const Decisions d = DecisionsOf(r.graph, repaired ? r.partition : r.proposal);
     const std::vector<float>& logp = repaired ? r.logp_partition : r.logp_proposal;
     all.start.push_back(static_cast<int64_t>(all.rows.size()));
-    for (int64_t v : d.row_nodes) {
-      all.rows.push_back(v);
-      old.push_back(logp.at(v));
+    for (size_t j = 0; j < d.row_nodes.size(); ++j) {
+      all.rows.push_back(d.row_nodes[j]);
+      old.push_back(logp.at(d.row_nodes[j]));
+      free.push_back(!d.forced.empty() && d.forced[j] ? 0.f : 1.f);
     }
     actions.push_back(d.actions);
     if (d.features.defined()) {
@@ -310,6 +315,7 @@ UpdateInputs PpoTrainer::Impl::Prepare(const std::vector<actors::EpisodeRecord>&
     all.features = torch::cat(features);
   }
   all.old_logp = torch::tensor(old, torch::kFloat32);
+  all.free = torch::tensor(free, torch::kFloat32);
   return in;
 }
 
@@ -393,10 +399,18 @@ double PpoTrainer::Impl::Minibatch(const std::vector<actors::EpisodeRecord>& bat
   auto lp =
       DecisionLogProbs(out, torch::tensor(rows, torch::kInt64), pick(all.mask), pick(all.features));
   auto new_logp = lp.gather(1, pick(all.actions)).squeeze(1);
-  auto log_ratio = new_logp - pick(all.old_logp);
+  // A decision the rules forced (repair moved the unit where the decoder could not go) was
+  // not the policy's: ratio 1, no gradient. Its probability is tiny and swings by orders of
+  // magnitude between weight versions, which blew PPO up on mixed corpora.
+  auto log_ratio =
+      ((new_logp - pick(all.old_logp)) * pick(all.free)).clamp(-kMaxLogRatio, kMaxLogRatio);
   auto ratio = log_ratio.exp();
   auto row_adv = torch::tensor(adv).index_select(0, owners);
   auto surr = torch::min(ratio * row_adv, ratio.clamp(1.0 - pc.clip, 1.0 + pc.clip) * row_adv);
+  // Dual clip (Ye et al., AAAI 2020; their c = 3, ours looser so that PPO still repels
+  // clearly worse partitions): with a negative advantage the surrogate is bounded below by
+  // kDualClip · A, so one stale, improbable decision cannot dominate the step.
+  surr = torch::where(row_adv < 0, torch::max(surr, kDualClip * row_adv), surr);
   torch::Tensor policy_loss = -PerOwnerMean(surr, owners, count).mean();
   auto values = out.value.index_select(0, torch::tensor(slots, torch::kInt64));
   torch::Tensor value_loss = (values - torch::tensor(rewards)).pow(2).mean();
@@ -452,6 +466,11 @@ torch::Tensor PpoTrainer::Impl::SilLoss(const PolicyOutput& out, const FeatureTe
       // Decisions already at the ceiling give no gradient: the policy keeps exploring around
       // the elites instead of collapsing onto them (a ceiling of 1 masks nothing).
       auto below = (logp.detach() < std::log(pc.sil_max_prob)).to(torch::kFloat32);
+      if (!d.forced.empty()) {  // a forced decision is not the policy's to imitate
+        std::vector<float> free(d.forced.size());
+        for (size_t i = 0; i < free.size(); ++i) free[i] = d.forced[i] ? 0.f : 1.f;
+        below = below * torch::tensor(free);
+      }
       sil_loss = sil_loss - w * (logp * below).mean() +
                  0.5 * pc.value_coef * (elites[g][j].reward - out.value[k]).pow(2);
       ++sil_terms;

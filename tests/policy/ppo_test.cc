@@ -331,6 +331,92 @@ TEST(Ppo, ClippedRatiosGiveNoGradient) {
   EXPECT_NE(unclipped.FlatWeights(), before);
 }
 
+// A record whose behaviour log-probability is far below the learner's (a stale, improbable
+// decision) cannot dominate an update: with a negative advantage the surrogate is bounded by
+// the dual clip (10·A; Ye et al., 2020) and the log-ratio by ±20. Without them this batch's
+// policy loss is about e^40.
+TEST(Ppo, StaleImprobableDecisionsAreBounded) {
+  Fixture f;
+  common::Config c;
+  c.ppo.batch_size = 16;
+  c.ppo.minibatch = 16;
+  c.ppo.value_coef = 0;
+  c.ppo.entropy_coef = 0;
+  c.ppo.target_kl = 1e30;
+  Policy policy(c.policy, 4);
+  policy.AddGraph(f.features);
+  common::Rng rng(9);
+  PolicySample s = policy.Sample(0, 16, rng);
+  std::vector<actors::EpisodeRecord> batch(16);
+  for (int i = 0; i < 16; ++i) {
+    batch[i].proposal = s.proposals[i];
+    batch[i].value = s.value;
+    batch[i].reward = i % 2;  // advantage < 0 for even records
+    batch[i].logp_proposal = s.logp[i];
+    if (i % 2 == 0) {
+      for (float& lp : batch[i].logp_proposal) lp -= 40.f;
+    }
+  }
+  c.ppo.train_on_repaired = false;
+  PpoTrainer trainer(c, 4);
+  trainer.AddGraph(f.features);
+  const PpoStats st = trainer.Update(batch);
+  EXPECT_TRUE(std::isfinite(st.policy_loss));
+  EXPECT_TRUE(std::isfinite(st.grad_norm));
+  // Normalised advantages of ±1: each record's surrogate lies in [-10, 1.2].
+  EXPECT_LE(std::abs(st.policy_loss), 10.0 + 1e-4) << st.policy_loss;
+  EXPECT_GT(st.approx_kl, 1e6);  // the staleness is still reported
+}
+
+// Decisions that the decoder's rules forced (a repaired partition the masks do not allow) are
+// not the policy's: their behaviour log-probabilities do not enter the ratio, however wrong.
+TEST(Ppo, ForcedDecisionsDoNotEnterTheRatio) {
+  Fixture f;
+  common::Config c;
+  c.ppo.lr = 1e-12;
+  c.ppo.target_kl = 1e30;
+  auto env = actors::Environment::Create(f.graph, f.hw, c);
+  ASSERT_TRUE(env.ok()) << env.status().message();
+  PpoTrainer trainer(c, 4);
+  trainer.AddGraph((*env)->features());
+  Policy policy(c.policy, 4);
+  policy.AddGraph((*env)->features());
+  common::Rng rng(11);
+  const PolicySample s = policy.Sample(0, 1, rng);
+  const actors::UnitSchedule& schedule = (*env)->features().schedule;
+  // DP's partition with every unit on chips 1..K−2 one chip up: it opens chip 2 while chip 1
+  // is closed, a step the rules forbid (as in Imitation.ForcedStepsAreCountedAndLeftOutOfTheLoss).
+  auto dp = actors::search::DpMaxLoad(f.graph, f.hw);
+  ASSERT_TRUE(dp.ok()) << dp.status().message();
+  common::Partition moved = dp->partition;
+  for (int& chip : moved) {
+    if (chip >= 1 && chip < f.hw.num_chips - 1) ++chip;
+  }
+  const actors::UnitReplay replay = actors::ReplayPartition(schedule, moved);
+  std::vector<actors::EpisodeRecord> batch;
+  int forced = 0;
+  for (int i = 0; i < 8; ++i) {
+    actors::EpisodeRecord r;
+    r.proposal = s.proposals[0];
+    r.partition = i % 2 ? moved : dp->partition;
+    r.logp_proposal = s.logp[0];
+    r.logp_partition = s.NodeLogProbs(r.partition);
+    r.reward = i % 2;
+    for (int step = 0; i % 2 && step < schedule.num_units; ++step) {
+      if (replay.forced[step]) {
+        r.logp_partition.at(schedule.rep_node[schedule.order[step]]) = -50.f;
+        ++forced;
+      }
+    }
+    batch.push_back(std::move(r));
+  }
+  ASSERT_EQ(batch.size(), 8u);
+  ASSERT_GT(forced, 0);
+  const PpoStats st = trainer.Update(batch);
+  EXPECT_LT(st.approx_kl, 1e-6);
+  EXPECT_EQ(st.clip_fraction, 0.0);
+}
+
 // A trainer and an actor-side policy with self-imitation at `sil_coef` and the ceiling
 // `max_prob`, no entropy bonus, uniform start, and a first batch in which one partition
 // (`best`) earns 1.0 and the others 0.2.
