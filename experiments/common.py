@@ -23,10 +23,10 @@ def binary(path=None):
     sys.exit("mcmpart executable not found: pass --mcmpart PATH or set $MCMPART")
 
 
-def run_json(cmd, log):
-    """Runs a command that prints one JSON object last on stdout; returns it."""
+def run_json(cmd, log, cwd=None):
+    """Runs a command (in `cwd`) that prints one JSON object last on stdout; returns it."""
     print("+", " ".join(cmd), file=log, flush=True)
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd)
     if p.returncode != 0:
         raise RuntimeError("command failed (%d): %s\n%s" % (p.returncode, " ".join(cmd), p.stderr[-2000:]))
     return json.loads(p.stdout.strip().splitlines()[-1])

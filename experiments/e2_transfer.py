@@ -88,6 +88,14 @@ def main():
     with open(args.manifest) as f:
         manifest = json.load(f)
     zs = zero_shot(binary, args.checkpoint, manifest, args.out, args.samples, log)
+    # The same decoding from an untrained policy (initial weights, whose balanced-split prior
+    # weight is a hand-made heuristic): what pre-training adds over the prior.
+    untrained = os.path.join(args.out, "untrained.h5")
+    common.train(binary, ["--graph", "bert-mini", "--budget", "4", "--batch-size", "32", "--seed", "1"],
+                 untrained, log)
+    zs_prior = zero_shot(binary, untrained + ".ckpt", manifest, args.out, args.samples, log)
+    for row, prior in zip(zs, zs_prior):
+        row[3:5] = ["%s (untrained %s)" % (row[3], prior[3]), "%s (untrained %s)" % (row[4], prior[4])]
 
     rows, curves, datasets = [], {}, {}
     for hw in args.hw:

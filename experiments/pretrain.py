@@ -163,17 +163,28 @@ def best_partition(binary, e, out, seconds, log):
     return result
 
 
-def entry_spec(e):
-    return e["graph"] + "@" + e["hw"]
+def entry_spec(e, out):
+    """`GRAPH@HW` relative to OUT (the training runs there, so that the config recorded in the
+    checkpoint names no folder of this machine); model files are copied into OUT/onnx."""
+    graph = e["graph"]
+    if os.path.isfile(graph):
+        os.makedirs(os.path.join(out, "onnx"), exist_ok=True)
+        copy = os.path.join(out, "onnx", os.path.basename(graph))
+        if not os.path.exists(copy):
+            shutil.copyfile(graph, copy)
+        graph = os.path.relpath(copy, out)
+    return graph + "@" + os.path.relpath(e["hw"], out)
 
 
 def train(binary, manifest, out, args, log):
+    out = os.path.abspath(out)
     run = os.path.join(out, "pretrain.h5")
-    targets = {"targets": [{"graph": entry_spec(e), "partition": e["target"]["partition"]}
-                           for e in manifest["entries"] if e["target"]["feasible"]]}
+    feasible = [e for e in manifest["entries"] if e["target"]["feasible"]]
+    targets = {"targets": [{"graph": entry_spec(e, out), "partition": os.path.relpath(e["target"]["partition"], out)}
+                           for e in feasible]}
     with open(os.path.join(out, "targets.json"), "w") as f:
         json.dump(targets, f, indent=1)
-    graph = "+".join(entry_spec(e) for e in manifest["entries"] if e["target"]["feasible"])
+    graph = "+".join(entry_spec(e, out) for e in feasible)
     ckpt = run + ".ckpt"
     done = os.path.join(out, "train_summary.json")
     if os.path.exists(done) and os.path.exists(ckpt):  # finished before
@@ -184,12 +195,12 @@ def train(binary, manifest, out, args, log):
              "--sil-coef", "0.5", "--reward-softmax-temp", "0.05"]
     mpi = ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", "3", binary, "train", "--json"]
     if os.path.exists(ckpt):
-        cmd = mpi + ["--resume", run] + flags
+        cmd = mpi + ["--resume", "pretrain.h5"] + flags
     else:
-        cmd = mpi + ["--graph", graph, "--imitate-from", os.path.join(out, "targets.json"),
-                     "--imitate-steps", str(args.imitate_steps), "--out", run, "--force"] + flags
+        cmd = mpi + ["--graph", graph, "--imitate-from", "targets.json",
+                     "--imitate-steps", str(args.imitate_steps), "--out", "pretrain.h5", "--force"] + flags
     start = time.time()
-    summary = common.run_json(cmd, log)
+    summary = common.run_json(cmd, log, cwd=out)
     summary["pretrain_wall_s"] = time.time() - start
     summary["train_command"] = cmd
     with open(done + ".tmp", "w") as f:
@@ -220,11 +231,25 @@ def install(ckpt, manifest, summary, cmd, rows, args):
     shutil.copyfile(ckpt, os.path.join(models, "pretrained.ckpt.tmp"))
     os.replace(os.path.join(models, "pretrained.ckpt.tmp"), os.path.join(models, "pretrained.ckpt"))
     n = sum(e["target"]["feasible"] for e in manifest["entries"])
+    def plain(words):  # the command without this machine's paths
+        out = []
+        for w in words:
+            if "+" in w and "@" in w:
+                w = "<the %d entries below, GRAPH@PACKAGE.toml>" % n
+            elif os.path.isabs(w):
+                w = os.path.basename(w)
+            out.append(w)
+        return " ".join(out)
+
+    argv = [("OUT" if i > 0 and sys.argv[i] != "--out" and sys.argv[i - 1] == "--out" else a)
+            for i, a in enumerate(sys.argv)]
     md = ["# The shipped pre-trained policy", "",
-          "Built by `experiments/pretrain.py %s` at git revision %s, seed %d, in %.0f s of wall time "
-          "on this machine (%d cores)." % (" ".join(sys.argv[1:]), common.script_revision(), args.seed,
-                                           summary["pretrain_wall_s"], os.cpu_count()), "",
-          "Training command: `%s`" % " ".join(os.path.basename(c) if c.endswith(".toml") else c for c in cmd[:8]), "",
+          "Built by `experiments/pretrain.py %s` at git revision %s, seed %d. Wall time on a 2-core "
+          "machine: targets %s, cloning and PPO %.0f s." % (
+              plain(argv[1:]), common.script_revision(), args.seed,
+              "%.0f s" % summary["targets_wall_s"] if "targets_wall_s" in summary else "(cached from an earlier run)",
+              summary["pretrain_wall_s"]), "",
+          "Training command (in OUT): `mpirun -np 3 %s`" % plain(cmd[5:]), "",
           "## Corpus: %d (graph, package) entries" % n, "",
           "| graph | package | target (samples/s) | from |", "| --- | --- | --- | --- |"]
     for e in manifest["entries"]:
@@ -240,7 +265,12 @@ def install(ckpt, manifest, summary, cmd, rows, args):
     with open(os.path.join(models, "pretrained.md"), "w") as f:
         f.write("\n".join(md) + "\n")
     with open(os.path.join(models, "pretrained_manifest.json"), "w") as f:
-        strip = lambda e: {k: (os.path.basename(v) if k == "hw" else v) for k, v in e.items() if k != "target"}  # noqa: E731
+        def strip(e):  # no folder of this machine
+            def rel(k, v):
+                if k == "hw":
+                    return os.path.basename(v)
+                return os.path.relpath(v, ROOT) if k == "graph" and os.path.isabs(v) else v
+            return {k: rel(k, v) for k, v in e.items() if k != "target"}
         json.dump({"entries": [strip(e) for e in manifest["entries"] if e["target"]["feasible"]],
                    "heldout": [strip(e) for e in manifest["heldout"]], "grid": manifest["grid"]}, f, indent=1)
 
@@ -267,12 +297,16 @@ def main():
     log = sys.stdout
     manifest = make_corpus(binary, args.out, args, log)
     entries = manifest["entries"] + manifest["heldout"]
+    targets_start = time.time()
     for i, e in enumerate(entries):
         e["target"] = best_partition(binary, e, args.out, args.target_seconds, log)
         print("targets: %d/%d %s on %s: %s" % (i + 1, len(entries), os.path.basename(e["graph"]), e["package"],
                                                "%.1f (%s)" % (e["target"]["best"], e["target"]["strategy"])
                                                if e["target"]["feasible"] else "infeasible"), flush=True)
+    targets_s = time.time() - targets_start
     run, ckpt, summary, cmd = train(binary, manifest, args.out, args, log)
+    if "targets_wall_s" not in summary and targets_s > 60:  # computed now, not read from cache
+        summary["targets_wall_s"] = targets_s
     rows = zero_shot(binary, ckpt, manifest, args.out, args.samples, log)
     for r in rows:
         print("zero-shot %s on %s (%s): greedy %s, best-of-%d %s of DP" % (
