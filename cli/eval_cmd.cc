@@ -111,7 +111,9 @@ int RunEval(int argc, char** argv) {
   if (result->dp.valid) {
     auto percent = [&](const learner::DecodeResult& d) {
       const nlohmann::json f = of_dp(d);
-      return f.is_null() ? std::string("n/a") : std::to_string(100 * f.get<double>()) + "%";
+      char text[32] = "n/a";
+      if (!f.is_null()) std::snprintf(text, sizeof(text), "%.1f%%", 100 * f.get<double>());
+      return std::string(text);
     };
     std::printf("  DP's partition:  %.1f samples/s; greedy %s, best %s of DP\n",
                 result->dp.metrics.throughput, percent(result->greedy).c_str(),

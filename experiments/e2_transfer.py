@@ -123,7 +123,7 @@ def main():
                          "%.1f" % scratch["best_throughput"], "%.1f" % fine["best_throughput"],
                          "%.1f%%" % (100 * fine["best_throughput"] / dp["best_throughput"]),
                          n_s, n_f if n_f else "not within %d" % args.ft_budget,
-                         "%.1fx" % (n_s / n_f) if n_f else "n/a",
+                         "%.1fx / %.1fx" % (n_s / n_f, args.budget / n_f) if n_f else "n/a",
                          "%.0f s / %s" % (t1 - t0, "%.0f s" % wall_f if wall_f else "n/a")])
             for k, v in (("dp", dp), ("anneal", anneal), ("scratch", scratch), ("finetune", fine)):
                 datasets.setdefault("%s/%s" % (hw, k), []).append(v["best_throughput"])
@@ -137,7 +137,8 @@ def main():
               args.ft_budget, args.budget, args.ft_budget), "",
           common.markdown_table(["hardware", "seed", "DP", "anneal", "scratch best", "fine-tuned best",
                                  "fine-tuned / DP", "scratch: samples to its best",
-                                 "fine-tuned: samples to scratch's best", "fewer samples",
+                                 "fine-tuned: samples to scratch's best",
+                                 "fewer samples (vs scratch's samples to its best / vs its budget)",
                                  "wall: scratch / fine-tuned to that best"], rows)]
     with open(os.path.join(args.out, "e2.md"), "w") as f:
         f.write("\n".join(md))
