@@ -14,6 +14,104 @@
 
 namespace mcmpart::cli {
 
+namespace {
+
+// What `eval` reports: the evaluation, the best of its decodings, and the context.
+struct EvalReport {
+  const learner::PolicyEvaluation& result;
+  const learner::DecodeResult& best;
+  const common::Graph& graph;
+  const hw::Hardware& hardware;
+  const common::Config& config;
+  const std::string& checkpoint;
+  int samples = 0;
+  bool with_dp = true;
+
+  // A decoding's throughput as a fraction of DP's partition's (null without a reference).
+  nlohmann::json OfDp(const learner::DecodeResult& d) const {
+    if (!result.dp.valid || !d.valid || result.dp.metrics.throughput <= 0) return nullptr;
+    return d.metrics.throughput / result.dp.metrics.throughput;
+  }
+  void PrintJson() const;
+  void PrintText() const;
+};
+
+nlohmann::json DecodeJson(const learner::DecodeResult& d) {
+  return {{"valid", d.valid},
+          {"throughput", d.metrics.throughput},
+          {"reward", d.reward},
+          {"changed_nodes", d.changed_nodes},
+          {"bottleneck", d.metrics.bottleneck},
+          {"partition", d.partition}};
+}
+
+void EvalReport::PrintJson() const {
+  nlohmann::json dp = nullptr;
+  if (with_dp) {
+    dp = {{"valid", result.dp.valid},
+          {"throughput", result.dp.metrics.throughput},
+          {"ms", result.dp_ms},
+          {"note", result.dp_note}};
+  }
+  std::cout << nlohmann::json{{"command", "eval"},
+                              {"graph", graph.name},
+                              {"hardware", hardware.name},
+                              {"evaluator", common::EnumName(config.run.evaluator)},
+                              {"checkpoint", checkpoint},
+                              {"greedy", DecodeJson(result.greedy)},
+                              {"sampled", DecodeJson(result.sampled)},
+                              {"samples", samples},
+                              {"valid_fraction", result.valid_fraction},
+                              {"best_throughput", best.metrics.throughput},
+                              {"dp", dp},
+                              {"greedy_of_dp", OfDp(result.greedy)},
+                              {"best_of_dp", OfDp(best)},
+                              {"ms", result.ms}}
+                   .dump()
+            << std::endl;
+}
+
+void EvalReport::PrintText() const {
+  std::printf("mcmpart eval: %s on %s, evaluator %s, checkpoint %s\n", graph.name.c_str(),
+              hardware.name.c_str(), common::EnumName(config.run.evaluator).c_str(),
+              checkpoint.c_str());
+  std::printf(
+      "  greedy:          %.1f samples/s (reward %.3f, %d nodes changed by repair, bottleneck "
+      "%s)\n",
+      result.greedy.metrics.throughput, result.greedy.reward, result.greedy.changed_nodes,
+      result.greedy.metrics.bottleneck.c_str());
+  std::printf("  best of %d sampled: %.1f samples/s (reward %.3f), %.0f%% valid after repair\n",
+              samples, result.sampled.metrics.throughput, result.sampled.reward,
+              100 * result.valid_fraction);
+  if (!result.dp.valid) {
+    if (with_dp) std::printf("  DP's partition:  none (%s)\n", result.dp_note.c_str());
+    return;
+  }
+  auto percent = [&](const learner::DecodeResult& d) {
+    const nlohmann::json f = OfDp(d);
+    char text[32] = "n/a";
+    if (!f.is_null()) std::snprintf(text, sizeof(text), "%.1f%%", 100 * f.get<double>());
+    return std::string(text);
+  };
+  std::printf("  DP's partition:  %.1f samples/s; greedy %s, best %s of DP\n",
+              result.dp.metrics.throughput, percent(result.greedy).c_str(), percent(best).c_str());
+}
+
+// The checkpoint (resolving `pretrained`, whose network shape it then takes) and --samples.
+common::Status CheckEvalInputs(const ParsedCommand& parsed, common::Config* config,
+                               std::string* ckpt, int* samples) {
+  *ckpt = config->run.checkpoint;
+  if (ckpt->empty())
+    return common::Status::Error("--checkpoint CKPT (or 'pretrained') is required");
+  MCMPART_RETURN_IF_ERROR(ResolveCheckpointFlag("--checkpoint", ckpt, config));
+  *samples = parsed.result["samples"].as<int>();
+  if (*samples < 0 || *samples > 1000000)
+    return common::Status::Error("--samples must be in 0..1000000");
+  return common::Status::Ok();
+}
+
+}  // namespace
+
 int RunEval(int argc, char** argv) {
   common::Config config;
   cxxopts::Options options("mcmpart eval",
@@ -25,16 +123,10 @@ int RunEval(int argc, char** argv) {
   auto parsed = ParseCommand(options, argc, argv, &config);
   if (!parsed.ok()) return ReportBadInput("eval", parsed.status());
   if (parsed->help) return kExitOk;
-  std::string ckpt = config.run.checkpoint;
-  if (ckpt.empty()) {
-    return ReportBadInput("eval",
-                          common::Status::Error("--checkpoint CKPT (or 'pretrained') is required"));
-  }
-  common::Status resolved = ResolveCheckpointFlag("--checkpoint", &ckpt, &config);
-  if (!resolved.ok()) return ReportBadInput("eval", resolved);
-  const int samples = parsed->result["samples"].as<int>();
-  if (samples < 0 || samples > 1000000)
-    return ReportBadInput("eval", common::Status::Error("--samples must be in 0..1000000"));
+  std::string ckpt;
+  int samples = 0;
+  common::Status inputs = CheckEvalInputs(*parsed, &config, &ckpt, &samples);
+  if (!inputs.ok()) return ReportBadInput("eval", inputs);
   auto graph = common::LoadGraph(config.run.graph, config.run.weight_bytes.bytes);
   if (!graph.ok()) return ReportBadInput("eval", graph.status().WithContext("--graph"));
   auto hardware = LoadRunHardware(*parsed, *graph, &config);
@@ -59,67 +151,11 @@ int RunEval(int argc, char** argv) {
                                    parsed->result["partition-out"].as<std::string>());
     if (!st.ok()) return ReportBadInput("eval", st);
   }
-  auto js = [](const learner::DecodeResult& d) {
-    return nlohmann::json{{"valid", d.valid},
-                          {"throughput", d.metrics.throughput},
-                          {"reward", d.reward},
-                          {"changed_nodes", d.changed_nodes},
-                          {"bottleneck", d.metrics.bottleneck},
-                          {"partition", d.partition}};
-  };
-  // Each decoding's throughput as a fraction of DP's partition's (null without a reference).
-  auto of_dp = [&](const learner::DecodeResult& d) -> nlohmann::json {
-    if (!result->dp.valid || !d.valid || result->dp.metrics.throughput <= 0) return nullptr;
-    return d.metrics.throughput / result->dp.metrics.throughput;
-  };
+  const EvalReport report{*result, best, *graph, *hardware, config, ckpt, samples, with_dp};
   if (parsed->json) {
-    nlohmann::json dp = nullptr;
-    if (with_dp) {
-      dp = {{"valid", result->dp.valid},
-            {"throughput", result->dp.metrics.throughput},
-            {"ms", result->dp_ms},
-            {"note", result->dp_note}};
-    }
-    std::cout << nlohmann::json{{"command", "eval"},
-                                {"graph", graph->name},
-                                {"hardware", hardware->name},
-                                {"evaluator", common::EnumName(config.run.evaluator)},
-                                {"checkpoint", ckpt},
-                                {"greedy", js(result->greedy)},
-                                {"sampled", js(result->sampled)},
-                                {"samples", samples},
-                                {"valid_fraction", result->valid_fraction},
-                                {"best_throughput", best.metrics.throughput},
-                                {"dp", dp},
-                                {"greedy_of_dp", of_dp(result->greedy)},
-                                {"best_of_dp", of_dp(best)},
-                                {"ms", result->ms}}
-                     .dump()
-              << std::endl;
-    return kExitOk;
-  }
-  std::printf("mcmpart eval: %s on %s, evaluator %s, checkpoint %s\n", graph->name.c_str(),
-              hardware->name.c_str(), common::EnumName(config.run.evaluator).c_str(), ckpt.c_str());
-  std::printf(
-      "  greedy:          %.1f samples/s (reward %.3f, %d nodes changed by repair, bottleneck "
-      "%s)\n",
-      result->greedy.metrics.throughput, result->greedy.reward, result->greedy.changed_nodes,
-      result->greedy.metrics.bottleneck.c_str());
-  std::printf("  best of %d sampled: %.1f samples/s (reward %.3f), %.0f%% valid after repair\n",
-              samples, result->sampled.metrics.throughput, result->sampled.reward,
-              100 * result->valid_fraction);
-  if (result->dp.valid) {
-    auto percent = [&](const learner::DecodeResult& d) {
-      const nlohmann::json f = of_dp(d);
-      char text[32] = "n/a";
-      if (!f.is_null()) std::snprintf(text, sizeof(text), "%.1f%%", 100 * f.get<double>());
-      return std::string(text);
-    };
-    std::printf("  DP's partition:  %.1f samples/s; greedy %s, best %s of DP\n",
-                result->dp.metrics.throughput, percent(result->greedy).c_str(),
-                percent(best).c_str());
-  } else if (with_dp) {
-    std::printf("  DP's partition:  none (%s)\n", result->dp_note.c_str());
+    report.PrintJson();
+  } else {
+    report.PrintText();
   }
   return kExitOk;
 }

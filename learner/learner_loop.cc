@@ -265,7 +265,8 @@ class LearnerLoop {
     for (size_t g = 0; g < in_.imitate.size(); ++g) {
       if (in_.imitate[g].empty()) continue;
       targets.push_back({static_cast<int>(g), in_.imitate[g]});
-      MCMPART_ASSIGN_OR_RETURN(auto env, actors::Environment::Create(*in_.graphs[g], in_.HwOf(g), c_));
+      MCMPART_ASSIGN_OR_RETURN(auto env,
+                               actors::Environment::Create(*in_.graphs[g], in_.HwOf(g), c_));
       const actors::ScoreOutcome o = env->Score(in_.imitate[g], {});
       if (o.valid) trainer_->SeedElite(static_cast<int>(g), in_.imitate[g], o.reward);
       ImitationSummary t;

@@ -114,6 +114,15 @@ Decisions MakeDecisions(const actors::UnitSchedule* schedule, const std::vector<
   return d;
 }
 
+// PPO's clipped surrogate per row (Schulman et al., 2017), with the dual clip (Ye et al., AAAI
+// 2020; their c = 3, ours looser so that PPO still repels clearly worse partitions): with a
+// negative advantage it is bounded below by kDualClip · A, so one stale, improbable decision
+// cannot dominate the step.
+torch::Tensor ClippedSurrogate(const torch::Tensor& ratio, const torch::Tensor& adv, double clip) {
+  auto surr = torch::min(ratio * adv, ratio.clamp(1.0 - clip, 1.0 + clip) * adv);
+  return torch::where(adv < 0, torch::max(surr, kDualClip * adv), surr);
+}
+
 // Row-wise log-probabilities [R, K_max] of decisions whose rows index `out` (already offset).
 torch::Tensor DecisionLogProbs(const PolicyOutput& out, const torch::Tensor& rows,
                                const torch::Tensor& mask, const torch::Tensor& features) {
@@ -406,11 +415,7 @@ double PpoTrainer::Impl::Minibatch(const std::vector<actors::EpisodeRecord>& bat
       ((new_logp - pick(all.old_logp)) * pick(all.free)).clamp(-kMaxLogRatio, kMaxLogRatio);
   auto ratio = log_ratio.exp();
   auto row_adv = torch::tensor(adv).index_select(0, owners);
-  auto surr = torch::min(ratio * row_adv, ratio.clamp(1.0 - pc.clip, 1.0 + pc.clip) * row_adv);
-  // Dual clip (Ye et al., AAAI 2020; their c = 3, ours looser so that PPO still repels
-  // clearly worse partitions): with a negative advantage the surrogate is bounded below by
-  // kDualClip · A, so one stale, improbable decision cannot dominate the step.
-  surr = torch::where(row_adv < 0, torch::max(surr, kDualClip * row_adv), surr);
+  auto surr = ClippedSurrogate(ratio, row_adv, pc.clip);
   torch::Tensor policy_loss = -PerOwnerMean(surr, owners, count).mean();
   auto values = out.value.index_select(0, torch::tensor(slots, torch::kInt64));
   torch::Tensor value_loss = (values - torch::tensor(rewards)).pow(2).mean();

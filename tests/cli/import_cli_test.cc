@@ -1,10 +1,9 @@
-// `mcmpart import`: conversions, the --json summary, and bad input (exit 2, one message, no output).
+// `mcmpart import`: conversions, the --json summary, and bad input (exit 2, one message, no
+// output).
 #include <gtest/gtest.h>
-
 #include <sys/stat.h>
 
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 
 #include "common/graph_io.h"
