@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -289,33 +290,44 @@ TEST(Checkpoint, WeightsAreReadWithoutATrainer) {
 namespace mcmpart::policy {
 namespace {
 
-// Records whose ratios already lie outside [1 - clip, 1 + clip] on the side their advantage
-// favours contribute no policy gradient: with value and entropy terms off, weights stay put.
-TEST(Ppo, ClippedRatiosGiveNoGradient) {
-  Fixture f;
+// A 16-record batch of `s`'s proposals with reward i % 2 (advantage < 0 for even records) and
+// behaviour log-probabilities shifted by shift(i), and a config whose update has only the
+// policy term (value and entropy off, one minibatch).
+common::Config PolicyTermOnly() {
   common::Config c;
   c.ppo.batch_size = 16;
   c.ppo.minibatch = 16;
   c.ppo.epochs = 1;
   c.ppo.value_coef = 0;
   c.ppo.entropy_coef = 0;
+  return c;
+}
+
+std::vector<actors::EpisodeRecord> AlternatingBatch(const PolicySample& s,
+                                                    const std::function<float(int)>& shift) {
+  std::vector<actors::EpisodeRecord> batch(16);
+  for (int i = 0; i < 16; ++i) {
+    batch[i].proposal = s.proposals[i];
+    batch[i].value = s.value;
+    batch[i].reward = i % 2;
+    batch[i].logp_proposal = s.logp[i];
+    for (float& lp : batch[i].logp_proposal) lp += shift(i);
+  }
+  return batch;
+}
+
+// Records whose ratios already lie outside [1 - clip, 1 + clip] on the side their advantage
+// favours contribute no policy gradient: with value and entropy terms off, weights stay put.
+TEST(Ppo, ClippedRatiosGiveNoGradient) {
+  Fixture f;
+  common::Config c = PolicyTermOnly();
   c.ppo.target_kl = 100;
   Policy policy(c.policy, 4);
   policy.AddGraph(f.features);
   common::Rng rng(9);
   PolicySample s = policy.Sample(0, 16, rng);
-  auto make_batch = [&](bool offset) {
-    std::vector<actors::EpisodeRecord> batch(16);
-    for (int i = 0; i < 16; ++i) {
-      batch[i].proposal = s.proposals[i];
-      batch[i].value = s.value;
-      batch[i].reward = i % 2;  // advantage > 0 for odd records, < 0 for even ones
-      batch[i].logp_proposal = s.logp[i];
-      if (offset) {  // ratio e for favoured actions, 1/e for disfavoured ones
-        for (float& lp : batch[i].logp_proposal) lp += (i % 2) ? -1.f : 1.f;
-      }
-    }
-    return batch;
+  auto make_batch = [&](bool offset) {  // offset: ratio e for favoured actions, 1/e otherwise
+    return AlternatingBatch(s, [&](int i) { return offset ? ((i % 2) ? -1.f : 1.f) : 0.f; });
   };
   PpoTrainer clipped(c, 4);
   clipped.AddGraph(f.features);
@@ -337,26 +349,13 @@ TEST(Ppo, ClippedRatiosGiveNoGradient) {
 // policy loss is about e^40.
 TEST(Ppo, StaleImprobableDecisionsAreBounded) {
   Fixture f;
-  common::Config c;
-  c.ppo.batch_size = 16;
-  c.ppo.minibatch = 16;
-  c.ppo.value_coef = 0;
-  c.ppo.entropy_coef = 0;
+  common::Config c = PolicyTermOnly();
   c.ppo.target_kl = 1e30;
   Policy policy(c.policy, 4);
   policy.AddGraph(f.features);
   common::Rng rng(9);
   PolicySample s = policy.Sample(0, 16, rng);
-  std::vector<actors::EpisodeRecord> batch(16);
-  for (int i = 0; i < 16; ++i) {
-    batch[i].proposal = s.proposals[i];
-    batch[i].value = s.value;
-    batch[i].reward = i % 2;  // advantage < 0 for even records
-    batch[i].logp_proposal = s.logp[i];
-    if (i % 2 == 0) {
-      for (float& lp : batch[i].logp_proposal) lp -= 40.f;
-    }
-  }
+  const auto batch = AlternatingBatch(s, [](int i) { return i % 2 ? 0.f : -40.f; });
   c.ppo.train_on_repaired = false;
   PpoTrainer trainer(c, 4);
   trainer.AddGraph(f.features);
