@@ -881,7 +881,9 @@ Status ShapePass::Infer(ox::NodeProto& node) {
       return Status::Ok();
     }
   } catch (const ox::InferenceError&) {
-    return Status::Ok();  // non-strict, as ONNX's own pass: the outputs stay unknown
+    return Status::Ok();               // non-strict, as ONNX's own pass: the outputs stay unknown
+  } catch (const std::exception& e) {  // e.g. a node with fewer outputs than its schema's
+    return Status::Error(path_ + ": ONNX shape inference failed: " + e.what());
   }
   try {
     for (int i = 0; i < node.output_size(); ++i) {

@@ -178,6 +178,20 @@ TEST(OnnxImportTest, BadInputsGetClearErrors) {
   EXPECT_NE(msg.find("no_such_file.onnx"), std::string::npos) << msg;
 }
 
+// A fuzzer-found model whose node has fewer outputs than its schema infers: libonnx throws a
+// plain exception from the node's inference function. Both inference paths report it as bad
+// input, with the same message, instead of terminating.
+TEST(OnnxImportTest, InferenceThatThrowsIsBadInputOnBothPaths) {
+  const std::string path =
+      std::string(MCMPART_SOURCE_DIR) + "/tests/fuzz/corpus/onnx/missing_output_add.onnx";
+  OnnxImportOptions rounds;
+  rounds.whole_graph_inference = true;
+  const std::string pass_msg = Expect(ImportOnnx(path, {}));
+  const std::string rounds_msg = Expect(ImportOnnx(path, rounds));
+  EXPECT_EQ(pass_msg, rounds_msg);
+  EXPECT_NE(pass_msg.find("missing_output_add.onnx"), std::string::npos) << pass_msg;
+}
+
 TEST(OnnxImportTest, LoadGraphDispatchesAndOwnJsonRoundTrips) {
   StatusOr<Graph> g = LoadGraph(kOnnxDir + "resnet18.onnx");
   ASSERT_TRUE(g.ok()) << g.status().message();
@@ -256,7 +270,6 @@ TEST(OnnxImportTest, MalformedAttributesAndNamesAreBadInputNotCrashes) {
   EXPECT_EQ(back->num_nodes(), g->num_nodes());
   for (int v = 0; v < back->num_nodes(); ++v) EXPECT_EQ(back->nodes[v].name, g->nodes[v].name);
 }
-
 
 }  // namespace
 }  // namespace mcmpart::common
