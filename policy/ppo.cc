@@ -76,6 +76,8 @@ struct Decisions {
   torch::Tensor features;  // [R, K_max, kStateFeatures] (sequential)
   std::vector<int64_t> row_nodes;
   std::vector<uint8_t> forced;  // per decision: the rules excluded its chip (sequential)
+  torch::Tensor free;           // [R] float: 0 where forced, else 1 (what the losses weigh by)
+  int num_forced = 0;
 };
 
 namespace {
@@ -109,6 +111,14 @@ Decisions MakeDecisions(const actors::UnitSchedule* schedule, const std::vector<
       }
     }
   }
+  std::vector<float> free(d.row_nodes.size(), 1.f);
+  for (size_t i = 0; i < d.forced.size(); ++i) {
+    if (d.forced[i]) {
+      free[i] = 0.f;
+      ++d.num_forced;
+    }
+  }
+  d.free = torch::tensor(free);
   d.rows = torch::tensor(d.row_nodes, torch::kInt64);
   d.actions = torch::tensor(actions, torch::kInt64).unsqueeze(1);
   return d;
@@ -153,14 +163,12 @@ struct BatchDecisions {
   torch::Tensor free;          // [R] 1, or 0 for a decision the decoder's rules forced
 };
 
-// A behaviour-cloning target replayed once: its decisions, which of them are free (1) or
-// forced (0) as a float mask, and the target's chip of each decision.
+// A behaviour-cloning target replayed once: its decisions (with which of them are forced)
+// and the target's chip of each decision.
 struct CloneTarget {
   int graph = 0;
   Decisions d;
-  torch::Tensor free;  // [R] float
   std::vector<int> chips;
-  int forced = 0;
 };
 
 // What one update trains on, built once per batch.
@@ -299,7 +307,8 @@ UpdateInputs PpoTrainer::Impl::Prepare(const std::vector<actors::EpisodeRecord>&
     }
   }
   std::vector<torch::Tensor> actions, masks, features;
-  std::vector<float> old, free;
+  std::vector<float> old;
+  std::vector<torch::Tensor> free;
   BatchDecisions& all = in.decisions;
   for (const actors::EpisodeRecord& r : batch) {
     const bool repaired = pc.train_on_repaired && !r.partition.empty();
@@ -309,9 +318,9 @@ UpdateInputs PpoTrainer::Impl::Prepare(const std::vector<actors::EpisodeRecord>&
     for (size_t j = 0; j < d.row_nodes.size(); ++j) {
       all.rows.push_back(d.row_nodes[j]);
       old.push_back(logp.at(d.row_nodes[j]));
-      free.push_back(!d.forced.empty() && d.forced[j] ? 0.f : 1.f);
     }
     actions.push_back(d.actions);
+    free.push_back(d.free);
     if (d.features.defined()) {
       masks.push_back(d.mask);
       features.push_back(d.features);
@@ -324,7 +333,7 @@ UpdateInputs PpoTrainer::Impl::Prepare(const std::vector<actors::EpisodeRecord>&
     all.features = torch::cat(features);
   }
   all.old_logp = torch::tensor(old, torch::kFloat32);
-  all.free = torch::tensor(free, torch::kFloat32);
+  all.free = torch::cat(free);
   return in;
 }
 
@@ -471,11 +480,7 @@ torch::Tensor PpoTrainer::Impl::SilLoss(const PolicyOutput& out, const FeatureTe
       // Decisions already at the ceiling give no gradient: the policy keeps exploring around
       // the elites instead of collapsing onto them (a ceiling of 1 masks nothing).
       auto below = (logp.detach() < std::log(pc.sil_max_prob)).to(torch::kFloat32);
-      if (!d.forced.empty()) {  // a forced decision is not the policy's to imitate
-        std::vector<float> free(d.forced.size());
-        for (size_t i = 0; i < free.size(); ++i) free[i] = d.forced[i] ? 0.f : 1.f;
-        below = below * torch::tensor(free);
-      }
+      below = below * d.free;  // a forced decision is not the policy's to imitate
       sil_loss = sil_loss - w * (logp * below).mean() +
                  0.5 * pc.value_coef * (elites[g][j].reward - out.value[k]).pow(2);
       ++sil_terms;
@@ -521,15 +526,6 @@ CloneTarget PpoTrainer::Impl::MakeCloneTarget(const ImitationTarget& t) const {
   CloneTarget c;
   c.graph = t.graph;
   c.d = DecisionsOf(t.graph, t.partition);
-  const size_t r = c.d.row_nodes.size();
-  std::vector<float> free(r, 1.f);
-  for (size_t i = 0; i < c.d.forced.size(); ++i) {
-    if (c.d.forced[i]) {
-      free[i] = 0.f;
-      ++c.forced;
-    }
-  }
-  c.free = torch::tensor(free);
   for (int64_t v : c.d.row_nodes) c.chips.push_back(t.partition.at(v));
   return c;
 }
@@ -566,8 +562,8 @@ torch::Tensor PpoTrainer::Impl::CloneNll(const PolicyOutput& out, const FeatureT
         others * (1.0 - p) / n.clamp_min(1);
     row = -(q * lp * allowed).sum(1);
   }
-  const double free = static_cast<double>(t.free.numel() - t.forced);
-  return (row * t.free).sum() / std::max(1.0, free);
+  const double free = static_cast<double>(t.d.free.numel() - t.d.num_forced);
+  return (row * t.d.free).sum() / std::max(1.0, free);
 }
 
 // One Adam step on targets `pick`: the mean of their smoothed CloneNll. Returns it.
@@ -664,7 +660,7 @@ ImitationStats PpoTrainer::Imitate(const std::vector<ImitationTarget>& targets, 
   for (const ImitationTarget& t : targets) {
     clone.push_back(m.MakeCloneTarget(t));
     stats.decisions.push_back(static_cast<int>(clone.back().chips.size()));
-    stats.forced_steps.push_back(clone.back().forced);
+    stats.forced_steps.push_back(clone.back().d.num_forced);
   }
   if (clone.empty()) return stats;
   if (progress || steps == 0) m.CloneMeasure(clone, &stats);
