@@ -15,6 +15,7 @@
 
 #include "actors/environment.h"
 #include "actors/features.h"
+#include "actors/search/actor_loop.h"
 #include "common/bounded_queue.h"
 #include "hw/hardware.h"
 #include "learner/record_sink.h"
@@ -206,7 +207,11 @@ class LearnerLoop {
         learning_(learning),
         strategy_(std::move(strategy)),
         ckpt_(CheckpointPath(in.config)),
-        sync_(in.config.actor.max_policy_lag == 0) {}
+        sync_(in.config.actor.max_policy_lag == 0),
+        sync_quota_(sync_ && learning
+                        ? actors::search::SyncMessagesPerVersion(in.config, t.size() - 1)
+                        : 0),
+        inbox_(static_cast<size_t>(t.size())) {}
 
   common::StatusOr<TrainSummary> Run() {
     common::Status setup = Setup();
@@ -340,7 +345,10 @@ class LearnerLoop {
       idle_s_ += SecondsSince(idle_start);
       return;
     }
-    if (m.type == MessageType::kDone) ++actors_done_;
+    if (m.type == MessageType::kDone) {
+      ++actors_done_;
+      inbox_[m.source].done = true;
+    }
     if (m.type == MessageType::kFailed) return ActorFailed(m);
     if (m.type != MessageType::kRecords) return;
     auto decoded = actors::DecodeRecords(m.payload.data(), m.payload.size());
@@ -348,13 +356,37 @@ class LearnerLoop {
       status_ = decoded.status().WithContext("message from rank " + std::to_string(m.source));
       return;
     }
-    for (actors::EpisodeRecord& r : *decoded) {
-      if (sink_->budget_reached()) break;
-      Accept(std::move(r));
+    if (sync_quota_ > 0) {
+      Inbox(m.source, std::move(*decoded));
+    } else {
+      for (actors::EpisodeRecord& r : *decoded) {
+        if (sink_->budget_reached()) break;
+        Accept(std::move(r));
+      }
     }
     MaybeStartUpdate();
     Acknowledge(m.source);
     sink_->Progress();
+  }
+
+  // Synchronous mode: a version's records wait until every actor has sent its share
+  // (SyncMessagesPerVersion, after which it waits for new weights), then are taken in rank
+  // order, so that the batch, and the run, do not depend on the order messages arrive in.
+  void Inbox(int source, std::vector<actors::EpisodeRecord> records) {
+    Box& box = inbox_[source];
+    ++box.messages;
+    for (actors::EpisodeRecord& r : records) box.records.push_back(std::move(r));
+    for (int a = 1; a < t_.size(); ++a) {
+      if (!inbox_[a].done && inbox_[a].messages < sync_quota_) return;
+    }
+    for (int a = 1; a < t_.size(); ++a) {
+      for (actors::EpisodeRecord& r : inbox_[a].records) {
+        if (sink_->budget_reached()) break;
+        Accept(std::move(r));
+      }
+      inbox_[a].records.clear();
+      inbox_[a].messages = 0;
+    }
   }
 
   // An actor cannot go on (its evaluator failed): the run ends with its reason.
@@ -520,6 +552,15 @@ class LearnerLoop {
   const std::string strategy_;
   const std::string ckpt_;
   const bool sync_;  // max_policy_lag 0: actors wait for every update
+  // Synchronous learning: messages per actor and version (else 0), and each actor's records
+  // of the current version waiting for the others'.
+  const int sync_quota_;
+  struct Box {
+    int messages = 0;
+    bool done = false;
+    std::vector<actors::EpisodeRecord> records;
+  };
+  std::vector<Box> inbox_;
 
   std::unique_ptr<PpoTrainer> trainer_;
   TrainingState restored_;

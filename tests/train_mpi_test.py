@@ -73,9 +73,13 @@ def main():
                 assert abs(held[-1] - summary["heldout_reward"]) < 1e-12, (held, summary)
                 graphs = set(int(g) for g in rollouts["graph"][:])
                 assert graphs == {0, 1}, graphs
-            if slow_ms > 0:  # the fast actors are not held back by the slow one
-                per_rank = {r: ranks_list.count(r) for r in set(ranks_list)}
-                assert per_rank.get(ranks - 1, 0) < max(per_rank.values()), per_rank
+            per_rank = {r: ranks_list.count(r) for r in range(1, ranks)}
+            if lag == 0:  # synchronous: every actor sends its equal share of each batch
+                share = -(-batch // ((ranks - 1) * 4 * envs)) * 4 * envs
+                assert all(n % share == 0 for n in per_rank.values()), per_rank
+                assert max(per_rank.values()) - min(per_rank.values()) <= share, per_rank
+            elif slow_ms > 0:  # the fast actors are not held back by the slow one
+                assert per_rank[ranks - 1] < max(per_rank.values()), per_rank
             versions = [int(v) for v in rollouts["policy_version"][:]]
             assert max(versions) <= summary["policy_version"], (max(versions), summary)
             meta = f["meta"]

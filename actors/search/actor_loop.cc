@@ -1,6 +1,7 @@
 // Actor loop: strategy proposals, repair and evaluation, records to the learner.
 #include "actors/search/actor_loop.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -45,6 +46,9 @@ class ActorLoop {
         t_(transport),
         on_weights_(on_weights),
         credits_(config.actor.max_inflight),
+        sync_quota_(config.actor.max_policy_lag == 0 && on_weights
+                        ? SyncMessagesPerVersion(config, transport.size() - 1)
+                        : 0),
         delay_ms_(transport.rank() == transport.size() - 1 ? TestLastRankDelayMs() : 0) {}
 
   common::Status Run() {
@@ -109,6 +113,7 @@ class ActorLoop {
     }
     pending_weights_.clear();
     have_weights_ = true;
+    sent_in_version_ = 0;
     return on_weights_ ? on_weights_(version, flat) : common::Status::Ok();
   }
 
@@ -129,6 +134,8 @@ class ActorLoop {
     message_ms_ = MsSince(t);
     wait_ms_ = 0;
     --credits_;
+    // Synchronous mode: this version's share of the batch is sent; wait for the next weights.
+    if (sync_quota_ > 0 && ++sent_in_version_ >= sync_quota_) hold_ = true;
   }
 
   // An exhaustive strategy has nothing new: say so once (kDone), then wait for kStop. A failed
@@ -153,6 +160,8 @@ class ActorLoop {
   Transport& t_;
   const WeightsHandler& on_weights_;
   int credits_;
+  const int sync_quota_;  // messages per weights version in synchronous mode, else 0
+  int sent_in_version_ = 0;
   const double delay_ms_;  // test hook: sleep before each message
   bool stop_ = false, hold_ = false, have_weights_ = false;
   std::vector<uint8_t> pending_weights_;
@@ -161,6 +170,12 @@ class ActorLoop {
 };
 
 }  // namespace
+
+int SyncMessagesPerVersion(const common::Config& config, int num_actors) {
+  const int64_t per_round = static_cast<int64_t>(std::max(1, num_actors)) *
+                            config.actor.samples_per_message * config.actor.envs_per_actor;
+  return static_cast<int>((config.ppo.batch_size + per_round - 1) / per_round);
+}
 
 common::Status RunActor(const common::Config& config, SearchStrategy& strategy,
                         const std::vector<Environment*>& envs, Transport& transport,

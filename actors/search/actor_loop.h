@@ -16,10 +16,19 @@ namespace mcmpart::actors::search {
 /// Applies a weights broadcast (version, flat weights); empty weights = nothing to apply.
 using WeightsHandler = std::function<common::Status(int64_t version, const std::vector<float>&)>;
 
+/// Synchronous mode (max_policy_lag 0) of a learning run: every actor sends exactly this many
+/// record messages per weights version, then waits for the next weights, and the learner trains
+/// on all of them in rank order. It is the fewest per actor whose records
+/// (samples_per_message × envs_per_actor each) fill ppo.batch_size, so a batch holds at least
+/// batch_size records and is the same on every run of a seed and rank count.
+int SyncMessagesPerVersion(const common::Config& config, int num_actors);
+
 /// Runs one actor rank until the learner sends kStop. Keeps at most
 /// config.actor.max_inflight record messages unacknowledged; switches weights only between
 /// batches; after a kHold (synchronous mode: the learner's batch is full) waits for the next
-/// weights. Each record carries the actor's messaging and waiting time.
+/// weights. In synchronous mode a learning actor (`on_weights` set) also waits after its
+/// SyncMessagesPerVersion messages of each version. Each record carries the actor's messaging
+/// and waiting time.
 /// A strategy that runs out of candidates sends kDone early and waits for kStop; one that failed
 /// (SearchStrategy::status) sends kFailed with the reason instead, so that the learner ends the
 /// run and reports it. Returns an error only for a broken protocol (a corrupt weights message).
