@@ -11,6 +11,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/pretrained.h"
 #include "cli/run_setup.h"
 #include "common/graph_io.h"
 #include "common/onnx_import.h"
@@ -134,14 +135,44 @@ common::StatusOr<common::Graph> LoadModel(const std::string& model, int weight_b
   return g;
 }
 
+// The policy that joins the search: --checkpoint C (a path or 'pretrained'; an unreadable one
+// is bad input), 'none' for no policy, and by default the shipped pre-trained policy where it
+// is found. Its network shape comes from the checkpoint.
+Status ChoosePolicy(const common::Config& config, int num_chips,
+                    learner::PartitionSearchOptions* search) {
+  const std::string& given = config.run.checkpoint;
+  if (given == "none") {
+    search->policy_note = "none asked for (--checkpoint none)";
+    return Status::Ok();
+  }
+  auto path = ResolveCheckpoint(given.empty() ? kPretrainedName : given, "--checkpoint");
+  if (!path.ok()) {
+    if (!given.empty()) return path.status();
+    search->policy_note = "no pre-trained policy available (" + path.status().message() + ")";
+    return Status::Ok();
+  }
+  common::Config shape;
+  MCMPART_RETURN_IF_ERROR(AdoptCheckpointPolicy(*path, &shape).WithContext("--checkpoint"));
+  if (num_chips > shape.policy.max_chips) {
+    search->policy_note = "'" + *path + "' addresses at most " +
+                          std::to_string(shape.policy.max_chips) + " chips, the hardware has " +
+                          std::to_string(num_chips);
+    return Status::Ok();
+  }
+  search->policy_checkpoint = *path;
+  search->policy = shape.policy;
+  return Status::Ok();
+}
+
 }  // namespace
 
 int RunPartition(int argc, char** argv) {
   common::Config config;
   cxxopts::Options options(
       "mcmpart partition",
-      "Partition a model for an MCM: DP, then annealing seeded from it, within --time-limit-s "
-      "(default 60), the best kept under --evaluator; writes partition.json, "
+      "Partition a model for an MCM: DP, the pre-trained policy (--checkpoint C|pretrained|none; "
+      "default pretrained where found), then annealing seeded from the best, within "
+      "--time-limit-s (default 60), the best kept under --evaluator; writes partition.json, "
       "partition_split.json, chip_<c>.onnx (ONNX models), partition.svg, chips.svg, trace.json "
       "and report.md into --out-dir.\nusage: mcmpart partition MODEL --hw H [--time-limit-s T] "
       "[--evaluator E] --out-dir D [--json]");
@@ -167,15 +198,18 @@ int RunPartition(int argc, char** argv) {
   if (!hardware.ok()) return ReportBadInput(kCommand, hardware.status());
   Status feasible = learner::CheckPartitionable(*graph, *hardware);
   if (!feasible.ok()) return ReportBadInput(kCommand, feasible);
+  learner::PartitionSearchOptions search;
+  Status policy = ChoosePolicy(config, hardware->num_chips, &search);
+  if (!policy.ok()) return ReportBadInput(kCommand, policy);
   auto out = learner::OutputDir::Create(out_dir);
   if (!out.ok()) return ReportBadInput(kCommand, out.status());
 
-  learner::PartitionSearchOptions search;
   search.time_limit_s = config.run.time_limit_s > 0 ? config.run.time_limit_s : kDefaultTimeLimitS;
   search.seed = static_cast<uint64_t>(config.run.seed);
   ProgressLine progress;
   search.progress = [&](const learner::PartitionProgress& p) { progress.Update(p); };
   search.stop_requested = InstallStopHandlers();
+
   auto result = learner::RunPartitionSearch(*graph, *hardware, config, search);
   progress.Finish();
   if (!result.ok()) return ReportBadInput(kCommand, result.status());

@@ -151,8 +151,9 @@ def best_partition(binary, e, out, seconds, log):
     if os.path.exists(summary):
         with open(summary) as f:
             return json.load(f)
+    # --checkpoint none: targets come from search alone (DP, annealing), not from a policy.
     cmd = [binary, "partition", e["graph"], "--hw", e["hw"], "--time-limit-s", str(seconds),
-           "--out-dir", d, "--json"]
+           "--checkpoint", "none", "--out-dir", d, "--json"]
     print("+", " ".join(cmd), file=log, flush=True)
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     result = {"feasible": p.returncode == 0}

@@ -1,4 +1,4 @@
-// The strategies of `mcmpart partition` in turn: DP, then annealing seeded from it.
+// The strategies of `mcmpart partition` in turn: DP, the policy, then annealing seeded from the best.
 #include "learner/partition_run.h"
 
 #include <algorithm>
@@ -8,6 +8,7 @@
 #include "actors/environment.h"
 #include "actors/search/strategy.h"
 #include "common/rng.h"
+#include "learner/evaluate.h"
 
 namespace mcmpart::learner {
 namespace {
@@ -47,6 +48,32 @@ common::Status Drive(actors::search::SearchStrategy& strategy, actors::Environme
   return common::Status::Ok();
 }
 
+// The policy's greedy and sampled decodings (EvaluatePolicy), the better valid one kept.
+StrategyOutcome RunPolicy(const common::Graph& graph, const hw::Hardware& hw,
+                          const common::Config& config, const PartitionSearchOptions& options) {
+  StrategyOutcome out;
+  out.name = "policy";
+  const Clock::time_point start = Clock::now();
+  common::Config with_shape = config;
+  with_shape.policy = options.policy;
+  auto eval = EvaluatePolicy(with_shape, options.policy_checkpoint, graph, hw,
+                             options.policy_samples, /*with_dp=*/false);
+  out.seconds = SecondsSince(start);
+  if (!eval.ok()) {
+    out.note = eval.status().message();
+    return out;
+  }
+  out.evaluations = 1 + eval->samples;
+  for (const DecodeResult* d : {&eval->greedy, &eval->sampled}) {
+    if (!d->valid || (out.valid && d->metrics.throughput <= out.throughput)) continue;
+    out.valid = true;
+    out.throughput = d->metrics.throughput;
+    out.partition = d->partition;
+  }
+  out.note = "greedy and " + std::to_string(eval->samples) + " sampled decodings, repaired";
+  return out;
+}
+
 // A short first annealing run measures its evaluations per second, which sets the budget
 // (the temperature schedule) of the main run over the time left.
 constexpr double kProbeSeconds = 1.0;
@@ -61,7 +88,8 @@ common::StatusOr<PartitionSearchResult> RunPartitionSearch(const common::Graph& 
                                                            const PartitionSearchOptions& options) {
   MCMPART_ASSIGN_OR_RETURN(auto env, actors::Environment::Create(graph, hw, config));
   PartitionSearchResult result;
-  result.policy_note = "no pre-trained policy available";
+  result.policy_note = options.policy_checkpoint.empty() ? options.policy_note
+                                                         : options.policy_checkpoint;
   const Clock::time_point start = Clock::now();
   PartitionProgress progress;
   progress.limit_s = options.time_limit_s;
@@ -84,14 +112,28 @@ common::StatusOr<PartitionSearchResult> RunPartitionSearch(const common::Graph& 
   }
   dp.seconds = SecondsSince(start);
   result.strategies.push_back(dp);
+  if (!options.policy_checkpoint.empty() && !Stopped(options)) {
+    announce("policy");
+    result.strategies.push_back(RunPolicy(graph, hw, config, options));
+    progress.evaluations += result.strategies.back().evaluations;
+    if (result.strategies.back().valid) {
+      progress.best_throughput =
+          std::max(progress.best_throughput, result.strategies.back().throughput);
+    }
+  }
 
   StrategyOutcome anneal;
   anneal.name = "anneal";
   announce("anneal");
   const Clock::time_point anneal_start = Clock::now();
+  const StrategyOutcome* from = nullptr;  // the best valid partition so far starts the chains
+  for (const StrategyOutcome& s : result.strategies) {
+    if (s.valid && (!from || s.throughput > from->throughput)) from = &s;
+  }
   std::vector<common::Partition> starts;
-  if (dp.valid) starts.push_back(dp.partition);
-  anneal.note = dp.valid ? "chains started from the DP partition" : "started from greedy pipelines";
+  if (from) starts.push_back(from->partition);
+  anneal.note = from ? "chains started from the " + from->name + " partition"
+                     : "started from greedy pipelines";
   const uint64_t seed = common::DeriveSeed(options.seed, 2);
   const double left_s = options.time_limit_s - SecondsSince(start);
   const double probe_until_s = SecondsSince(start) + std::min(kProbeSeconds, kProbeShare * left_s);

@@ -42,6 +42,13 @@ struct PartitionSearchOptions {
   std::function<void(const PartitionProgress&)> progress;
   /// Set asynchronously (SIGINT/SIGTERM): end the search now and keep what was found.
   const std::atomic<bool>* stop_requested = nullptr;
+  /// A trained policy (e.g. the shipped pre-trained one) and its network shape: its greedy and
+  /// best of `policy_samples` sampled decodings join as strategy "policy". Empty: no policy,
+  /// and `policy_note` says why.
+  std::string policy_checkpoint;
+  common::PolicyConfig policy;
+  int policy_samples = 64;
+  std::string policy_note = "no pre-trained policy available";
 };
 
 struct PartitionSearchResult {
@@ -52,14 +59,15 @@ struct PartitionSearchResult {
   bool interrupted = false;  ///< stopped by options.stop_requested before the time limit
 };
 
-/// Runs the DP over contiguous splits (Tarnawski et al., NeurIPS 2020) and then simulated
-/// annealing with every chain started from the DP's partition, for the rest of
-/// `time_limit_s`, every partition repaired and scored by config.run.evaluator through one
+/// Runs the DP over contiguous splits (Tarnawski et al., NeurIPS 2020), then the policy of
+/// options.policy_checkpoint when given (zero-shot: greedy and sampled decodings), then
+/// simulated annealing with its chains started from the best of those partitions, for the rest
+/// of `time_limit_s`, every partition repaired and scored by config.run.evaluator through one
 /// actors::Environment; keeps each strategy's best valid partition. The annealing budget (its
 /// temperature schedule) is the time left times the evaluations per second of a short first
-/// annealing run (1 s or 5% of the time left), whose evaluations count too.
-/// The learned policy needs a pre-trained checkpoint, which does not exist yet: policy_note
-/// says so. Errors: the environment cannot be built (e.g. an exec: evaluator that does not
+/// annealing run (1 s or 5% of the time left), whose evaluations count too. A policy that
+/// cannot run (e.g. more chips than it addresses) is a strategy without a valid partition and
+/// a note. Errors: the environment cannot be built (e.g. an exec: evaluator that does not
 /// start), an evaluator that fails mid-search, or no strategy found a valid partition.
 common::StatusOr<PartitionSearchResult> RunPartitionSearch(const common::Graph& graph,
                                                            const hw::Hardware& hw,

@@ -6,9 +6,11 @@ usage: partition_cli_test.py MCMPART SOURCE_DIR
 On the committed Swin-T: exit 0, every file written, every chip_<c>.onnx passes onnx.checker and
 strict shape inference, the chips' node names are the model's node names with none twice,
 best_throughput is at least the DP's and equals `mcmpart simulate` of D/partition.json, and the
-split file scores the same partition. A small CNN under maxload is drawn node by node; SIGINT
+split file scores the same partition. The shipped pre-trained policy joins by default, finds
+what `mcmpart eval` finds with the same seed, and is left out by --checkpoint none or when it
+addresses fewer chips than the hardware has. A small CNN under maxload is drawn node by node; SIGINT
 ends the search early and still writes the best so far. Bad input
-(missing model, unknown hardware, an out dir that cannot be made) exits 2 and leaves no D and no
+(missing model, unknown hardware, a missing --checkpoint, an out dir that cannot be made) exits 2 and leaves no D and no
 staging folder.
 """
 import collections
@@ -62,10 +64,11 @@ class PartitionCli(unittest.TestCase):
         chips = sorted(int(f[5:-5]) for f in names if f.startswith("chip_"))
         self.assertTrue(set(chips) <= set(used), (chips, used))
         self.assertEqual(self.summary["nodes"], len(self.summary["best_partition"]))
-        self.assertIn("no pre-trained policy available", self.proc.stderr)
         with open(os.path.join(self.out, "report.md")) as f:
             report = f.read()
-        self.assertIn("strategies: dp, anneal; policy: no pre-trained policy available", report)
+        # The shipped pre-trained policy (models/) joins by default.
+        self.assertIn("strategies: dp, policy, anneal; policy: ", report)
+        self.assertTrue(self.summary["policy"].endswith("pretrained.ckpt"), self.summary["policy"])
         self.assertIn(self.summary["bottleneck"], report)
         ElementTree.parse(os.path.join(self.out, "chips.svg"))
         if HAS_DOT:
@@ -107,6 +110,21 @@ class PartitionCli(unittest.TestCase):
             for v in fpga["nodes"]:
                 from_split[v] = chip
         self.assertEqual(from_split, self.summary["best_partition"])
+
+
+    def test_policy_strategy_is_evals_best_and_starts_annealing_when_best(self):
+        by_name = {s["name"]: s for s in self.summary["strategies"]}
+        policy = by_name["policy"]
+        self.assertTrue(policy["valid"], policy)
+        self.assertEqual(policy["evaluations"], 65)
+        # The same checkpoint, seed and samples through `mcmpart eval`: the same best partition.
+        ev = run("eval", "--checkpoint", "pretrained", "--graph", SWIN, "--hw", "mcm8-ring",
+                 "--samples", "64", "--no-dp", "--json")
+        self.assertEqual(ev.returncode, 0, ev.stderr)
+        self.assertAlmostEqual(json.loads(ev.stdout)["best_throughput"], policy["throughput"],
+                               delta=1e-9 * policy["throughput"])
+        seeded = "policy" if policy["throughput"] > by_name["dp"]["throughput"] else "dp"
+        self.assertEqual(by_name["anneal"]["note"], f"chains started from the {seeded} partition")
 
 
 class PartitionCliSmall(unittest.TestCase):
@@ -154,6 +172,27 @@ class PartitionCliSmall(unittest.TestCase):
         self.assertLess(summary["strategies"][-1]["seconds"], 300)
         self.assertEqual(sorted(os.listdir(out)), sorted(summary["files"]))
 
+    def test_checkpoint_none_leaves_the_policy_out(self):
+        out = os.path.join(self.dir, "nopolicy")
+        proc = run("partition", RESNET18, "--hw", "mcm8-ring", "--checkpoint", "none",
+                   "--time-limit-s", "1", "--out-dir", out, "--json")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        summary = json.loads(proc.stdout)
+        self.assertEqual([s["name"] for s in summary["strategies"]], ["dp", "anneal"])
+        self.assertIn("--checkpoint none", summary["policy"])
+
+    def test_policy_that_cannot_address_the_chips_is_a_note(self):
+        out = os.path.join(self.dir, "k20")
+        hw = os.path.join(self.dir, "k20.toml")
+        with open(hw, "w") as f:
+            f.write('name = "k20"\nnum_chips = 20\ntopology = "ring"\n')
+        proc = run("partition", RESNET18, "--hw", hw, "--time-limit-s", "1",
+                   "--out-dir", out, "--json")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        summary = json.loads(proc.stdout)
+        self.assertEqual([s["name"] for s in summary["strategies"]], ["dp", "anneal"])
+        self.assertIn("addresses at most 16 chips", summary["policy"])
+
     def assert_bad_input(self, args, out, word):
         proc = run("partition", *args, "--out-dir", out, "--time-limit-s", "1")
         self.assertEqual(proc.returncode, 2, proc.stderr)
@@ -167,6 +206,8 @@ class PartitionCliSmall(unittest.TestCase):
         self.assert_bad_input([os.path.join(self.dir, "missing.onnx"), "--hw", "mcm8-ring"], out,
                               "missing.onnx")
         self.assert_bad_input([RESNET18, "--hw", "no-such-hw"], out, "no-such-hw")
+        self.assert_bad_input([RESNET18, "--hw", "mcm8-ring", "--checkpoint",
+                               os.path.join(self.dir, "missing.ckpt")], out, "missing.ckpt")
         with open(self.blocker, "w") as f:
             f.write("not a folder\n")
         self.assert_bad_input([RESNET18, "--hw", "mcm8-ring"], os.path.join(self.blocker, "d"),
