@@ -14,10 +14,19 @@
 #include "actors/repair.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "hw/hardware.h"
 #include "learner/run_reader.h"
 
 namespace mcmpart::cli {
 namespace {
+
+// The name of graph g's hardware (a corpus entry's own, else the run's), as the run file holds it.
+std::string HardwareName(const learner::RunSummary& sum, size_t g) {
+  const std::vector<std::string>& texts = sum.meta.graph_hardware_texts;
+  if (g >= texts.size()) return "?";
+  auto hw = hw::ParseHardwareToml(texts[g], "/meta/graph_hardware");
+  return hw.ok() ? hw->name : "?";
+}
 
 constexpr int64_t kBlockRows = 1 << 16;
 
@@ -124,6 +133,7 @@ nlohmann::json ToJson(const std::string& path, const learner::RunSummary& sum,
   for (size_t g = 0; g < sum.graphs.size(); ++g) {
     const learner::RunBest& b = sum.best[g];
     nlohmann::json entry = {{"name", sum.graphs[g].name},
+                            {"hardware", HardwareName(sum, g)},
                             {"nodes", sum.graphs[g].node_names.size()},
                             {"edges", sum.graphs[g].edges.size()},
                             {"best_found", b.found}};
@@ -190,7 +200,7 @@ void PrintText(const std::string& path, const learner::RunSummary& sum, const Ro
   std::cout << "\n\nbest partitions\n";
   for (size_t g = 0; g < sum.graphs.size(); ++g) {
     const learner::RunBest& b = sum.best[g];
-    std::cout << "  " << sum.graphs[g].name << ": ";
+    std::cout << "  " << sum.graphs[g].name << " on " << HardwareName(sum, g) << ": ";
     if (!b.found) {
       std::cout << "none yet\n";
       continue;

@@ -46,6 +46,10 @@ GRAPHS = [
     "synth:residual:seed=5,nodes=300", "synth:chain:seed=6,nodes=80",
     os.path.join(ONNX_TEST, "resnet18.onnx"), os.path.join(ONNX_TEST, "mobilenet_v3_small.onnx"),
     os.path.join(ONNX_TEST, "bert_tiny.onnx"),
+    # Larger graphs (more units per chip, as in BERT-base and Swin-T), appended last so that the
+    # entries above keep their packages for a given seed.
+    "synth:chain:seed=13,nodes=600", "synth:encdec:seed=18,nodes=500", "synth:inception:seed=15,nodes=500",
+    "bert:layers=16,hidden=256,heads=4,seq=128", "llama:layers=12,hidden=256,heads=4,kv_heads=2,ffn=704,seq=128",
 ]
 # Held out: BERT-base (the paper's fine-tuning target) and the whole ViT/Swin family.
 HELDOUT_GRAPHS = ["bert-base", os.path.join(ONNX_TEST, "swin_t.onnx")]
@@ -65,6 +69,11 @@ VALIDATION = [
      dict(k=8, topology="mesh", sram_mib=32, link=1.0, max_hop=2)),
     ("synth:inception:seed=7,nodes=200", dict(k=12, topology="chain", sram_mib=64, link=2.0, max_hop=1)),
     ("bert:layers=8,hidden=384,heads=6,seq=128", dict(k=12, topology="ring", sram_mib=16, link=1.0, max_hop=1)),
+    ("bert:layers=10,hidden=512,heads=8,seq=128", dict(k=8, topology="chain", sram_mib=32, link=0.5, max_hop=1)),
+    ("llama:layers=8,hidden=512,heads=8,kv_heads=2,ffn=1408,seq=128",
+     dict(k=16, topology="ring", sram_mib=64, link=1.0, max_hop=2)),
+    ("synth:residual:seed=11,nodes=200", dict(k=16, topology="chain", sram_mib=64, link=1.0, max_hop=1)),
+    ("synth:encdec:seed=12,nodes=200", dict(k=16, topology="mesh", sram_mib=64, link=2.0, max_hop=2)),
 ]
 MESH_COLS = {4: 2, 6: 3, 8: 4, 12: 4, 16: 4}
 DEFAULT_LINK_BYTES = 96
@@ -251,7 +260,11 @@ def validate(binary, ckpt, out, samples, log):
                              "--samples", str(samples), "--json"], log)
         rows.append({"graph": graph, "package": package_name(pkg), "best_of_dp": r["best_of_dp"] or 0.0,
                      "greedy_of_dp": r["greedy_of_dp"] or 0.0})
-    result = {"mean_best_of_dp": sum(r["best_of_dp"] for r in rows) / len(rows), "pairs": rows}
+    # Shortfalls matter, not wins where DP is weak (e.g. max_hop 2, which DP treats as 1): seeds
+    # and settings are chosen by the mean of min(1, best-of-N / DP).
+    result = {"mean_best_of_dp": sum(r["best_of_dp"] for r in rows) / len(rows),
+              "capped_mean_best_of_dp": sum(min(1.0, r["best_of_dp"]) for r in rows) / len(rows),
+              "min_best_of_dp": min(r["best_of_dp"] for r in rows), "pairs": rows}
     with open(os.path.join(out, "validation.json"), "w") as f:
         json.dump(result, f, indent=1)
     return result
@@ -346,8 +359,9 @@ def main():
             os.path.basename(r["graph"]), r["package"], r["why"], r["greedy_of_dp"], args.samples,
             r["best_of_dp"]))
     v = validate(binary, ckpt, args.out, args.samples, log)
-    print("validation: mean best-of-%d %.3f of DP (%s)" % (
-        args.samples, v["mean_best_of_dp"], ", ".join("%.3f" % r["best_of_dp"] for r in v["pairs"])))
+    print("validation: best-of-%d / DP capped at 1, mean %.3f, min %.3f (%s)" % (
+        args.samples, v["capped_mean_best_of_dp"], v["min_best_of_dp"],
+        ", ".join("%.3f" % r["best_of_dp"] for r in v["pairs"])))
     print("pre-training: %.0f s, checkpoint %s" % (summary["pretrain_wall_s"], ckpt))
     if args.install:
         install(ckpt, manifest, summary, cmd, rows, args)

@@ -68,7 +68,8 @@ void RecordSink::Add(const actors::EpisodeRecord& r, int64_t lag) {
   row.wall_time_s = Seconds(start_);
   row.policy_lag = static_cast<int32_t>(lag);
   status_ = log_->AppendRollout(row);
-  if (status_.ok() && new_best) {
+  // Each graph of a corpus keeps its own best in the file, not only the run's best graph.
+  if (status_.ok() && r.valid && r.throughput > log_->best_throughput(r.graph)) {
     status_ = log_->UpdateBest(r.graph, r.partition, r.throughput, step, row.wall_time_s);
   }
   log_s_ += Seconds(t);

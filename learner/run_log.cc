@@ -555,6 +555,7 @@ class Hdf5RunLog : public RunLog {
     }
     if (st.ok()) st = WriteScalar(file_.get(), (base + "found").c_str(), H5T_NATIVE_UINT8, &found);
     if (!st.ok()) return Fail(st);
+    best_[graph] = throughput;
     dirty_ = true;
     return Status::Ok();
   }
@@ -597,6 +598,11 @@ class Hdf5RunLog : public RunLog {
     std::lock_guard<std::mutex> lock(mu_);
     return rollouts_.total();
   }
+  double best_throughput(int graph) const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return graph >= 0 && graph < static_cast<int>(best_.size()) ? best_[graph] : 0.0;
+  }
+
   int64_t num_learner_rows() const override {
     std::lock_guard<std::mutex> lock(mu_);
     return learner_.total();
@@ -673,6 +679,16 @@ class Hdf5RunLog : public RunLog {
       hsize_t nodes = 0;
       H5Sget_simple_extent_dims(bs.get(), &nodes, nullptr);
       graph_nodes_.push_back(static_cast<int>(nodes));
+      uint8_t found = 0;
+      double throughput = 0;
+      const std::string base = "/best/" + g + "/";
+      MCMPART_RETURN_IF_ERROR(
+          ReadScalar(file_.get(), (base + "found").c_str(), H5T_NATIVE_UINT8, &found));
+      if (found) {
+        MCMPART_RETURN_IF_ERROR(ReadScalar(file_.get(), (base + "throughput").c_str(),
+                                           H5T_NATIVE_DOUBLE, &throughput));
+      }
+      best_.push_back(throughput);
     }
     return Status::Ok();
   }
@@ -813,6 +829,7 @@ class Hdf5RunLog : public RunLog {
   Handle file_;
   std::vector<std::string> graph_groups_;
   std::vector<int> graph_nodes_;
+  std::vector<double> best_;  // per graph: throughput of /best/<g> (0 = none yet)
   Table rollouts_, learner_;
   std::chrono::steady_clock::time_point last_flush_;
 };

@@ -108,6 +108,9 @@ class RunLog {
   /// Appends one /rollouts row: every field of kEpisodeRecordFields that the file stores.
   virtual common::Status AppendRollout(const actors::EpisodeRecord& row) = 0;
   virtual common::Status AppendLearner(const LearnerRow& row) = 0;
+  /// The throughput of graph `graph`'s best partition in the file (0 when none yet): a record
+  /// beating it goes to UpdateBest.
+  virtual double best_throughput(int graph) const = 0;
   /// Records a new best partition for graph index `graph`.
   virtual common::Status UpdateBest(int graph, const common::Partition& partition,
                                     double throughput, int64_t step, double wall_time_s) = 0;
