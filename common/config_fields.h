@@ -162,6 +162,9 @@ struct WeightBytes {
   X(ppo, int, imitate_steps, 200, Closed(0, 1000000),                                          \
     "behaviour-cloning steps on the --imitate-from partitions before PPO")                     \
   X(ppo, double, imitate_lr, 3e-3, Open(0, 10), "Adam learning rate of behaviour cloning")      \
+  X(ppo, int, imitate_dagger, 0, Closed(0, 100),                                                \
+    "on-policy cloning rounds (DAgger): the policy's own decodes of each target graph, "        \
+    "labelled by the balanced-chain expert, join the cloning set (0 = off)")                    \
   X(ppo, double, imitate_max_prob, 0.99, OpenClosed(0, 1),                                      \
     "behaviour cloning's probability of the target chip (label smoothing; 1 = none)")          \
   X(ppo, int, learner_threads, 0, Closed(0, 1024),                                              \

@@ -13,6 +13,7 @@
 #include <random>
 #include <sstream>
 
+#include "actors/chain_expert.h"
 #include "common/rng.h"
 #include "policy/decoder.h"
 #include "policy/policy_net.h"
@@ -230,6 +231,9 @@ struct PpoTrainer::Impl {
   double GreedyAgreement(const float* log_probs, const float* theta, int64_t offset,
                          const CloneTarget& t) const;
   void CloneMeasure(const std::vector<CloneTarget>& clone, ImitationStats* stats);
+  void AddDaggerTargets(const std::vector<ImitationTarget>& targets,
+                        std::vector<CloneTarget>* pool);
+  std::vector<std::unique_ptr<actors::ChainExpert>> experts;  // per graph, built on first use
 };
 
 namespace {
@@ -635,6 +639,56 @@ void PpoTrainer::Impl::CloneMeasure(const std::vector<CloneTarget>& clone, Imita
   stats->agreement = n > 0 ? agreement / n : 0.0;
 }
 
+// One DAgger round (Ross et al., AISTATS 2011): the greedy and kDaggerSamples sampled decodes
+// of every target graph under the current weights, each step labelled by the graph's
+// ChainExpert (a label the decoder's rules exclude there is left out of the loss), join the
+// cloning set. The states are the policy's own, so cloning also learns to recover from them.
+constexpr int kDaggerSamples = 3;
+
+void PpoTrainer::Impl::AddDaggerTargets(const std::vector<ImitationTarget>& targets,
+                                        std::vector<CloneTarget>* pool) {
+  torch::NoGradGuard no_grad;
+  std::vector<int> graph_ids, slot;
+  for (const ImitationTarget& t : targets) {
+    if (schedules.at(t.graph) != nullptr) graph_ids.push_back(t.graph);
+  }
+  if (graph_ids.empty()) return;
+  const FeatureTensors joint = JointOfGraphs(&graph_ids, &slot);
+  const PolicyOutput out = net->forward(joint);
+  const torch::Tensor lp = out.log_probs.contiguous(), theta = out.theta.contiguous();
+  constexpr int kF = actors::Sequencer::kStateFeatures;
+  const int k_max = net->max_chips();
+  common::Rng draw(rng());
+  experts.resize(graphs.size());
+  for (int g : graph_ids) {
+    const actors::UnitSchedule& schedule = *schedules[g];
+    if (!experts[g]) experts[g] = std::make_unique<actors::ChainExpert>(schedule);
+    const int64_t offset = joint.offsets[slot[g]];
+    const DecoderTables tables{lp.data_ptr<float>() + offset * k_max, k_max,
+                               theta.data_ptr<float>() + offset * kF};
+    for (int i = 0; i <= kDaggerSamples; ++i) {
+      const common::Partition visited = DecodeSequential(schedule, tables, draw, i == 0).partition;
+      const std::vector<int> labels = experts[g]->Labels(visited);
+      CloneTarget c;
+      c.graph = g;
+      c.d = DecisionsOf(g, visited);
+      c.chips = labels;
+      auto mask = c.d.mask.accessor<float, 2>();
+      auto free = c.d.free.accessor<float, 1>();
+      for (size_t step = 0; step < labels.size(); ++step) {
+        if (mask[step][labels[step]] < kMasked / 2 && free[step] > 0) {
+          free[step] = 0.f;
+          ++c.d.num_forced;
+        }
+      }
+      c.d.actions = torch::tensor(std::vector<int64_t>(labels.begin(), labels.end()),
+                                  torch::kInt64)
+                        .unsqueeze(1);
+      pool->push_back(std::move(c));
+    }
+  }
+}
+
 void PpoTrainer::SeedElite(int graph, const std::vector<int>& partition, double reward) {
   if (impl_->config.ppo.sil_coef <= 0) return;
   actors::EpisodeRecord r;
@@ -667,13 +721,25 @@ ImitationStats PpoTrainer::Imitate(const std::vector<ImitationTarget>& targets, 
   if (progress) progress(stats);
   torch::optim::Adam optimizer(m.net->parameters(),
                                torch::optim::AdamOptions(m.config.ppo.imitate_lr));
-  const int n = static_cast<int>(clone.size());
-  const int mb = std::max(1, std::min(m.config.ppo.minibatch, n));
+  // The cloning set: the targets, then (imitate_dagger) the labelled decodes of each round.
+  std::vector<CloneTarget> pool = clone;
+  const int rounds = m.config.ppo.imitate_dagger;
+  const int round_every = std::max(1, steps / (rounds + 1));
+  int n = static_cast<int>(pool.size());
+  int mb = std::max(1, std::min(m.config.ppo.minibatch, n));
   std::vector<int> order(n);
   std::iota(order.begin(), order.end(), 0);
   int next = mb == n ? 0 : n;  // all targets every step, or rounds of shuffled minibatches
   double step_ms = 0;
   for (int s = 1; s <= steps; ++s) {
+    if (rounds > 0 && s > 1 && (s - 1) % round_every == 0 && (s - 1) / round_every <= rounds) {
+      m.AddDaggerTargets(targets, &pool);
+      n = static_cast<int>(pool.size());
+      mb = std::max(1, std::min(m.config.ppo.minibatch, n));
+      order.resize(n);
+      std::iota(order.begin(), order.end(), 0);
+      next = mb == n ? 0 : n;
+    }
     std::vector<int> pick = order;
     if (mb < n) {
       pick.clear();
@@ -691,7 +757,7 @@ ImitationStats PpoTrainer::Imitate(const std::vector<ImitationTarget>& targets, 
     static_cast<torch::optim::AdamOptions&>(optimizer.param_groups()[0].options())
         .lr(m.config.ppo.imitate_lr * (steps - s + 1) / steps);
     m.net->train();
-    m.CloneStep(clone, pick, optimizer);
+    m.CloneStep(pool, pick, optimizer);
     m.net->eval();
     step_ms += MsSince(start);
     stats.step = s;
