@@ -17,13 +17,13 @@
 namespace mcmpart::actors {
 
 /// A search strategy (actors/search/strategy.h).
-enum class StrategyId : uint8_t { kRl, kRandom, kAnneal, kDp, kGreedy, kExact };
+enum class StrategyId : uint8_t { kRl, kRandom, kAnneal, kDp, kGreedy, kExact, kChain };
 
 /// Strategy names, indexed by StrategyId: what the command line says and run files store.
-inline constexpr std::string_view kStrategyNames[] = {"rl", "random", "anneal",
-                                                      "dp", "greedy", "exact"};
+inline constexpr std::string_view kStrategyNames[] = {"rl",     "random", "anneal", "dp",
+                                                      "greedy", "exact",  "chain"};
 inline constexpr size_t kNumStrategies = std::size(kStrategyNames);
-static_assert(kNumStrategies == static_cast<size_t>(StrategyId::kExact) + 1,
+static_assert(kNumStrategies == static_cast<size_t>(StrategyId::kChain) + 1,
               "kStrategyNames has one name per StrategyId");
 
 /// The name of `id` ("rl", "random", ...); empty for a value outside the enum.

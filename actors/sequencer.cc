@@ -156,6 +156,31 @@ int UnitSchedule::RunEnd(int from, int64_t used, int64_t head) const {
   return lo;
 }
 
+namespace {
+// UnitSchedule::cut_seconds: each tensor adds its send time to the boundaries between its
+// producer's step and its last consumer's (a difference array over the steps).
+std::vector<double> CutSeconds(const common::Graph& graph, const hw::Hardware& hw,
+                               const UnitSchedule& s) {
+  const int m = s.num_units;
+  std::vector<int> step_of(m, 0);
+  for (int i = 0; i < m; ++i) step_of[s.order[i]] = i;
+  std::vector<double> diff(m + 2, 0.0);
+  for (int v = 0; v < graph.num_nodes(); ++v) {
+    const int from = step_of[s.unit[v]];
+    int last = from;
+    for (int c : hw::TensorConsumers(graph, v)) last = std::max(last, step_of[s.unit[c]]);
+    if (last == from) continue;
+    const double seconds = hw::SendSeconds(graph, v, hw);
+    diff[from + 1] += seconds;
+    diff[last + 1] -= seconds;
+  }
+  std::vector<double> cut(m + 1, 0.0);
+  double running = 0;
+  for (int i = 1; i < m; ++i) cut[i] = std::max(0.0, running += diff[i]);
+  return cut;
+}
+}  // namespace
+
 UnitSchedule BuildUnitSchedule(const common::Graph& graph, const hw::Hardware& hw) {
   UnitSchedule s;
   const int n = graph.num_nodes();
@@ -201,6 +226,7 @@ UnitSchedule BuildUnitSchedule(const common::Graph& graph, const hw::Hardware& h
   s.acyclic = hw.constraints.acyclic;
   s.max_hop = hw.constraints.max_hop ? hw.constraints.max_hop_distance : 0;
   s.order = UnitOrder(s, first_pos);
+  s.cut_seconds = CutSeconds(graph, hw, s);
   s.pin_ceiling = PinCeilings(s);
   if (s.acyclic && s.sram_bytes > 0) {
     s.descendant_weight = DescendantWeights(s);
@@ -222,6 +248,7 @@ void Sequencer::Reset() {
   chip_.assign(schedule_->num_units, -1);
   ceiling_ = schedule_->pin_ceiling;
   load_.assign(schedule_->num_chips, 0.0);
+  received_.assign(schedule_->num_chips, 0.0);
   weights_.assign(schedule_->num_chips, 0);
   headroom_.assign(schedule_->num_chips, 0);
 }
@@ -278,9 +305,24 @@ int Sequencer::Options(uint8_t* allowed, float* features) const {
       f[5] = static_cast<float>(static_cast<double>(weights_[c] + s.weight[u]) /
                                 static_cast<double>(s.sram_bytes));
     }
-    if (c == highest_ + 1 && highest_ >= 0) f[7] = OpenLogOdds();
+    if (c == highest_ + 1 && highest_ >= 0) f[kOpenLogOddsFeature] = OpenLogOdds();
+    if (share > 0) BusyFeatures(c, share, f);
   }
   return count;
+}
+
+void Sequencer::BusyFeatures(int chip, double share, float* f) const {
+  const UnitSchedule& s = *schedule_;
+  const std::vector<double>& cut = s.cut_seconds;
+  const double cost = s.cost[unit()], after = cut[step_ + 1];
+  constexpr double kMax = 10.0;
+  auto ratio = [&](double seconds) { return static_cast<float>(std::min(kMax, seconds / share)); };
+  if (chip > highest_) {
+    f[8] = ratio(cut[step_] + cost + after);
+    if (highest_ >= 0) f[9] = ratio(load_[highest_] + received_[highest_] + cut[step_]);
+  } else {
+    f[8] = ratio(load_[chip] + received_[chip] + cost + (chip == highest_ ? after : 0.0));
+  }
 }
 
 float Sequencer::OpenLogOdds() const {
@@ -325,6 +367,7 @@ void Sequencer::Assign(int chip) {
   assert(!done() && chip >= 0 && chip < s.num_chips);
   const int u = unit();
   chip_[u] = chip;
+  if (chip > highest_) received_[chip] = s.cut_seconds[step_];
   highest_ = std::max(highest_, chip);
   load_[chip] += s.cost[u];
   weights_[chip] += s.weight[u];

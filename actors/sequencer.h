@@ -23,6 +23,10 @@ struct UnitSchedule {
   std::vector<std::vector<int>> preds, succs;  ///< unit edges of tensor transfers, deduplicated
   std::vector<double> cost;                    ///< per unit: Σ hw::OpSeconds of its nodes
   double total_cost = 0;
+  /// Per step boundary i in 0..num_units: Σ hw::SendSeconds of the tensors that a cut before
+  /// step i would send (made by a step < i, read by one ≥ i); 0 at both ends. What a chip run
+  /// from step a to b pays beside its compute, roughly: cut[a] received, cut[b] sent.
+  std::vector<double> cut_seconds;
   std::vector<int64_t> weight;   ///< per unit: Σ weight bytes
   int64_t sram_bytes = 0;        ///< running weight budget per chip; 0 when sram is off
   std::vector<int> pin;          ///< per unit: its pinned chip or −1 (pin constraint on)
@@ -76,8 +80,13 @@ class Sequencer {
   /// [7] on the chip that opens the next one, log(r / (g − r)) for r chips not yet opened and
   /// g units left (clipped to ±kOpenLogOddsMax; 0 elsewhere): with weight 1 and nothing else,
   /// each in-order split of the units over the K chips is equally likely (Xie et al., 2022,
-  /// start from random search's distribution; the policy learns from there).
-  static constexpr int kStateFeatures = 8;
+  /// start from random search's distribution; the policy learns from there), [8] the chip's
+  /// busy time if its run ended after this unit (compute plus the cut_seconds it receives at
+  /// its start and sends at this end) over the share, [9] on the chip that opens the next one,
+  /// the final busy time of the chip it closes, over the share: where transfers make a cut
+  /// cheap or dear, which a split balanced on compute alone does not see.
+  static constexpr int kStateFeatures = 10;
+  static constexpr int kOpenLogOddsFeature = 7;
   static constexpr float kOpenLogOddsMax = 10.f;
 
   explicit Sequencer(const UnitSchedule& schedule);
@@ -99,6 +108,8 @@ class Sequencer {
 
  private:
   void LowerCeiling(int unit, int ceiling);
+  // Features [8] and [9] of `chip` at the current step (share = Σcost / K > 0).
+  void BusyFeatures(int chip, double share, float* f) const;
   // Feature [7] of the chip that opens the next one at the current step.
   float OpenLogOdds() const;
   // Whether the units after the current step fit in order on `chip` (with the current unit
@@ -112,6 +123,7 @@ class Sequencer {
   std::vector<int> chip_;
   std::vector<int> ceiling_;
   std::vector<double> load_;
+  std::vector<double> received_;  // per chip: cut_seconds at the step that opened it
   std::vector<int64_t> weights_;
   std::vector<int64_t> headroom_;  // per chip: the largest headroom of its units
   std::vector<int> stack_;

@@ -24,7 +24,7 @@ int RunSearch(int argc, char** argv) {
       "optimal under maxload; Tarnawski et al. 2020), greedy (balanced pipeline), exact (branch "
       "and bound, small graphs). One process, or rank 0 logs and ranks 1..N-1 search under "
       "mpirun -np N.");
-  options.add_options()("strategy", "random | anneal | dp | greedy | exact",
+  options.add_options()("strategy", "random | anneal | dp | greedy | exact | chain",
                         cxxopts::value<std::string>()->default_value("random"));
   AddRunOptions(options);
   auto parsed = ParseCommand(options, argc, argv, &config);

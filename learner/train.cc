@@ -88,12 +88,15 @@ uint64_t ActorSeed(const TrainInputs& in, int rank, int64_t first_version) {
 }  // namespace
 
 common::Status CheckSearchStrategy(const std::string& strategy) {
-  for (const char* name : {"random", "anneal", "dp", "greedy", "exact"}) {
-    if (strategy == name) return common::Status::Ok();
+  const auto id = actors::StrategyFromName(strategy);
+  if (id && *id != actors::StrategyId::kRl) return common::Status::Ok();
+  std::string known;
+  for (std::string_view name : actors::kStrategyNames) {
+    if (name != actors::StrategyName(actors::StrategyId::kRl))
+      known += (known.empty() ? "" : ", ") + std::string(name);
   }
-  return common::Status::Error("--strategy '" + strategy +
-                               "' is unknown (expected random, anneal, dp, greedy or exact; "
-                               "RL is `mcmpart train`)");
+  return common::Status::Error("--strategy '" + strategy + "' is unknown (expected one of " +
+                               known + "; RL is `mcmpart train`)");
 }
 
 common::Status CheckPartitionable(const common::Graph& graph, const hw::Hardware& hw) {

@@ -96,7 +96,7 @@ struct TrainSummary {
 /// closes the run file and writes the checkpoint. Returns the summary on rank 0.
 common::StatusOr<TrainSummary> RunTraining(const TrainInputs& inputs, actors::Transport& transport);
 
-/// Runs a baseline strategy ("random", "anneal", "dp", "greedy", "exact") with the same
+/// Runs a baseline strategy (actors::kStrategyNames but "rl") with the same
 /// evaluation counting and run-file rows as training: in this process when `transport` is
 /// null or has one rank, otherwise rank 0 logs and the other ranks search.
 common::StatusOr<TrainSummary> RunSearch(const TrainInputs& inputs, const std::string& strategy,

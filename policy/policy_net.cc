@@ -154,7 +154,7 @@ PolicyNetImpl::PolicyNetImpl(const common::PolicyConfig& c)
   }
   // Weight 1 on the open log-odds: the sequential decoder starts uniform over in-order splits
   // rather than stay-or-open with equal odds at every step (which opens every chip early).
-  state_head_->bias[actors::Sequencer::kStateFeatures - 1] = 1.0;
+  state_head_->bias[actors::Sequencer::kOpenLogOddsFeature] = 1.0;
 }
 
 PolicyOutput PolicyNetImpl::forward(const FeatureTensors& g) {

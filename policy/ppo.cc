@@ -232,7 +232,7 @@ struct PpoTrainer::Impl {
                          const CloneTarget& t) const;
   void CloneMeasure(const std::vector<CloneTarget>& clone, ImitationStats* stats);
   void AddDaggerTargets(const std::vector<ImitationTarget>& targets,
-                        std::vector<CloneTarget>* pool);
+                        std::vector<CloneTarget>* pool, ImitationStats* stats);
   std::vector<std::unique_ptr<actors::ChainExpert>> experts;  // per graph, built on first use
 };
 
@@ -646,7 +646,7 @@ void PpoTrainer::Impl::CloneMeasure(const std::vector<CloneTarget>& clone, Imita
 constexpr int kDaggerSamples = 3;
 
 void PpoTrainer::Impl::AddDaggerTargets(const std::vector<ImitationTarget>& targets,
-                                        std::vector<CloneTarget>* pool) {
+                                        std::vector<CloneTarget>* pool, ImitationStats* stats) {
   torch::NoGradGuard no_grad;
   std::vector<int> graph_ids, slot;
   for (const ImitationTarget& t : targets) {
@@ -660,6 +660,7 @@ void PpoTrainer::Impl::AddDaggerTargets(const std::vector<ImitationTarget>& targ
   const int k_max = net->max_chips();
   common::Rng draw(rng());
   experts.resize(graphs.size());
+  int64_t decisions = 0, agree = 0;
   for (int g : graph_ids) {
     const actors::UnitSchedule& schedule = *schedules[g];
     if (!experts[g]) experts[g] = std::make_unique<actors::ChainExpert>(schedule);
@@ -681,12 +682,17 @@ void PpoTrainer::Impl::AddDaggerTargets(const std::vector<ImitationTarget>& targ
           ++c.d.num_forced;
         }
       }
+      auto taken = c.d.actions.accessor<int64_t, 2>();
+      for (size_t step = 0; step < labels.size(); ++step) agree += taken[step][0] == labels[step];
+      decisions += static_cast<int64_t>(labels.size());
       c.d.actions = torch::tensor(std::vector<int64_t>(labels.begin(), labels.end()),
                                   torch::kInt64)
                         .unsqueeze(1);
       pool->push_back(std::move(c));
     }
   }
+  stats->dagger_decisions += decisions;
+  stats->dagger_agreement = decisions > 0 ? static_cast<double>(agree) / decisions : 0.0;
 }
 
 void PpoTrainer::SeedElite(int graph, const std::vector<int>& partition, double reward) {
@@ -733,7 +739,7 @@ ImitationStats PpoTrainer::Imitate(const std::vector<ImitationTarget>& targets, 
   double step_ms = 0;
   for (int s = 1; s <= steps; ++s) {
     if (rounds > 0 && s > 1 && (s - 1) % round_every == 0 && (s - 1) / round_every <= rounds) {
-      m.AddDaggerTargets(targets, &pool);
+      m.AddDaggerTargets(targets, &pool, &stats);
       n = static_cast<int>(pool.size());
       mb = std::max(1, std::min(m.config.ppo.minibatch, n));
       order.resize(n);

@@ -84,6 +84,11 @@ struct ImitationStats {
   /// they get no gradient, and the greedy decode cannot agree on them.
   std::vector<int> forced_steps;
   double step_ms = 0;  ///< mean time per cloning step
+  /// DAgger (PpoConfig::imitate_dagger): decisions of the policy's own decodes labelled by the
+  /// chain expert so far, and the share of them on which the policy already took the expert's
+  /// chip in the latest round.
+  int64_t dagger_decisions = 0;
+  double dagger_agreement = 0;
 };
 
 /// Owns the trainable policy and its Adam optimiser. Not thread-safe.
@@ -120,7 +125,11 @@ class PpoTrainer {
   /// PpoConfig::minibatch targets (all of them when they fit, else the next ones of a shuffled
   /// round). `progress`, when set, is called before the first step (step 0: the untrained
   /// loss and agreement, and the forced steps), after every `every`-th step (every > 0) and at
-  /// the end. Returns the stats after the last step, measured with the final weights.
+  /// the end. With PpoConfig::imitate_dagger = R, R times at even intervals the policy's own
+  /// greedy and sampled decodes of each target graph, labelled step by step by the chain expert
+  /// (actors::ChainExpert; DAgger, Ross et al., AISTATS 2011), join the targets, so cloning also
+  /// sees the states the policy reaches off them. Returns the stats after the last step,
+  /// measured with the final weights (on the targets).
   ImitationStats Imitate(const std::vector<ImitationTarget>& targets, int steps,
                          const std::function<void(const ImitationStats&)>& progress = {},
                          int every = 0);

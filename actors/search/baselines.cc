@@ -1,4 +1,5 @@
-// Baseline search strategies on the ask/tell interface: random, anneal, dp, greedy, exact.
+// Baseline search strategies on the ask/tell interface: random, anneal, dp, greedy, exact,
+// chain.
 #include <algorithm>
 #include <cassert>
 #include <cmath>
@@ -6,6 +7,7 @@
 #include <limits>
 #include <set>
 
+#include "actors/chain_expert.h"
 #include "actors/placement.h"
 #include "actors/search/dp.h"
 #include "actors/search/exact.h"
@@ -307,6 +309,13 @@ common::StatusOr<std::unique_ptr<SearchStrategy>> MakeBaselineStrategy(
     }
     return std::unique_ptr<SearchStrategy>(new FixedStrategy("dp", std::move(queue)));
   }
+  if (name == "chain") {  // the DAgger expert's own split (actors::ChainExpert)
+    for (size_t g = 0; g < envs.size(); ++g) {
+      const ChainExpert expert(envs[g]->features().schedule);
+      queue.push_back(MakeCandidate(static_cast<int>(g), StrategyId::kChain, expert.Decode()));
+    }
+    return std::unique_ptr<SearchStrategy>(new FixedStrategy("chain", std::move(queue)));
+  }
   if (name == "greedy") {
     for (size_t g = 0; g < envs.size(); ++g) {
       std::set<common::Partition> seen;
@@ -334,7 +343,7 @@ common::StatusOr<std::unique_ptr<SearchStrategy>> MakeBaselineStrategy(
   }
   return common::Status::Error(
       "unknown search strategy '" + name +
-      "' (known: random, anneal, dp, greedy, exact; rl is `mcmpart train`)");
+      "' (known: random, anneal, dp, greedy, exact, chain; rl is `mcmpart train`)");
 }
 
 }  // namespace mcmpart::actors::search

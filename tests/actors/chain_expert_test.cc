@@ -1,4 +1,5 @@
-// ChainExpert against brute force over every chain completion of small random chains.
+// ChainExpert against brute force over every chain completion of small random chains, with
+// and without transfer costs at the cuts.
 #include "actors/chain_expert.h"
 
 #include <gtest/gtest.h>
@@ -10,9 +11,11 @@
 namespace mcmpart::actors {
 namespace {
 
-// A chain of n units in decision order 0..n−1 with the given compute, on k chips.
-UnitSchedule Chain(const std::vector<double>& cost, int k) {
+// A chain of n units in decision order 0..n−1 with the given compute and cut seconds (n + 1
+// boundaries, or none), on k chips.
+UnitSchedule Chain(const std::vector<double>& cost, int k, std::vector<double> cut = {}) {
   UnitSchedule s;
+  s.cut_seconds = std::move(cut);
   s.num_units = static_cast<int>(cost.size());
   s.num_chips = k;
   for (int u = 0; u < s.num_units; ++u) {
@@ -24,22 +27,31 @@ UnitSchedule Chain(const std::vector<double>& cost, int k) {
   return s;
 }
 
-double Bottleneck(const std::vector<double>& cost, const std::vector<int>& chips, int k) {
-  std::vector<double> load(k, 0.0);
-  for (size_t i = 0; i < cost.size(); ++i) load[chips[i]] += cost[i];
-  return *std::max_element(load.begin(), load.end());
+// Largest chip busy time of an in-order split: its compute, plus cut[a] received and cut[b]
+// sent by a run from step a to b.
+double Bottleneck(const std::vector<double>& cost, const std::vector<double>& cut,
+                  const std::vector<int>& chips, int k) {
+  std::vector<double> busy(k, 0.0);
+  const size_t n = cost.size();
+  for (size_t i = 0; i < n; ++i) {
+    busy[chips[i]] += cost[i];
+    if (i == 0 || chips[i] != chips[i - 1]) busy[chips[i]] += cut[i];
+    if (i + 1 == n || chips[i + 1] != chips[i]) busy[chips[i]] += cut[i + 1];
+  }
+  return *std::max_element(busy.begin(), busy.end());
 }
 
 // Smallest bottleneck over every in-order completion of `chips` (steps ≥ its size): each next
 // step stays on the highest chip or opens the one after it.
-double BestCompletion(const std::vector<double>& cost, std::vector<int> chips, int k) {
-  if (chips.size() == cost.size()) return Bottleneck(cost, chips, k);
+double BestCompletion(const std::vector<double>& cost, const std::vector<double>& cut,
+                      std::vector<int> chips, int k) {
+  if (chips.size() == cost.size()) return Bottleneck(cost, cut, chips, k);
   const int h = chips.empty() ? -1 : chips.back();
   double best = std::numeric_limits<double>::infinity();
   for (int c : {h, h + 1}) {
     if (c < 0 || c >= k) continue;
     chips.push_back(c);
-    best = std::min(best, BestCompletion(cost, chips, k));
+    best = std::min(best, BestCompletion(cost, cut, chips, k));
     chips.pop_back();
   }
   return best;
@@ -53,10 +65,15 @@ TEST(ChainExpert, LabelsAreOptimalAtEveryStateOfRandomChains) {
   for (int trial = 0; trial < 200; ++trial) {
     std::vector<double> cost(size(rng));
     for (double& c : cost) c = zero(rng) == 0 ? 0.0 : unit(rng);
+    // Transfers in half the trials: a cut between steps costs both chips beside it.
+    std::vector<double> cut(cost.size() + 1, 0.0);
+    if (trial % 2 == 1) {
+      for (size_t i = 1; i < cost.size(); ++i) cut[i] = 0.5 * unit(rng);
+    }
     const int k = chips(rng);
-    const UnitSchedule s = Chain(cost, k);
+    const UnitSchedule s = Chain(cost, k, cut);
     const ChainExpert expert(s);
-    EXPECT_NEAR(expert.Rest(k, 0), BestCompletion(cost, {}, k), 1e-9);
+    EXPECT_NEAR(expert.Rest(k, 0), BestCompletion(cost, cut, {}, k), 1e-9);
     // A random in-order walk: the expert labels each of its states.
     std::vector<int> walk{0};
     std::bernoulli_distribution open(0.4);
@@ -67,10 +84,10 @@ TEST(ChainExpert, LabelsAreOptimalAtEveryStateOfRandomChains) {
     EXPECT_EQ(labels[0], 0);
     for (size_t i = 1; i < cost.size(); ++i) {
       std::vector<int> prefix(walk.begin(), walk.begin() + static_cast<long>(i));
-      const double best = BestCompletion(cost, prefix, k);
+      const double best = BestCompletion(cost, cut, prefix, k);
       prefix.push_back(labels[i]);
       ASSERT_LT(labels[i], k);
-      EXPECT_NEAR(BestCompletion(cost, prefix, k), best, 1e-9)
+      EXPECT_NEAR(BestCompletion(cost, cut, prefix, k), best, 1e-9)
           << "trial " << trial << " step " << i << " label " << labels[i];
       ++checked;
     }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "hw/constraints.h"
+#include "hw/op_cost.h"
 #include "random_dag.h"
 
 namespace mcmpart::actors {
@@ -276,12 +277,12 @@ TEST(Sequencer, OpenLogOddsMakeEveryInOrderSplitEquallyLikely) {
       std::vector<float> f(static_cast<size_t>(chips) * kF);
       seq.Options(allowed.data(), f.data());
       double z = 0;
-      for (int c = 0; c < chips; ++c) z += allowed[c] ? std::exp(f[c * kF + kF - 1]) : 0.0;
+      for (int c = 0; c < chips; ++c) z += allowed[c] ? std::exp(f[c * kF + Sequencer::kOpenLogOddsFeature]) : 0.0;
       for (int c = 0; c < chips; ++c) {
         if (!allowed[c]) continue;
         Sequencer next = seq;
         next.Assign(c);
-        walk(next, prob * std::exp(f[c * kF + kF - 1]) / z);
+        walk(next, prob * std::exp(f[c * kF + Sequencer::kOpenLogOddsFeature]) / z);
       }
     };
     walk(Sequencer(s), 1.0);
@@ -299,6 +300,64 @@ TEST(Sequencer, OpenLogOddsMakeEveryInOrderSplitEquallyLikely) {
     EXPECT_NEAR(total, 1.0, 1e-9);
     EXPECT_EQ(likely, static_cast<int>(std::lround(binom))) << units << " units, " << chips;
   }
+}
+
+}  // namespace
+}  // namespace mcmpart::actors
+
+namespace mcmpart::actors {
+namespace {
+
+// cut_seconds against hw::SendSeconds on a chain with a skip edge, and the busy-time features
+// [8] and [9] that read it.
+TEST(Sequencer, CutSecondsAndBusyFeaturesCountTheTensorsACutSends) {
+  testing::Instance inst;
+  for (int v = 0; v < 4; ++v) {
+    common::Node node;
+    node.name = "n" + std::to_string(v);
+    node.op = "Op";
+    node.op_class = common::OpClass::kGiven;
+    node.latency_s = 1e-6 * (v + 1);
+    node.output_bytes = 1000 * (v + 1);
+    inst.graph.AddNode(node);
+  }
+  for (auto [a, b] : std::vector<std::pair<int, int>>{{0, 1}, {1, 2}, {2, 3}, {0, 2}})
+    inst.graph.AddEdge(a, b);
+  ASSERT_TRUE(inst.graph.Finalize().ok());
+  inst.hw.num_chips = 3;
+  inst.hw.topology = hw::Topology::kChain;
+  inst.hw.constraints = hw::ConstraintConfig{};
+  inst.hw.constraints.acyclic = true;
+  inst.hw.constraints.sram = false;
+  inst.hw.constraints.max_hop = false;
+  const UnitSchedule s = BuildUnitSchedule(inst.graph, inst.hw);
+  ASSERT_EQ(s.num_units, 4);
+  ASSERT_EQ(s.order, (std::vector<int>{0, 1, 2, 3}));
+  auto send = [&](int v) { return hw::SendSeconds(inst.graph, v, inst.hw); };
+  ASSERT_EQ(s.cut_seconds.size(), 5u);
+  EXPECT_EQ(s.cut_seconds[0], 0.0);
+  EXPECT_NEAR(s.cut_seconds[1], send(0), 1e-15);            // 0 → 1 and 0 → 2
+  EXPECT_NEAR(s.cut_seconds[2], send(0) + send(1), 1e-15);  // 0 → 2 skips over, 1 → 2
+  EXPECT_NEAR(s.cut_seconds[3], send(2), 1e-15);
+  EXPECT_EQ(s.cut_seconds[4], 0.0);
+  EXPECT_GT(send(0), 0.0);
+
+  Sequencer seq(s);
+  std::vector<uint8_t> allowed(3);
+  std::vector<float> f(3 * kF);
+  seq.Options(allowed.data(), f.data());
+  seq.Assign(0);
+  seq.Options(allowed.data(), f.data());  // step 1: stay on chip 0 or open chip 1
+  const double share = s.total_cost / 3;
+  const double* cut = s.cut_seconds.data();
+  EXPECT_NEAR(f[0 * kF + 8], (s.cost[0] + s.cost[1] + cut[2]) / share, 1e-5);
+  EXPECT_NEAR(f[1 * kF + 8], (cut[1] + s.cost[1] + cut[2]) / share, 1e-5);
+  EXPECT_NEAR(f[1 * kF + 9], (s.cost[0] + cut[1]) / share, 1e-5);
+  EXPECT_EQ(f[0 * kF + 9], 0.f);
+  seq.Assign(1);
+  seq.Options(allowed.data(), f.data());  // chip 1 received cut[1] when it opened
+  EXPECT_NEAR(f[1 * kF + 8], (cut[1] + s.cost[1] + s.cost[2] + cut[3]) / share, 1e-5);
+  EXPECT_NEAR(f[2 * kF + 9], (cut[1] + s.cost[1] + cut[2]) / share, 1e-5);
 }
 
 }  // namespace

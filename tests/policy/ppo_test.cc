@@ -554,6 +554,40 @@ TEST(Imitation, GreedyDecodeReproducesADpPartitionAfterCloning) {
               before, after, reports.front().loss, st.loss, st.step_ms);
 }
 
+// DAgger rounds label the policy's own decodes (greedy and three sampled per target graph and
+// round) with the chain expert and clone them too: every decision is counted, the DP target is
+// still learned, and without rounds none are added. (The expert's approximate busy times and
+// DP's max-load split disagree on some decisions: agreement with the expert is not 1.)
+TEST(Imitation, DaggerRoundsLabelThePolicysOwnDecodes) {
+  const common::Graph graph = common::MakeBert(common::BertConfig{4, 256, 4, 128}, "bert-mini");
+  const hw::Hardware hw = *hw::MakePreset("mcm8-ring");
+  const actors::GraphFeatures features = actors::BuildFeatures(graph, hw);
+  auto dp = actors::search::DpMaxLoad(graph, hw);
+  ASSERT_TRUE(dp.ok()) << dp.status().message();
+  common::Config c;
+  c.ppo.learner_threads = 1;
+  c.ppo.imitate_dagger = 3;
+  PpoTrainer trainer(c, 5);
+  trainer.AddGraph(features);
+  std::vector<double> agreement;
+  int64_t last = 0;
+  const ImitationStats st = trainer.Imitate({{0, dp->partition}}, 160, [&](const ImitationStats& r) {
+    if (r.dagger_decisions > last) agreement.push_back(r.dagger_agreement);
+    last = r.dagger_decisions;
+  }, 1);
+  EXPECT_EQ(st.dagger_decisions, 3 * 4 * static_cast<int64_t>(features.schedule.num_units));
+  ASSERT_EQ(agreement.size(), 3u);
+  for (double a : agreement) EXPECT_TRUE(a > 0.5 && a <= 1.0) << a;
+  EXPECT_GE(st.agreement, 0.9);  // the DP target is still learned
+  common::Config off;
+  off.ppo.learner_threads = 1;
+  PpoTrainer plain(off, 5);
+  plain.AddGraph(features);
+  EXPECT_EQ(plain.Imitate({{0, dp->partition}}, 20).dagger_decisions, 0);
+  std::printf("DAgger: expert agreement %.3f -> %.3f over 3 rounds, target agreement %.3f\n",
+              agreement.front(), agreement.back(), st.agreement);
+}
+
 // A hand-made target with a forced step (chip 2 opened while chip 1 is still closed): cloning
 // counts it as the replay does, still learns the free decisions (their loss falls as for a DP
 // target), and greedy decoding cannot reproduce the target (a decoded partition never has a

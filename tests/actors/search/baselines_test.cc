@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 
+#include "actors/chain_expert.h"
 #include "actors/placement.h"
 #include "actors/search/dp.h"
 #include "actors/search/strategy.h"
@@ -175,7 +176,7 @@ TEST(Baselines, DeterministicStrategiesEmitValidPartitionsThenFinish) {
   auto p = MakeProblem(kSmallBert, 4, config, /*max_hop=*/false);
   std::vector<Environment*> envs = {p->env.get()};
   double dp_load = 0, exact_load = 0;
-  for (const char* name : {"dp", "greedy", "exact"}) {
+  for (const char* name : {"dp", "greedy", "exact", "chain"}) {
     auto s = MakeBaselineStrategy(name, envs, config, 1);
     ASSERT_TRUE(s.ok()) << name << ": " << s.status().message();
     auto recs = SearchUntil(**s, envs, 100, 4);
@@ -186,6 +187,13 @@ TEST(Baselines, DeterministicStrategiesEmitValidPartitionsThenFinish) {
     for (const auto& r : recs) {
       EXPECT_EQ(r.strategy, IdOf(name));
       EXPECT_TRUE(r.valid) << name;
+    }
+    if (std::string(name) == "chain") {  // the expert's own split, an in-order one
+      ASSERT_EQ(recs.size(), 1u);
+      EXPECT_EQ(recs[0].proposal, ChainExpert(p->env->features().schedule).Decode());
+      EXPECT_GE(recs[0].throughput, 0.5 / dp_load);
+      EXPECT_LE(recs[0].throughput, 1.0 / dp_load * (1 + 1e-9));  // DP is optimal here
+      continue;
     }
     if (std::string(name) != "greedy") {
       ASSERT_EQ(recs.size(), 1u);
