@@ -10,7 +10,8 @@ Stages, each skipped when its output is already there (so a stopped run picks up
      annealing seeded from DP, kept under the cycle evaluator);
   3. train: one `mpirun -np 3 mcmpart train` over every pre-training entry (`GRAPH@HW`),
      behaviour cloning of the targets first (`--imitate-from`, DOPPLER-style: imitate a
-     heuristic, then RL), then PPO on the cycle evaluator (--budget; the default, 64, is two
+     heuristic, then RL) with DAgger rounds (`--imitate-dagger`: the policy's own decodes
+     labelled by the chain expert, actors/chain_expert.h), then PPO on the cycle evaluator (--budget; the default, 64, is two
      updates: on the validation pairs longer PPO on the corpus did worse); synchronous, so the
      same command gives the same checkpoint; `--resume` continues a stopped run;
   4. zero-shot: `mcmpart eval` of the checkpoint on every held-out entry (greedy and
@@ -18,7 +19,7 @@ Stages, each skipped when its output is already there (so a stopped run picks up
   5. with --install, the checkpoint becomes models/pretrained.ckpt with models/pretrained.md
      (corpus, command, seed, time to build).
 
-Usage: experiments/pretrain.py [--out DIR] [--budget N] [--imitate-steps N] [--seed S]
+Usage: experiments/pretrain.py [--out DIR] [--budget N] [--imitate-steps N] [--dagger R] [--seed S]
        [--packages-per-graph P] [--target-seconds T] [--onnx-dir DIR] [--install] [--quick]
 """
 import argparse
@@ -213,6 +214,7 @@ def train(binary, manifest, out, args, log):
             summary = json.load(f)
         return run, ckpt, summary, summary["train_command"]
     flags = ["--budget", str(args.budget), "--seed", str(args.seed), "--max-chips", "16",
+             "--imitate-dagger", str(args.dagger),
              "--sil-coef", "0.5", "--reward-softmax-temp", "0.05",
              # Synchronous PPO: on the validation pairs (VALIDATION) it did as well as or
              # better than the asynchronous default (one run each; runs vary widely).
@@ -332,10 +334,13 @@ def install(ckpt, manifest, summary, cmd, rows, validation, args):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=os.path.join(ROOT, "out", "pretrain"))
-    # Defaults: the recipe chosen on the validation pairs (capped mean 0.953). PPO on the corpus
-    # after cloning (--budget 16000) scored lower there (0.923), as did 100 cloning steps (0.939).
+    # Defaults: the recipe chosen on the validation pairs (capped mean of best-of-64 / DP, three
+    # seeds each, experiments/results/e2.md): cloning 300 steps with 3 DAgger rounds 0.977,
+    # without DAgger 0.961, DAgger from a uniform start (--train-flags '--prior-init 0') 0.940;
+    # PPO on the corpus after cloning (--budget 16000) 0.923 and 100 cloning steps 0.939 (seed 1).
     ap.add_argument("--budget", type=int, default=64, help="PPO evaluations after cloning")
     ap.add_argument("--imitate-steps", type=int, default=300)
+    ap.add_argument("--dagger", type=int, default=3, help="DAgger rounds while cloning (--imitate-dagger)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--packages-per-graph", type=int, default=10)
     ap.add_argument("--target-seconds", type=float, default=4.0, help="`partition` time limit per entry")
@@ -348,6 +353,7 @@ def main():
     args = ap.parse_args()
     if args.quick:
         args.budget, args.imitate_steps, args.packages_per_graph, args.target_seconds = 64, 10, 1, 0.5
+        args.dagger = 1
         args.samples = 4
     binary = common.binary(args.mcmpart)
     os.makedirs(args.out, exist_ok=True)
