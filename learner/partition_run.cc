@@ -74,6 +74,20 @@ StrategyOutcome RunPolicy(const common::Graph& graph, const hw::Hardware& hw,
   return out;
 }
 
+// The best valid partition so far, which starts every annealing chain (none: the chains start
+// from greedy pipelines); `note` says which.
+std::vector<common::Partition> AnnealStarts(const std::vector<StrategyOutcome>& done,
+                                            std::string* note) {
+  const StrategyOutcome* from = nullptr;
+  for (const StrategyOutcome& s : done) {
+    if (s.valid && (!from || s.throughput > from->throughput)) from = &s;
+  }
+  *note = from ? "chains started from the " + from->name + " partition"
+               : "started from greedy pipelines";
+  if (!from) return {};
+  return {from->partition};
+}
+
 // A short first annealing run measures its evaluations per second, which sets the budget
 // (the temperature schedule) of the main run over the time left.
 constexpr double kProbeSeconds = 1.0;
@@ -126,14 +140,7 @@ common::StatusOr<PartitionSearchResult> RunPartitionSearch(const common::Graph& 
   anneal.name = "anneal";
   announce("anneal");
   const Clock::time_point anneal_start = Clock::now();
-  const StrategyOutcome* from = nullptr;  // the best valid partition so far starts the chains
-  for (const StrategyOutcome& s : result.strategies) {
-    if (s.valid && (!from || s.throughput > from->throughput)) from = &s;
-  }
-  std::vector<common::Partition> starts;
-  if (from) starts.push_back(from->partition);
-  anneal.note = from ? "chains started from the " + from->name + " partition"
-                     : "started from greedy pipelines";
+  std::vector<common::Partition> starts = AnnealStarts(result.strategies, &anneal.note);
   const uint64_t seed = common::DeriveSeed(options.seed, 2);
   const double left_s = options.time_limit_s - SecondsSince(start);
   const double probe_until_s = SecondsSince(start) + std::min(kProbeSeconds, kProbeShare * left_s);

@@ -174,6 +174,17 @@ TEST(Sequencer, ReplayEqualsTheDecode) {
   }
 }
 
+// A 3-chip chain with acyclic and no_skip, without max_hop and SRAM.
+void OnThreeChipChain(testing::Instance* inst) {
+  inst->hw.num_chips = 3;
+  inst->hw.topology = hw::Topology::kChain;
+  inst->hw.constraints = hw::ConstraintConfig{};
+  inst->hw.constraints.acyclic = true;
+  inst->hw.constraints.no_skip = true;
+  inst->hw.constraints.sram = false;
+  inst->hw.constraints.max_hop = false;
+}
+
 // Two independent chains a0→a1 and b0→b1 of given-latency nodes on a 3-chip chain (acyclic,
 // no_skip; no max_hop, no SRAM).
 testing::Instance TwoChains() {
@@ -189,13 +200,7 @@ testing::Instance TwoChains() {
   inst.graph.AddEdge(0, 1);
   inst.graph.AddEdge(2, 3);
   EXPECT_TRUE(inst.graph.Finalize().ok());
-  inst.hw.num_chips = 3;
-  inst.hw.topology = hw::Topology::kChain;
-  inst.hw.constraints = hw::ConstraintConfig{};
-  inst.hw.constraints.acyclic = true;
-  inst.hw.constraints.no_skip = true;
-  inst.hw.constraints.sram = false;
-  inst.hw.constraints.max_hop = false;
+  OnThreeChipChain(&inst);
   return inst;
 }
 
@@ -324,12 +329,7 @@ TEST(Sequencer, CutSecondsAndBusyFeaturesCountTheTensorsACutSends) {
   for (auto [a, b] : std::vector<std::pair<int, int>>{{0, 1}, {1, 2}, {2, 3}, {0, 2}})
     inst.graph.AddEdge(a, b);
   ASSERT_TRUE(inst.graph.Finalize().ok());
-  inst.hw.num_chips = 3;
-  inst.hw.topology = hw::Topology::kChain;
-  inst.hw.constraints = hw::ConstraintConfig{};
-  inst.hw.constraints.acyclic = true;
-  inst.hw.constraints.sram = false;
-  inst.hw.constraints.max_hop = false;
+  OnThreeChipChain(&inst);
   const UnitSchedule s = BuildUnitSchedule(inst.graph, inst.hw);
   ASSERT_EQ(s.num_units, 4);
   ASSERT_EQ(s.order, (std::vector<int>{0, 1, 2, 3}));

@@ -521,18 +521,27 @@ double GreedyAgreement(PpoTrainer& trainer, const common::PolicyConfig& config,
   return static_cast<double>(agree) / s.num_units;
 }
 
+// bert-mini over the 8-chip ring, its features and DP's partition (a cloning target), and a
+// one-thread config.
+struct BertMiniTarget {
+  common::Graph graph = common::MakeBert(common::BertConfig{4, 256, 4, 128}, "bert-mini");
+  hw::Hardware hw = *hw::MakePreset("mcm8-ring");
+  actors::GraphFeatures features = actors::BuildFeatures(graph, hw);
+  common::StatusOr<actors::search::DpResult> dp = actors::search::DpMaxLoad(graph, hw);
+  common::Config config;
+  BertMiniTarget() { config.ppo.learner_threads = 1; }
+};
+
 // Behaviour cloning (PpoTrainer::Imitate) of a DP partition of bert-mini over the 8-chip ring:
 // the untrained greedy decode places few units as DP does; after 150 cloning steps it places
 // at least 95% of them so, as the trainer's own measure says. DP's partition opens its chips in
 // the decoder's order, so no step is forced.
 TEST(Imitation, GreedyDecodeReproducesADpPartitionAfterCloning) {
-  const common::Graph graph = common::MakeBert(common::BertConfig{4, 256, 4, 128}, "bert-mini");
-  const hw::Hardware hw = *hw::MakePreset("mcm8-ring");
-  const actors::GraphFeatures features = actors::BuildFeatures(graph, hw);
-  auto dp = actors::search::DpMaxLoad(graph, hw);
+  const BertMiniTarget t;
+  const actors::GraphFeatures& features = t.features;
+  const auto& dp = t.dp;
   ASSERT_TRUE(dp.ok()) << dp.status().message();
-  common::Config c;
-  c.ppo.learner_threads = 1;
+  const common::Config& c = t.config;
   PpoTrainer trainer(c, 5);
   trainer.AddGraph(features);
   const double before = GreedyAgreement(trainer, c.policy, features, dp->partition);
@@ -559,13 +568,11 @@ TEST(Imitation, GreedyDecodeReproducesADpPartitionAfterCloning) {
 // still learned, and without rounds none are added. (The expert's approximate busy times and
 // DP's max-load split disagree on some decisions: agreement with the expert is not 1.)
 TEST(Imitation, DaggerRoundsLabelThePolicysOwnDecodes) {
-  const common::Graph graph = common::MakeBert(common::BertConfig{4, 256, 4, 128}, "bert-mini");
-  const hw::Hardware hw = *hw::MakePreset("mcm8-ring");
-  const actors::GraphFeatures features = actors::BuildFeatures(graph, hw);
-  auto dp = actors::search::DpMaxLoad(graph, hw);
+  const BertMiniTarget t;
+  const actors::GraphFeatures& features = t.features;
+  const auto& dp = t.dp;
   ASSERT_TRUE(dp.ok()) << dp.status().message();
-  common::Config c;
-  c.ppo.learner_threads = 1;
+  common::Config c = t.config;
   c.ppo.imitate_dagger = 3;
   PpoTrainer trainer(c, 5);
   trainer.AddGraph(features);
@@ -579,9 +586,7 @@ TEST(Imitation, DaggerRoundsLabelThePolicysOwnDecodes) {
   ASSERT_EQ(agreement.size(), 3u);
   for (double a : agreement) EXPECT_TRUE(a > 0.5 && a <= 1.0) << a;
   EXPECT_GE(st.agreement, 0.9);  // the DP target is still learned
-  common::Config off;
-  off.ppo.learner_threads = 1;
-  PpoTrainer plain(off, 5);
+  PpoTrainer plain(t.config, 5);
   plain.AddGraph(features);
   EXPECT_EQ(plain.Imitate({{0, dp->partition}}, 20).dagger_decisions, 0);
   std::printf("DAgger: expert agreement %.3f -> %.3f over 3 rounds, target agreement %.3f\n",
