@@ -12,8 +12,9 @@ Stages, each skipped when its output is already there (so a stopped run picks up
      behaviour cloning of the targets first (`--imitate-from`, DOPPLER-style: imitate a
      heuristic, then RL) with DAgger rounds (`--imitate-dagger`: the policy's own decodes
      labelled by the chain expert, actors/chain_expert.h), then PPO on the cycle evaluator
-     (--budget); synchronous, so the
-     same command gives the same checkpoint; `--resume` continues a stopped run;
+     (--budget); synchronous, so batches do not depend on message timing (a repair that
+     reaches its time limit in one run only can still make runs differ); `--resume` continues
+     a stopped run;
   4. zero-shot: `mcmpart eval` of the checkpoint on every held-out entry (greedy and
      best-of-N, as a fraction of DP's partition);
   5. with --install, the checkpoint becomes models/pretrained.ckpt with models/pretrained.md
