@@ -793,17 +793,28 @@ std::string TensorString(const torch::Tensor& t) {
   return std::string(reinterpret_cast<const char*>(c.data_ptr<uint8_t>()),
                      static_cast<size_t>(c.numel()));
 }
+std::string ShapeText(c10::IntArrayRef sizes) {
+  std::string text;
+  for (int64_t d : sizes) text += (text.empty() ? "" : "x") + std::to_string(d);
+  return "[" + text + "]";
+}
+
 // Loading replaces parameters by name without checking shapes: compare with a fresh net.
-bool SameShapes(PolicyNet& loaded, const common::PolicyConfig& config) {
+// Returns the first difference ("" when none).
+std::string ShapeDifference(PolicyNet& loaded, const common::PolicyConfig& config) {
   PolicyNet fresh(config);
   auto a = loaded->named_parameters();
   auto b = fresh->named_parameters();
-  if (a.size() != b.size()) return false;
   for (const auto& item : b) {
     const torch::Tensor* t = a.find(item.key());
-    if (!t || t->sizes() != item.value().sizes()) return false;
+    if (!t) return "it has no '" + item.key() + "'";
+    if (t->sizes() != item.value().sizes()) {
+      return "'" + item.key() + "' is " + ShapeText(t->sizes()) + " there, " +
+             ShapeText(item.value().sizes()) + " here";
+    }
   }
-  return true;
+  if (a.size() != b.size()) return "it has other parameters";
+  return "";
 }
 
 // The policy stored under "model", loaded into a fresh net of shape `config`.
@@ -813,11 +824,12 @@ common::StatusOr<PolicyNet> ReadModel(torch::serialize::InputArchive& archive,
   archive.read("model", model);
   PolicyNet net(config);
   net->load(model);
-  if (!SameShapes(net, config)) {
+  if (const std::string diff = ShapeDifference(net, config); !diff.empty()) {
     return common::Status::Error(
-        "checkpoint '" + path +
-        "' holds a policy of another shape "
-        "(check --hidden, --sage-layers, --max-chips, attention settings)");
+        "checkpoint '" + path + "' holds a policy of another shape: " + diff +
+        " (check --hidden, --sage-layers, --max-chips, attention settings; checkpoints made "
+        "before the policy had " + std::to_string(actors::Sequencer::kStateFeatures) +
+        " state features per chip cannot be loaded)");
   }
   return net;
 }

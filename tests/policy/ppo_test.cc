@@ -282,6 +282,9 @@ TEST(Checkpoint, WeightsAreReadWithoutATrainer) {
   ASSERT_FALSE(mismatch.ok());
   EXPECT_NE(mismatch.status().message().find(path), std::string::npos);
   EXPECT_NE(mismatch.status().message().find("another shape"), std::string::npos);
+  // The first parameter that differs, with both shapes.
+  EXPECT_NE(mismatch.status().message().find("'embed.weight' is ["), std::string::npos)
+      << mismatch.status().message();
 }
 
 }  // namespace
