@@ -13,7 +13,7 @@ enum class MessageType : int {
   kAck = 3,      ///< learner → actor: one records message consumed (returns a credit)
   kStop = 4,     ///< learner → actor: finish now
   kDone = 5,     ///< actor → learner: last message of this actor
-  kHold = 6,     ///< learner → actor: wait for the next weights (synchronous mode)
+  // 6 was kHold: synchronous actors now wait by themselves (SyncMessagesPerVersion).
   kFailed = 7,   ///< actor → learner: this actor cannot go on; payload: why (text)
 };
 

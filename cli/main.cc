@@ -16,7 +16,7 @@ struct Command {
 // One line per subcommand.
 const Command kCommands[] = {
     {"train", mcmpart::cli::RunTrain, "train the partitioning policy (actor-learner, MPI)"},
-    {"search", mcmpart::cli::RunSearch, "baseline search: random, anneal, dp, greedy, exact, chain"},
+    {"search", mcmpart::cli::RunSearch, "baseline search strategies at an equal budget (random, anneal, dp, ...)"},
     {"import", mcmpart::cli::RunImport, "convert an ONNX / dnn-partitioning / JSON graph, report its size"},
     {"partition", mcmpart::cli::RunPartition, "partition a model: per-chip ONNX, drawings, trace, report"},
     {"simulate", mcmpart::cli::RunSimulate, "score one partition: throughput, latency, bottleneck, trace"},

@@ -22,9 +22,10 @@ int RunSearch(int argc, char** argv) {
       "Baseline search at an equal evaluation budget: random (random valid sampler), anneal "
       "(simulated annealing on repaired moves), dp (dynamic program over contiguous splits, "
       "optimal under maxload; Tarnawski et al. 2020), greedy (balanced pipeline), exact (branch "
-      "and bound, small graphs). One process, or rank 0 logs and ranks 1..N-1 search under "
-      "mpirun -np N.");
-  options.add_options()("strategy", "random | anneal | dp | greedy | exact | chain",
+      "and bound, small graphs), chain (the DAgger expert's min-max split of the decision order "
+      "on compute and estimated transfers). One process, or rank 0 logs and ranks 1..N-1 search "
+      "under mpirun -np N.");
+  options.add_options()("strategy", learner::SearchStrategyNames(" | "),
                         cxxopts::value<std::string>()->default_value("random"));
   AddRunOptions(options);
   auto parsed = ParseCommand(options, argc, argv, &config);

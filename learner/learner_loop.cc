@@ -207,8 +207,7 @@ class LearnerLoop {
         learning_(learning),
         strategy_(std::move(strategy)),
         ckpt_(CheckpointPath(in.config)),
-        sync_(in.config.actor.max_policy_lag == 0),
-        sync_quota_(sync_ && learning
+        sync_quota_(in.config.actor.max_policy_lag == 0 && learning
                         ? actors::search::SyncMessagesPerVersion(in.config, t.size() - 1)
                         : 0),
         inbox_(static_cast<size_t>(t.size())) {}
@@ -434,12 +433,6 @@ class LearnerLoop {
     worker_->Start(std::move(batch_), batch_lag_);
     batch_.clear();
     batch_lag_ = LagStats{};
-    // Synchronous mode: every actor waits for the weights this batch produces. The hold goes
-    // out before the ack of the message that filled the batch, so an actor with one message
-    // in flight never samples with stale weights.
-    if (sync_) {
-      for (int a = 1; a < t_.size(); ++a) t_.Send(a, MessageType::kHold, nullptr);
-    }
     for (int source : deferred_acks_) t_.Send(source, MessageType::kAck, nullptr);
     deferred_acks_.clear();
   }
@@ -551,9 +544,8 @@ class LearnerLoop {
   const bool learning_;
   const std::string strategy_;
   const std::string ckpt_;
-  const bool sync_;  // max_policy_lag 0: actors wait for every update
-  // Synchronous learning: messages per actor and version (else 0), and each actor's records
-  // of the current version waiting for the others'.
+  // Synchronous learning (max_policy_lag 0): messages per actor and version (else 0), and each
+  // actor's records of the current version waiting for the others'.
   const int sync_quota_;
   struct Box {
     int messages = 0;

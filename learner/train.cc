@@ -87,16 +87,20 @@ uint64_t ActorSeed(const TrainInputs& in, int rank, int64_t first_version) {
 
 }  // namespace
 
+std::string SearchStrategyNames(const std::string& separator) {
+  std::string names;
+  for (std::string_view name : actors::kStrategyNames) {
+    if (name == actors::StrategyName(actors::StrategyId::kRl)) continue;
+    names += (names.empty() ? "" : separator) + std::string(name);
+  }
+  return names;
+}
+
 common::Status CheckSearchStrategy(const std::string& strategy) {
   const auto id = actors::StrategyFromName(strategy);
   if (id && *id != actors::StrategyId::kRl) return common::Status::Ok();
-  std::string known;
-  for (std::string_view name : actors::kStrategyNames) {
-    if (name != actors::StrategyName(actors::StrategyId::kRl))
-      known += (known.empty() ? "" : ", ") + std::string(name);
-  }
   return common::Status::Error("--strategy '" + strategy + "' is unknown (expected one of " +
-                               known + "; RL is `mcmpart train`)");
+                               SearchStrategyNames(", ") + "; RL is `mcmpart train`)");
 }
 
 common::Status CheckPartitionable(const common::Graph& graph, const hw::Hardware& hw) {

@@ -86,9 +86,6 @@ class ActorLoop {
       case MessageType::kAck:
         ++credits_;
         break;
-      case MessageType::kHold:
-        hold_ = true;
-        break;
       case MessageType::kStop:
         stop_ = true;
         break;

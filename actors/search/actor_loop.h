@@ -25,10 +25,9 @@ int SyncMessagesPerVersion(const common::Config& config, int num_actors);
 
 /// Runs one actor rank until the learner sends kStop. Keeps at most
 /// config.actor.max_inflight record messages unacknowledged; switches weights only between
-/// batches; after a kHold (synchronous mode: the learner's batch is full) waits for the next
-/// weights. In synchronous mode a learning actor (`on_weights` set) also waits after its
-/// SyncMessagesPerVersion messages of each version. Each record carries the actor's messaging
-/// and waiting time.
+/// batches. In synchronous mode a learning actor (`on_weights` set) waits for the next weights
+/// after its SyncMessagesPerVersion messages of each version, so it never samples with stale
+/// ones. Each record carries the actor's messaging and waiting time.
 /// A strategy that runs out of candidates sends kDone early and waits for kStop; one that failed
 /// (SearchStrategy::status) sends kFailed with the reason instead, so that the learner ends the
 /// run and reports it. Returns an error only for a broken protocol (a corrupt weights message).

@@ -319,16 +319,21 @@ std::vector<actors::EpisodeRecord> AlternatingBatch(const PolicySample& s,
   return batch;
 }
 
+// 16 sampled partitions of the fixture's graph under a fresh policy of `c`'s shape (seed 4).
+PolicySample SixteenSamples(const Fixture& f, const common::Config& c) {
+  Policy policy(c.policy, 4);
+  policy.AddGraph(f.features);
+  common::Rng rng(9);
+  return policy.Sample(0, 16, rng);
+}
+
 // Records whose ratios already lie outside [1 - clip, 1 + clip] on the side their advantage
 // favours contribute no policy gradient: with value and entropy terms off, weights stay put.
 TEST(Ppo, ClippedRatiosGiveNoGradient) {
   Fixture f;
   common::Config c = PolicyTermOnly();
   c.ppo.target_kl = 100;
-  Policy policy(c.policy, 4);
-  policy.AddGraph(f.features);
-  common::Rng rng(9);
-  PolicySample s = policy.Sample(0, 16, rng);
+  PolicySample s = SixteenSamples(f, c);
   auto make_batch = [&](bool offset) {  // offset: ratio e for favoured actions, 1/e otherwise
     return AlternatingBatch(s, [&](int i) { return offset ? ((i % 2) ? -1.f : 1.f) : 0.f; });
   };
@@ -354,10 +359,7 @@ TEST(Ppo, StaleImprobableDecisionsAreBounded) {
   Fixture f;
   common::Config c = PolicyTermOnly();
   c.ppo.target_kl = 1e30;
-  Policy policy(c.policy, 4);
-  policy.AddGraph(f.features);
-  common::Rng rng(9);
-  PolicySample s = policy.Sample(0, 16, rng);
+  PolicySample s = SixteenSamples(f, c);
   const auto batch = AlternatingBatch(s, [](int i) { return i % 2 ? 0.f : -40.f; });
   c.ppo.train_on_repaired = false;
   PpoTrainer trainer(c, 4);
