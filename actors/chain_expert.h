@@ -11,41 +11,49 @@
 namespace mcmpart::actors {
 
 /// Labels states of sequential decoding (UnitSchedule order) with the chain expert's decision.
-/// The expert sees units as a chain in decision order and minimises the largest chip busy time
-/// over contiguous runs (the min-max chain partition), a run from step a to b costing its
-/// compute (UnitSchedule::cost) plus cut_seconds[a] received and cut_seconds[b] sent, SRAM
-/// ignored: a split balanced on busy time, which also corrects a state off it.
+/// The expert splits the units in decision order into contiguous runs, one chip each, and
+/// minimises the largest chip busy time under the maxload model (hw::MakeMaxLoadEvaluator): a
+/// run's compute, plus the send time of each tensor it makes that a later run reads, plus that
+/// of each tensor made before it that it reads (UnitSchedule::tensors). SRAM is ignored: a split
+/// balanced on busy time, which also corrects a state off it. Over in-order splits this is the
+/// dynamic program of Tarnawski et al. (NeurIPS 2020) restricted to prefixes of one order.
 class ChainExpert {
  public:
-  /// Tables for `schedule` (which must outlive the expert): O(K · n²) time, O(K · n) memory.
+  /// Tables for `schedule` (which must outlive the expert): O(n · (K · n + T)) time for n
+  /// units, K chips and T tensors; O(K · n) memory.
   explicit ChainExpert(const UnitSchedule& schedule);
 
   /// The expert's chip at every step of the decisions `p` makes (the chip of each unit's
   /// representative node, as ReplayPartition reads them): with h the highest chip used before
-  /// the step, h + 1 when opening it now gives a bottleneck no larger than staying on h, else h
-  /// (chip 0 at the first step).
+  /// the step and its run begun at step s, h + 1 when ending that run here gives a bottleneck no
+  /// larger than extending it, else h (chip 0 at the first step).
   std::vector<int> Labels(const common::Partition& p) const;
 
-  /// The expert's own split: every step takes its label (chips of nodes; transfers are
-  /// estimated and SRAM is ignored, so it may need repair).
+  /// The expert's own split: every step takes its label (SRAM is ignored, so it may need
+  /// repair).
   common::Partition Decode() const;
 
   /// The smallest largest-chip busy time of splitting the steps from `step` on into at most
-  /// `chips` contiguous runs, the first receiving cut_seconds[step] (0 when no step is left).
+  /// `chips` contiguous runs, the steps before it on other chips (0 when no step is left).
   double Rest(int chips, int step) const { return rest_[chips][step]; }
 
+  /// Busy time of a chip whose run is steps a..b−1, every other step on other chips, for each b
+  /// in a + 1..n (entries up to a are 0).
+  std::vector<double> RunLoads(int a) const;
+
  private:
-  // The expert's chip at `step` after `highest` (−1: none yet) whose busy time so far is `busy`.
-  int Label(int step, int highest, double busy) const;
-  // Bottleneck of staying on a chip whose busy time so far (compute and what it received) is
-  // `busy` at `step`, with `chips_left` after it.
-  double Stay(double busy, int step, int chips_left) const;
-  double Stay(double busy, int step, int chips_left, const std::vector<double>* next) const;
+  // Per step i ≥ `start`: busy time of the run start..i−1 (`ended`) and the best bottleneck of
+  // extending it past i with `chips_left` chips after it (`extended`).
+  struct Run {
+    std::vector<double> ended, extended;
+  };
+  Run MakeRun(int start, int chips_left) const;
+  // The expert's chip at `step` on the run `run` of chip `highest` (−1: none yet).
+  int Label(int step, int highest, const Run& run) const;
 
   const UnitSchedule* schedule_;
   int n_ = 0;
   std::vector<double> prefix_;             // compute of the steps before i
-  std::vector<double> cut_;                // UnitSchedule::cut_seconds (zeros when absent)
   std::vector<std::vector<double>> rest_;  // [chips][step]
 };
 

@@ -32,7 +32,7 @@ Environment::Environment(const common::Graph& graph, const hw::Hardware& hw,
       softmax_temp_(config.ppo.reward_softmax_temp),
       eval_latency_ms_(config.actor.eval_latency_ms),
       features_(BuildFeatures(graph, hw)),
-      repairer_(graph, hw, RepairOptions{config.actor.repair_time_limit_ms}),
+      repairer_(graph, hw, RepairOptionsFromConfig(config)),
       evaluator_(std::move(evaluator)),
       ideal_time_s_(IdealTimePerSample(graph, hw)) {}
 

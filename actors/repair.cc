@@ -6,6 +6,7 @@
 #include <cassert>
 #include <cmath>
 #include <iterator>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -86,6 +87,26 @@ struct Repairer::Impl {
   // (kInfeasible when the search is exhausted without one, kNotFound when it was stopped).
   template <typename Engine>
   RepairResult Run(Engine& engine, DeadlineStop& stop, bool optimise);
+  // Whether the repair's budget is spent: time since `stop` began (never with a fail limit,
+  // whose phases each stop by themselves).
+  bool OutOfTime(const DeadlineStop& stop) const {
+    return options.fail_limit == 0 && stop.ElapsedMs() >= options.time_limit_ms;
+  }
+  // A phase's stop: `share` of RepairOptions::fail_limit's failures, or of the time limit less
+  // what `since` (if any) has used.
+  std::unique_ptr<DeadlineStop> PhaseStop(double share, const DeadlineStop* since) const {
+    if (options.fail_limit > 0) {
+      const auto fails = std::max<int64_t>(1, static_cast<int64_t>(share * options.fail_limit));
+      return std::make_unique<DeadlineStop>(0.0, options.stall_fails, fails);
+    }
+    const double used = since ? since->ElapsedMs() : 0.0;
+    return std::make_unique<DeadlineStop>(share * options.time_limit_ms - used, options.stall_fails);
+  }
+  // What a search that found nothing within the limit reports.
+  std::string LimitText() const {
+    return options.fail_limit > 0 ? std::to_string(options.fail_limit) + " search failures"
+                                  : std::to_string(options.time_limit_ms) + " ms";
+  }
   // Branch and bound towards `q` below `bound` (the incumbent's integer cost; none = no bound).
   RepairResult SearchBelow(const common::Partition& q, const std::vector<int>& w,
                            std::optional<int64_t> bound, DeadlineStop& stop);
@@ -140,8 +161,7 @@ RepairResult Repairer::Impl::Run(Engine& engine, DeadlineStop& stop, bool optimi
   if (!found) {
     r.status = complete ? RepairStatus::kInfeasible : RepairStatus::kNotFound;
     r.message = complete ? "no valid partition exists (the constraint search is exhausted)"
-                         : "no valid partition found within " +
-                               std::to_string(options.time_limit_ms) + " ms";
+                         : "no valid partition found within " + LimitText();
     return r;
   }
   r.status = complete && optimise ? RepairStatus::kOptimal : RepairStatus::kBestWithinLimit;
@@ -197,7 +217,7 @@ void Repairer::Impl::ImproveAround(const common::Partition& q, const std::vector
   const int n = graph.num_nodes();
   std::vector<bool> free(n);
   for (int round = 0; round < options.lns_rounds; ++round) {
-    if (*cost == 0 || stop.ElapsedMs() >= options.time_limit_ms) return;
+    if (*cost == 0 || OutOfTime(stop)) return;
     // Free the nodes of a random window of the topological order plus a few scattered ones.
     const int width = std::max(2, n / 10);
     const int first = static_cast<int>(rng() % std::max(1, n - width + 1));
@@ -209,17 +229,19 @@ void Repairer::Impl::ImproveAround(const common::Partition& q, const std::vector
     space->BoundCost(*cost);
     space->FixExcept(*best, free);
     space->BranchTowardsTarget();
-    DeadlineStop round_stop(options.time_limit_ms - stop.ElapsedMs(), options.stall_fails);
-    round_stop.Mark(0);
+    // A round may take the time left, or its share of the failures.
+    std::unique_ptr<DeadlineStop> round_stop =
+        PhaseStop(options.fail_limit > 0 ? 1.0 / options.lns_rounds : 1.0, &stop);
+    round_stop->Mark(0);
     Gecode::Search::Options o;
     o.threads = 1;
-    o.stop = &round_stop;
+    o.stop = round_stop.get();
     Gecode::BAB<PartitionSpace> engine(space.get(), o);
     while (PartitionSpace* s = engine.next()) {
       *best = s->Assignment();
       *cost = s->CostValue();
       delete s;
-      round_stop.Mark(static_cast<int64_t>(engine.statistics().fail));
+      round_stop->Mark(static_cast<int64_t>(engine.statistics().fail));
     }
   }
 }
@@ -237,9 +259,9 @@ RepairResult Repairer::Impl::Search(const common::Partition& q, const std::vecto
     r.message.clear();
     return r;
   }
-  // Half the time for branch and bound from scratch, the rest for random restarts.
-  DeadlineStop first(options.time_limit_ms / 2, options.stall_fails);
-  RepairResult r = SearchBelow(q, w, std::nullopt, first);
+  // Half the budget for branch and bound from scratch, the rest for random restarts.
+  std::unique_ptr<DeadlineStop> first = PhaseStop(0.5, nullptr);
+  RepairResult r = SearchBelow(q, w, std::nullopt, *first);
   if (r.status != RepairStatus::kNotFound) return r;
   return SearchRandom(static_cast<uint32_t>(q.size()), stop);
 }
@@ -328,7 +350,8 @@ RepairResult Repairer::Repair(const common::Partition& proposal,
   assert(static_cast<int>(proposal.size()) == n);
   assert(weights.empty() || static_cast<int>(weights.size()) == n);
   const RepairOptions& opt = impl_->options;
-  DeadlineStop stop(opt.time_limit_ms, opt.stall_fails);
+  std::unique_ptr<DeadlineStop> whole = impl_->PhaseStop(1.0, nullptr);
+  DeadlineStop& stop = *whole;
   RepairResult r;
   if (!impl_->feasible.ok()) {
     r.status = RepairStatus::kInfeasible;
@@ -349,8 +372,16 @@ RepairResult Repairer::Repair(const common::Partition& proposal,
   return r;
 }
 
+RepairOptions RepairOptionsFromConfig(const common::Config& config) {
+  RepairOptions o;
+  o.time_limit_ms = config.actor.repair_time_limit_ms;
+  o.fail_limit = config.actor.repair_fail_limit;
+  return o;
+}
+
 RepairResult Repairer::SampleValid(common::Rng& rng) {
-  DeadlineStop stop(impl_->options.time_limit_ms);
+  std::unique_ptr<DeadlineStop> whole = impl_->PhaseStop(1.0, nullptr);
+  DeadlineStop& stop = *whole;
   if (!impl_->feasible.ok()) {
     RepairResult r;
     r.status = RepairStatus::kInfeasible;

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/config.h"
 #include "common/graph.h"
 #include "common/partition.h"
 #include "common/rng.h"
@@ -46,6 +47,11 @@ constexpr bool HasPartition(RepairStatus s) {
 
 struct RepairOptions {
   double time_limit_ms = 100.0;  ///< wall-clock budget per repair
+  /// When > 0, search failures bound each search phase instead of the clock (the first phase,
+  /// branch and bound from scratch, stops after half of them; random restarts and each
+  /// neighbourhood round after the rest), and time_limit_ms is not used: a repair's result
+  /// then depends only on its inputs, never on machine speed or load.
+  int64_t fail_limit = 0;
   /// Stop improving once this many search failures pass without a better partition (the
   /// result is then kBestWithinLimit); 0 = search until optimal or the time limit.
   int64_t stall_fails = 500;
@@ -53,6 +59,9 @@ struct RepairOptions {
   /// random tenth of the nodes with the rest fixed to the incumbent (0 = off).
   int lns_rounds = 0;
 };
+
+/// The options a run's config sets: actor.repair_time_limit_ms and actor.repair_fail_limit.
+RepairOptions RepairOptionsFromConfig(const common::Config& config);
 
 struct RepairResult {
   RepairStatus status = RepairStatus::kNotFound;

@@ -342,8 +342,11 @@ std::vector<int> PartitionSpace::Assignment() const {
   return p;
 }
 
-DeadlineStop::DeadlineStop(double limit_ms, int64_t stall_fails)
-    : start_(std::chrono::steady_clock::now()), limit_ms_(limit_ms), stall_fails_(stall_fails) {}
+DeadlineStop::DeadlineStop(double limit_ms, int64_t stall_fails, int64_t fail_limit)
+    : start_(std::chrono::steady_clock::now()),
+      limit_ms_(limit_ms),
+      stall_fails_(stall_fails),
+      fail_limit_(fail_limit) {}
 
 double DeadlineStop::ElapsedMs() const {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_)
@@ -355,7 +358,7 @@ bool DeadlineStop::stop(const Search::Statistics& s, const Search::Options&) {
     stalled_ = true;
     return true;
   }
-  if (ElapsedMs() >= limit_ms_) {
+  if (fail_limit_ > 0 ? static_cast<int64_t>(s.fail) >= fail_limit_ : ElapsedMs() >= limit_ms_) {
     timed_out_ = true;
     return true;
   }

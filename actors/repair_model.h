@@ -101,7 +101,9 @@ class PartitionSpace : public Gecode::IntMinimizeSpace {
 /// the stall rule.
 class DeadlineStop : public Gecode::Search::Stop {
  public:
-  DeadlineStop(double limit_ms, int64_t stall_fails = 0);
+  /// Stops at `limit_ms` after construction, or `stall_fails` failures after a Mark; with
+  /// `fail_limit` > 0, at that many failures of the engine instead of the clock.
+  DeadlineStop(double limit_ms, int64_t stall_fails = 0, int64_t fail_limit = 0);
   bool stop(const Gecode::Search::Statistics& s, const Gecode::Search::Options& o) override;
   /// Restarts the stall count at the engine's current failure count.
   void Mark(int64_t fails) {
@@ -116,6 +118,7 @@ class DeadlineStop : public Gecode::Search::Stop {
   std::chrono::steady_clock::time_point start_;
   double limit_ms_;
   int64_t stall_fails_;
+  int64_t fail_limit_;
   int64_t fails_at_mark_ = 0;
   bool marked_ = false;
   bool timed_out_ = false;

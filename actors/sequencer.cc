@@ -157,22 +157,36 @@ int UnitSchedule::RunEnd(int from, int64_t used, int64_t head) const {
 }
 
 namespace {
-// UnitSchedule::cut_seconds: each tensor adds its send time to the boundaries between its
-// producer's step and its last consumer's (a difference array over the steps).
-std::vector<double> CutSeconds(const common::Graph& graph, const hw::Hardware& hw,
-                               const UnitSchedule& s) {
-  const int m = s.num_units;
-  std::vector<int> step_of(m, 0);
-  for (int i = 0; i < m; ++i) step_of[s.order[i]] = i;
-  std::vector<double> diff(m + 2, 0.0);
+// UnitSchedule::tensors: each node whose output some other unit reads.
+std::vector<UnitSchedule::Tensor> StepTensors(const common::Graph& graph, const hw::Hardware& hw,
+                                              const UnitSchedule& s) {
+  std::vector<int> step_of(s.num_units, 0);
+  for (int i = 0; i < s.num_units; ++i) step_of[s.order[i]] = i;
+  std::vector<UnitSchedule::Tensor> tensors;
   for (int v = 0; v < graph.num_nodes(); ++v) {
-    const int from = step_of[s.unit[v]];
-    int last = from;
-    for (int c : hw::TensorConsumers(graph, v)) last = std::max(last, step_of[s.unit[c]]);
-    if (last == from) continue;
-    const double seconds = hw::SendSeconds(graph, v, hw);
-    diff[from + 1] += seconds;
-    diff[last + 1] -= seconds;
+    UnitSchedule::Tensor t;
+    t.step = step_of[s.unit[v]];
+    for (int c : hw::TensorConsumers(graph, v)) {
+      if (s.unit[c] != s.unit[v]) t.reader_steps.push_back(step_of[s.unit[c]]);
+    }
+    if (t.reader_steps.empty()) continue;
+    std::sort(t.reader_steps.begin(), t.reader_steps.end());
+    t.reader_steps.erase(std::unique(t.reader_steps.begin(), t.reader_steps.end()),
+                         t.reader_steps.end());
+    t.seconds = hw::SendSeconds(graph, v, hw);
+    tensors.push_back(std::move(t));
+  }
+  return tensors;
+}
+
+// UnitSchedule::cut_seconds: each tensor adds its send time to the boundaries between its
+// producer's step and its last reader's (a difference array over the steps).
+std::vector<double> CutSeconds(const UnitSchedule& s) {
+  const int m = s.num_units;
+  std::vector<double> diff(m + 2, 0.0);
+  for (const UnitSchedule::Tensor& t : s.tensors) {
+    diff[t.step + 1] += t.seconds;
+    diff[t.reader_steps.back() + 1] -= t.seconds;
   }
   std::vector<double> cut(m + 1, 0.0);
   double running = 0;
@@ -226,7 +240,8 @@ UnitSchedule BuildUnitSchedule(const common::Graph& graph, const hw::Hardware& h
   s.acyclic = hw.constraints.acyclic;
   s.max_hop = hw.constraints.max_hop ? hw.constraints.max_hop_distance : 0;
   s.order = UnitOrder(s, first_pos);
-  s.cut_seconds = CutSeconds(graph, hw, s);
+  s.tensors = StepTensors(graph, hw, s);
+  s.cut_seconds = CutSeconds(s);
   s.pin_ceiling = PinCeilings(s);
   if (s.acyclic && s.sram_bytes > 0) {
     s.descendant_weight = DescendantWeights(s);

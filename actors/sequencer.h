@@ -27,6 +27,15 @@ struct UnitSchedule {
   /// step i would send (made by a step < i, read by one ≥ i); 0 at both ends. What a chip run
   /// from step a to b pays beside its compute, roughly: cut[a] received, cut[b] sent.
   std::vector<double> cut_seconds;
+  /// A tensor read outside its unit: made at decision step `step`, read at the later steps
+  /// `reader_steps` (sorted, distinct), costing `seconds` (hw::SendSeconds) to send and as much
+  /// to receive on each chip that reads it (the maxload model). cut_seconds sums these.
+  struct Tensor {
+    int step = 0;
+    double seconds = 0;
+    std::vector<int> reader_steps;
+  };
+  std::vector<Tensor> tensors;
   std::vector<int64_t> weight;   ///< per unit: Σ weight bytes
   int64_t sram_bytes = 0;        ///< running weight budget per chip; 0 when sram is off
   std::vector<int> pin;          ///< per unit: its pinned chip or −1 (pin constraint on)

@@ -298,8 +298,7 @@ int RunBenchRepair(int argc, char** argv) {
   if (parsed->help) return kExitOk;
   const int samples = parsed->result["samples"].as<int>();
   if (samples < 1) return ReportBadInput(cmd, common::Status::Error("--samples must be >= 1"));
-  actors::RepairOptions repair_options;
-  repair_options.time_limit_ms = config.actor.repair_time_limit_ms;
+  actors::RepairOptions repair_options = actors::RepairOptionsFromConfig(config);
   repair_options.lns_rounds = parsed->result["lns-rounds"].as<int>();
   repair_options.stall_fails = parsed->result["stall-fails"].as<int64_t>();
   if (repair_options.lns_rounds < 0 || repair_options.stall_fails < 0) {

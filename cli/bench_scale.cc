@@ -122,9 +122,7 @@ class CellBench {
 
   void Repairs(const common::Graph& g, const hw::Hardware& hw,
                std::vector<common::Partition> proposals, Cell* cell) {
-    actors::RepairOptions ro;
-    ro.time_limit_ms = config_.actor.repair_time_limit_ms;
-    actors::Repairer repairer(g, hw, ro);
+    actors::Repairer repairer(g, hw, actors::RepairOptionsFromConfig(config_));
     if (!repairer.CheckFeasible().ok()) return;
     proposals.resize(std::min<size_t>(proposals.size(), options_.repair_samples));
     std::tie(cell->cost[1], cell->repair_policy_valid) = TimeRepairs(repairer, g, hw, proposals);

@@ -178,6 +178,9 @@ struct WeightBytes {
     "drop records older than this many policy versions")                                       \
   X(actor, int, max_inflight, 2, Closed(1, 64), "unacknowledged messages per actor")            \
   X(actor, double, repair_time_limit_ms, 100.0, Above(0), "time limit per repair in ms")        \
+  X(actor, int64_t, repair_fail_limit, 0, AtLeast(0),                                           \
+    "bound each repair by this many search failures instead of its time limit, so that runs "  \
+    "repeat exactly whatever the machine's speed or load (0 = time limit)")                   \
   X(actor, RepairMode, repair_mode, RepairMode::kRepair, Unbounded(),                           \
     "repair (fix invalid proposals) or penalty (invalid => penalty)")                          \
   X(actor, int, envs_per_actor, 1, Closed(1, 256),                                              \

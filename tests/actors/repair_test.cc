@@ -302,6 +302,31 @@ TEST_P(BertRepair, ProjectionIsValidAndSurvivesATinyTimeLimit) {
   }
 }
 
+// With a fail limit the clock plays no part: a limit too short for any search gives the same
+// repairs as a minute, while without it the short limit changes some of them.
+TEST_P(BertRepair, FailLimitReplacesTheClock) {
+  RepairOptions fails_fast, fails_slow, clock_fast;
+  fails_fast.fail_limit = fails_slow.fail_limit = 400;
+  fails_fast.time_limit_ms = clock_fast.time_limit_ms = 1e-3;
+  fails_slow.time_limit_ms = 60000;
+  fails_fast.lns_rounds = fails_slow.lns_rounds = clock_fast.lns_rounds = 2;
+  Repairer a(graph_, hw_, fails_fast), b(graph_, hw_, fails_slow), c(graph_, hw_, clock_fast);
+  const int n = graph_.num_nodes(), k = hw_.num_chips;
+  int clock_differs = 0;
+  for (uint64_t seed = 1; seed <= 8; ++seed) {
+    common::Rng rng(seed);
+    Partition q(n);
+    for (int& chip : q) chip = static_cast<int>(rng() % k);
+    const RepairResult ra = a.Repair(q), rb = b.Repair(q), rc = c.Repair(q);
+    ASSERT_TRUE(HasPartition(ra.status)) << "seed " << seed << ": " << ra.message;
+    EXPECT_EQ(ra.status, rb.status) << "seed " << seed;
+    EXPECT_EQ(ra.partition, rb.partition) << "seed " << seed;
+    EXPECT_TRUE(hw::IsValid(graph_, hw_, ra.partition));
+    clock_differs += rc.partition != rb.partition;
+  }
+  EXPECT_GT(clock_differs, 0);
+}
+
 TEST_P(BertRepair, NeighbourhoodSearchKeepsValidityAndNeverWorsens) {
   RepairOptions base;
   base.time_limit_ms = 60000;
