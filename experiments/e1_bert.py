@@ -63,7 +63,8 @@ def main():
                     tp, ok = common.rollouts(out, "throughput", "valid")
                     r = {"best_throughput": float(np.max(np.where(ok > 0, tp, 0.0), initial=0.0))}
                 elif s == "rl-pretrained":
-                    r = common.train(mcmpart, a + rl_flags + ["--init-from", args.pretrained], out, log)
+                    r = common.train(mcmpart, a + rl_flags + ["--init-from", args.pretrained] +
+                                     common.FINETUNE_FLAGS, out, log)
                 elif s.startswith("rl"):
                     r = common.train(mcmpart, a + rl_flags + ["--prior-init", s[-1]], out, log)
                 else:
@@ -89,8 +90,8 @@ def main():
     md += ("RL: sequential decoder, `%s`; the RL-vs columns compare rl-prior0 (uniform start).\n\n"
            % " ".join(rl_flags))
     if args.pretrained:
-        md += ("rl-pretrained: the same RL fine-tuned from `%s` (`--init-from`), which never saw "
-               "BERT-base.\n\n" % args.pretrained)
+        md += ("rl-pretrained: the same RL fine-tuned from `%s` (`--init-from %s %s`), which never "
+               "saw BERT-base.\n\n" % (args.pretrained, args.pretrained, " ".join(common.FINETUNE_FLAGS)))
     md += common.markdown_table(["case"] + strategies + ["RL vs random", "RL vs anneal", "RL vs DP"], rows)
     with open(os.path.join(args.out, "e1.md"), "w") as fh:
         fh.write(md)

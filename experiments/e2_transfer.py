@@ -55,7 +55,7 @@ def zero_shot(binary, ckpt, manifest, out, samples, log):
         graph = e["graph"] if os.path.exists(e["graph"]) or "/" not in e["graph"] else \
             os.path.join(ROOT, "tests", "data", "onnx", os.path.basename(e["graph"]))
         cmd = [binary, "eval", "--checkpoint", ckpt, "--graph", graph, "--hw", hw_file(e, out),
-               "--samples", str(samples), "--json"]
+               "--samples", str(samples), "--json"] + pretrain.REPAIR_FLAGS
         try:
             r = common.run_json(cmd, log)
         except RuntimeError as err:
@@ -108,7 +108,8 @@ def main():
             scratch = common.train(binary, s + RL_FLAGS + ["--budget", str(args.budget)],
                                    os.path.join(args.out, "scratch_%s.h5" % tag), log)
             t1 = time.time()
-            fine = common.train(binary, s + RL_FLAGS + ["--budget", str(args.ft_budget), "--init-from", args.checkpoint],
+            fine = common.train(binary, s + RL_FLAGS + ["--budget", str(args.ft_budget), "--init-from", args.checkpoint] +
+                                common.FINETUNE_FLAGS,
                                 os.path.join(args.out, "finetune_%s.h5" % tag), log)
             t2 = time.time()
             anneal = common.search(binary, "anneal", s + ["--budget", str(args.ft_budget)],
@@ -128,8 +129,8 @@ def main():
             for k, v in (("dp", dp), ("anneal", anneal), ("scratch", scratch), ("finetune", fine)):
                 datasets.setdefault("%s/%s" % (hw, k), []).append(v["best_throughput"])
     md = ["# E2: transfer of the pre-trained policy", "",
-          "Checkpoint `%s`; evaluator cycle; 3 MPI ranks per training run; RL flags `%s`." % (
-              args.checkpoint, " ".join(RL_FLAGS)), "",
+          "Checkpoint `%s`; evaluator cycle; 3 MPI ranks per training run; RL flags `%s`; "
+          "fine-tuning also `%s`." % (args.checkpoint, " ".join(RL_FLAGS), " ".join(common.FINETUNE_FLAGS)), "",
           "## Zero-shot on held-out (graph, package) pairs (best of %d and greedy, repaired)" % args.samples, "",
           common.markdown_table(["graph", "package", "held out because", "greedy / DP", "best-of-N / DP",
                                  "DP (samples/s)"], zs),

@@ -239,6 +239,7 @@ class LearnerLoop {
         MCMPART_ASSIGN_OR_RETURN(restored_, trainer_->LoadCheckpoint(ckpt_));
       } else if (!c_.run.init_from.empty()) {
         MCMPART_RETURN_IF_ERROR(trainer_->LoadWeights(c_.run.init_from));
+        if (c_.run.init_temperature != 1.0) trainer_->Soften(c_.run.init_temperature);
       }
     }
     MCMPART_ASSIGN_OR_RETURN(log_, OpenRunLog(in_, t_.size()));

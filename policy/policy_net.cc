@@ -157,6 +157,16 @@ PolicyNetImpl::PolicyNetImpl(const common::PolicyConfig& c)
   state_head_->bias[actors::Sequencer::kOpenLogOddsFeature] = 1.0;
 }
 
+void PolicyNetImpl::Soften(double t) {
+  torch::NoGradGuard no_grad;
+  auto* logits = head_[2]->as<torch::nn::Linear>();
+  for (torch::nn::LinearImpl* last : {logits, state_head_.get()}) {
+    last->weight.div_(t);
+    last->bias.div_(t);
+  }
+  prior_scale_.div_(t);
+}
+
 PolicyOutput PolicyNetImpl::forward(const FeatureTensors& g) {
   auto hw = torch::relu(hw_embed_(g.hw));  // [G, h]
   auto h = torch::relu(embed_(g.x));

@@ -84,6 +84,9 @@ class PolicyNetImpl : public torch::nn::Module {
   explicit PolicyNetImpl(const common::PolicyConfig& config);
   PolicyOutput forward(const FeatureTensors& g);
   int max_chips() const { return max_chips_; }
+  /// Divides the chip logits (head and prior weight) and the state-feature weights by `t`:
+  /// every decoding step then draws from softmax(z / t) (t > 1: flatter).
+  void Soften(double t);
 
  private:
   int max_chips_;

@@ -1011,6 +1011,8 @@ common::StatusOr<std::vector<float>> ReadCheckpointWeights(const std::string& pa
   }
 }
 
+void PpoTrainer::Soften(double t) { impl_->net->Soften(t); }
+
 common::Status PpoTrainer::LoadWeights(const std::string& path) {
   MCMPART_ASSIGN_OR_RETURN(std::vector<float> flat,
                            ReadCheckpointWeights(path, impl_->config.policy));

@@ -147,6 +147,8 @@ class PpoTrainer {
   /// Restores only the weights (fine-tuning from a pre-trained checkpoint), as read by
   /// ReadCheckpointWeights; on error the trainer is unchanged.
   common::Status LoadWeights(const std::string& path);
+  /// Softens the policy to softmax(z / t) at every decoding step (PolicyNetImpl::Soften).
+  void Soften(double t);
 
  private:
   struct Impl;

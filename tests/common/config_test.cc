@@ -121,6 +121,7 @@ TEST(Config, DefaultsAreRecordedAsBefore) {
             "evaluator_timeout_s = 60.0\nbudget = 1024\n"
             "time_limit_s = 0.0\nseed = 1\nout = ''\nflush_interval_s = 5.0\n"
             "progress_interval_s = 2.0\ncheckpoint = ''\ncheckpoint_every = 50\ninit_from = ''\n"
+            "init_temperature = 1.0\n"
             "heldout = ''\neval_every = 10\nimitate_from = ''\n"
             "\n[policy]\nhidden = 64\nsage_layers = 2\nmax_chips = 16\nattention_layers = 1\n"
             "attention_heads = 4\nsegment = 64\nprior_init = 2.0\ntie_units = true\ndecoder = "

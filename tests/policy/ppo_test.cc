@@ -58,6 +58,38 @@ TEST(Ppo, ActorAndLearnerLogProbsAgreeAfterWeightTransfer) {
   EXPECT_FALSE(policy.SetFlatWeights(std::vector<float>(3)).ok());
 }
 
+// --init-temperature: softening by T divides every decision's logits by T, so each step's
+// distribution over the allowed chips becomes softmax(z / T), and the feature weights by T.
+TEST(Ppo, SofteningDividesEveryDecisionsLogitsByTheTemperature) {
+  Fixture f;
+  common::Config c;
+  PpoTrainer trainer(c, 5);
+  Policy before(c.policy, 1), after(c.policy, 1);
+  before.AddGraph(f.features);
+  after.AddGraph(f.features);
+  ASSERT_TRUE(before.SetFlatWeights(trainer.FlatWeights()).ok());
+  constexpr double kT = 4.0;
+  trainer.Soften(kT);
+  ASSERT_TRUE(after.SetFlatWeights(trainer.FlatWeights()).ok());
+  common::Rng rng(1);
+  const PolicySample a = before.Sample(0, 1, rng), b = after.Sample(0, 1, rng);
+  const int k = f.hw.num_chips, stride = a.max_chips;
+  double spread_before = 0, spread_after = 0;
+  for (int v = 0; v < f.graph.num_nodes(); ++v) {
+    const float* ra = &a.log_prob_table[static_cast<size_t>(v) * stride];
+    const float* rb = &b.log_prob_table[static_cast<size_t>(v) * stride];
+    double lse = 0;
+    for (int c = 0; c < k; ++c) lse += std::exp(ra[c] / kT);
+    for (int c = 0; c < k; ++c) EXPECT_NEAR(rb[c], ra[c] / kT - std::log(lse), 1e-4);
+    spread_before += *std::max_element(ra, ra + k) - *std::min_element(ra, ra + k);
+    spread_after += *std::max_element(rb, rb + k) - *std::min_element(rb, rb + k);
+  }
+  EXPECT_LT(spread_after, spread_before / 2);
+  ASSERT_EQ(a.theta_table.size(), b.theta_table.size());
+  for (size_t i = 0; i < a.theta_table.size(); ++i)
+    EXPECT_NEAR(b.theta_table[i], a.theta_table[i] / kT, 1e-6);
+}
+
 // The learner scores each record's decisions exactly as the actor decoded them: with a
 // vanishing learning rate every PPO ratio stays 1 (approx-KL ≈ 0, nothing clipped), for both
 // decoders, training on proposals and on repaired partitions (RlStrategy::Tell's log-probs).
