@@ -100,7 +100,8 @@ struct Repairer::Impl {
       return std::make_unique<DeadlineStop>(0.0, options.stall_fails, fails);
     }
     const double used = since ? since->ElapsedMs() : 0.0;
-    return std::make_unique<DeadlineStop>(share * options.time_limit_ms - used, options.stall_fails);
+    return std::make_unique<DeadlineStop>(share * options.time_limit_ms - used,
+                                          options.stall_fails);
   }
   // What a search that found nothing within the limit reports.
   std::string LimitText() const {

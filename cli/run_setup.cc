@@ -268,18 +268,20 @@ std::string GraphNames(const learner::TrainInputs& in) {
 
 // Behaviour cloning before PPO (--imitate-from), null when nothing was cloned.
 nlohmann::json ImitationJson(const learner::TrainSummary& s, const learner::TrainInputs& in) {
-  if (s.imitation.empty()) return nullptr;
+  if (s.imitation.targets.empty()) return nullptr;
   nlohmann::json targets = nlohmann::json::array();
-  for (const learner::ImitationSummary& t : s.imitation) {
+  for (const learner::ImitationSummary& t : s.imitation.targets) {
     targets.push_back({{"graph", in.graphs[t.graph]->name},
                        {"decisions", t.decisions},
                        {"forced_steps", t.forced_steps},
                        {"agreement", t.agreement},
                        {"throughput", t.throughput}});
   }
-  return {{"steps", s.imitation_steps},
-          {"loss", s.imitation_loss},
-          {"step_ms", s.imitation_step_ms},
+  return {{"steps", s.imitation.steps},
+          {"loss", s.imitation.loss},
+          {"step_ms", s.imitation.step_ms},
+          {"dagger_decisions", s.imitation.dagger_decisions},
+          {"dagger_agreement", s.imitation.dagger_agreement},
           {"targets", targets}};
 }
 
@@ -373,11 +375,11 @@ void PrintSummaryText(const learner::TrainSummary& s, const learner::TrainInputs
               100 * s.proposal_valid_fraction);
   if (s.heldout_reward >= 0)
     std::printf("  held-out graphs, greedy: mean reward %.3f\n", s.heldout_reward);
-  for (const learner::ImitationSummary& t : s.imitation) {
+  for (const learner::ImitationSummary& t : s.imitation.targets) {
     std::printf(
         "  imitation of '%s' (%d steps): greedy agreement %.1f%% of %d decisions (%d forced), "
         "target throughput %.1f samples/s\n",
-        in.graphs[t.graph]->name.c_str(), s.imitation_steps, 100 * t.agreement, t.decisions,
+        in.graphs[t.graph]->name.c_str(), s.imitation.steps, 100 * t.agreement, t.decisions,
         t.forced_steps, t.throughput);
   }
   std::printf("  first batch best throughput: %.1f samples/s\n", s.first_batch_best_throughput);

@@ -23,7 +23,7 @@ int RunSearch(int argc, char** argv) {
       "(simulated annealing on repaired moves), dp (dynamic program over contiguous splits, "
       "optimal under maxload; Tarnawski et al. 2020), greedy (balanced pipeline), exact (branch "
       "and bound, small graphs), chain (the DAgger expert's min-max split of the decision order "
-      "on compute and estimated transfers). One process, or rank 0 logs and ranks 1..N-1 search "
+      "under the maxload model, SRAM ignored). One process, or rank 0 logs and ranks 1..N-1 search "
       "under mpirun -np N.");
   options.add_options()("strategy", learner::SearchStrategyNames(" | "),
                         cxxopts::value<std::string>()->default_value("random"));

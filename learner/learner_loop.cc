@@ -277,21 +277,25 @@ class LearnerLoop {
       ImitationSummary t;
       t.graph = static_cast<int>(g);
       t.throughput = o.throughput;
-      s.imitation.push_back(t);
+      s.imitation.targets.push_back(t);
     }
     if (targets.empty()) return common::Status::Ok();
     const int steps = c_.ppo.imitate_steps;
     auto progress = [&](const policy::ImitationStats& st) { PrintImitation(st, steps); };
     const policy::ImitationStats st =
         trainer_->Imitate(targets, steps, progress, std::max(1, steps / 10));
-    for (size_t i = 0; i < s.imitation.size(); ++i) {
-      s.imitation[i].decisions = st.decisions[i];
-      s.imitation[i].forced_steps = st.forced_steps[i];
-      s.imitation[i].agreement = st.target_agreement[i];
+    ImitationLog& im = s.imitation;
+    for (size_t i = 0; i < im.targets.size(); ++i) {
+      im.targets[i].decisions = st.decisions[i];
+      im.targets[i].forced_steps = st.forced_steps[i];
+      im.targets[i].agreement = st.target_agreement[i];
     }
-    s.imitation_steps = st.step;
-    s.imitation_loss = st.loss;
-    s.imitation_step_ms = st.step_ms;
+    im.steps = st.step;
+    im.loss = st.loss;
+    im.step_ms = st.step_ms;
+    im.dagger_decisions = st.dagger_decisions;
+    im.dagger_agreement = st.dagger_agreement;
+    if (log_) MCMPART_RETURN_IF_ERROR(log_->WriteImitation(im));
     return SaveCheckpoint();
   }
 
@@ -303,7 +307,7 @@ class LearnerLoop {
                  "%.1f ms/step\n",
                  st.step, steps, st.loss, 100 * st.agreement, st.step_ms);
     if (st.step != 0 && st.step != steps) return;
-    const std::vector<ImitationSummary>& targets = sink_->summary().imitation;
+    const std::vector<ImitationSummary>& targets = sink_->summary().imitation.targets;
     for (size_t i = 0; i < targets.size(); ++i) {
       const int forced = st.forced_steps[i];
       std::fprintf(stderr,

@@ -15,6 +15,11 @@
 //   /learner/<field>   one 1-D dataset per field of kLearnerRowFields; attr columns
 //   /best/<g>          found, throughput, step, wall_time_s (scalars), partition (int16, nodes):
 //                      fixed size, allocated up front, rewritten in place
+//   /imitation         behaviour cloning before PPO (RunLog::WriteImitation): per graph
+//                      cloned (u8), decisions, forced_steps (i32), agreement,
+//                      target_throughput (f64); scalars steps, loss, step_ms, dagger_decisions,
+//                      dagger_agreement, and written (1 once recorded, its last write; 0 when
+//                      nothing was cloned). Files made before it have no /imitation.
 //   /status            rollout_rows, learner_rows (rows committed by the last flush),
 //                      last_flush_unix, closed (1 after a clean Close)
 // Version 1 had no `columns` attributes and two more /learner columns, queue_depth and log_ms.
@@ -292,6 +297,29 @@ Status WriteGraph(hid_t graphs_group, const std::string& group_name, const std::
   return Status::Ok();
 }
 
+// /imitation, zero-filled: RunLog::WriteImitation fills it once cloning has run.
+Status CreateImitation(hid_t file, hsize_t num_graphs) {
+  Handle g = CreateGroup(file, "imitation");
+  if (!g.valid()) return Status::Error("cannot create group /imitation");
+  const uint8_t zero_u8 = 0;
+  const int32_t zero_i32 = 0;
+  const int64_t zero_i64 = 0;
+  const double zero = 0.0;
+  MCMPART_RETURN_IF_ERROR(
+      CreateFixed(g.get(), "cloned", Kind::kU8, 1, num_graphs, &zero_u8, nullptr));
+  for (const char* name : {"decisions", "forced_steps"})
+    MCMPART_RETURN_IF_ERROR(
+        CreateFixed(g.get(), name, Kind::kI32, 1, num_graphs, &zero_i32, nullptr));
+  for (const char* name : {"agreement", "target_throughput"})
+    MCMPART_RETURN_IF_ERROR(CreateFixed(g.get(), name, Kind::kF64, 1, num_graphs, &zero, nullptr));
+  MCMPART_RETURN_IF_ERROR(CreateFixed(g.get(), "steps", Kind::kI32, 0, 1, &zero_i32, nullptr));
+  for (const char* name : {"loss", "step_ms", "dagger_agreement"})
+    MCMPART_RETURN_IF_ERROR(CreateFixed(g.get(), name, Kind::kF64, 0, 1, &zero, nullptr));
+  MCMPART_RETURN_IF_ERROR(
+      CreateFixed(g.get(), "dagger_decisions", Kind::kI64, 0, 1, &zero_i64, nullptr));
+  return CreateFixed(g.get(), "written", Kind::kU8, 0, 1, &zero_u8, nullptr);
+}
+
 Status WriteSkeleton(hid_t file, const RunMeta& meta, const std::vector<std::string>& names,
                      const std::vector<std::string>& groups,
                      const std::vector<const common::Graph*>& graphs,
@@ -338,6 +366,8 @@ Status WriteSkeleton(hid_t file, const RunMeta& meta, const std::vector<std::str
                                         static_cast<hsize_t>(graphs[i]->num_nodes()), &no_chip,
                                         nullptr));
   }
+
+  MCMPART_RETURN_IF_ERROR(CreateImitation(file, static_cast<hsize_t>(graphs.size())));
 
   const hsize_t chunk_rows = static_cast<hsize_t>(std::max(1, options.chunk_rows));
   Handle r = CreateGroup(file, "rollouts");
@@ -560,6 +590,50 @@ class Hdf5RunLog : public RunLog {
     return Status::Ok();
   }
 
+  Status WriteImitation(const ImitationLog& im) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    MCMPART_RETURN_IF_ERROR(CheckUsable());
+    const size_t n = graph_groups_.size();
+    std::vector<uint8_t> cloned(n, 0);
+    std::vector<int32_t> decisions(n, 0), forced(n, 0);
+    std::vector<double> agreement(n, 0.0), throughput(n, 0.0);
+    for (const ImitationSummary& t : im.targets) {
+      if (t.graph < 0 || t.graph >= static_cast<int>(n)) {
+        return Error("imitation: graph index " + std::to_string(t.graph) + " out of range");
+      }
+      cloned[t.graph] = 1;
+      decisions[t.graph] = t.decisions;
+      forced[t.graph] = t.forced_steps;
+      agreement[t.graph] = t.agreement;
+      throughput[t.graph] = t.throughput;
+    }
+    const int32_t steps = im.steps;
+    const uint8_t written = 1;
+    QuietHdf5 quiet;
+    const hid_t f = file_.get();
+    // Everything first, `written` last: a reader that sees written = 1 sees it all.
+    Status st = WriteScalar(f, "/imitation/cloned", H5T_NATIVE_UINT8, cloned.data());
+    if (st.ok()) st = WriteScalar(f, "/imitation/decisions", H5T_NATIVE_INT32, decisions.data());
+    if (st.ok()) st = WriteScalar(f, "/imitation/forced_steps", H5T_NATIVE_INT32, forced.data());
+    if (st.ok()) st = WriteScalar(f, "/imitation/agreement", H5T_NATIVE_DOUBLE, agreement.data());
+    if (st.ok()) {
+      st = WriteScalar(f, "/imitation/target_throughput", H5T_NATIVE_DOUBLE, throughput.data());
+    }
+    if (st.ok()) st = WriteScalar(f, "/imitation/steps", H5T_NATIVE_INT32, &steps);
+    if (st.ok()) st = WriteScalar(f, "/imitation/loss", H5T_NATIVE_DOUBLE, &im.loss);
+    if (st.ok()) st = WriteScalar(f, "/imitation/step_ms", H5T_NATIVE_DOUBLE, &im.step_ms);
+    if (st.ok()) {
+      st = WriteScalar(f, "/imitation/dagger_decisions", H5T_NATIVE_INT64, &im.dagger_decisions);
+    }
+    if (st.ok()) {
+      st = WriteScalar(f, "/imitation/dagger_agreement", H5T_NATIVE_DOUBLE, &im.dagger_agreement);
+    }
+    if (st.ok()) st = WriteScalar(f, "/imitation/written", H5T_NATIVE_UINT8, &written);
+    if (!st.ok()) return Fail(st);
+    dirty_ = true;
+    return Status::Ok();
+  }
+
   Status Flush() override {
     std::lock_guard<std::mutex> lock(mu_);
     MCMPART_RETURN_IF_ERROR(CheckUsable());
@@ -685,8 +759,8 @@ class Hdf5RunLog : public RunLog {
       MCMPART_RETURN_IF_ERROR(
           ReadScalar(file_.get(), (base + "found").c_str(), H5T_NATIVE_UINT8, &found));
       if (found) {
-        MCMPART_RETURN_IF_ERROR(ReadScalar(file_.get(), (base + "throughput").c_str(),
-                                           H5T_NATIVE_DOUBLE, &throughput));
+        MCMPART_RETURN_IF_ERROR(
+            ReadScalar(file_.get(), (base + "throughput").c_str(), H5T_NATIVE_DOUBLE, &throughput));
       }
       best_.push_back(throughput);
     }

@@ -78,6 +78,26 @@ inline constexpr auto kLearnerRowFields =
                     actors::MakeField<LearnerRow>("dropped_stale", &LearnerRow::dropped_stale),
                     actors::MakeField<LearnerRow>("epochs_run", &LearnerRow::epochs_run));
 
+/// Behaviour cloning of one training graph's --imitate-from target before PPO.
+struct ImitationSummary {
+  int graph = 0;          ///< index into the run's graphs
+  int decisions = 0;      ///< decisions of its decode (units; nodes for the independent decoder)
+  int forced_steps = 0;   ///< decisions the decoder masks (policy::ImitationStats)
+  double agreement = 0;   ///< share of decisions greedy decoding takes as the target does
+  double throughput = 0;  ///< the target's, under the run's evaluator
+};
+
+/// Behaviour cloning before PPO as a whole (policy::ImitationStats at its end), written once
+/// to /imitation.
+struct ImitationLog {
+  int steps = 0;                 ///< cloning steps run
+  double loss = 0;               ///< final mean −log-probability per decision
+  double step_ms = 0;            ///< mean time per cloning step
+  int64_t dagger_decisions = 0;  ///< decisions of the policy's own decodes the expert labelled
+  double dagger_agreement = 0;   ///< of those in the last DAgger round, the share it agreed on
+  std::vector<ImitationSummary> targets;  ///< one per target
+};
+
 struct RunLogOptions {
   /// Rows reach the disk at least this often, by a background thread of the RunLog (it is the
   /// only other HDF5 caller: keep other HDF5 use, e.g. a RunReader, out of a process while a
@@ -114,6 +134,8 @@ class RunLog {
   /// Records a new best partition for graph index `graph`.
   virtual common::Status UpdateBest(int graph, const common::Partition& partition,
                                     double throughput, int64_t step, double wall_time_s) = 0;
+  /// Records behaviour cloning in /imitation (once, before PPO; target graph indices in range).
+  virtual common::Status WriteImitation(const ImitationLog& imitation) = 0;
   /// Writes buffered rows and flushes the file (also called by the periodic timer).
   virtual common::Status Flush() = 0;
   /// Flushes and closes; further calls are errors.

@@ -12,6 +12,7 @@
 #include "common/partition.h"
 #include "common/status.h"
 #include "hw/hardware.h"
+#include "learner/run_log.h"
 
 namespace mcmpart::learner {
 
@@ -49,15 +50,6 @@ struct ActorTimes {
   double total() const { return inference_ms + repair_ms + eval_ms + message_ms + wait_ms; }
 };
 
-/// Behaviour cloning of one training graph's --imitate-from target before PPO.
-struct ImitationSummary {
-  int graph = 0;          ///< index into TrainInputs::graphs
-  int decisions = 0;      ///< decisions of its decode (units; nodes for the independent decoder)
-  int forced_steps = 0;   ///< decisions the decoder masks (policy::ImitationStats)
-  double agreement = 0;   ///< share of decisions greedy decoding takes as the target does
-  double throughput = 0;  ///< the target's, under the run's evaluator
-};
-
 /// Result of a run, known on rank 0 (actors return an empty summary).
 struct TrainSummary {
   std::string strategy = "rl";
@@ -85,10 +77,7 @@ struct TrainSummary {
   double heldout_reward = -1;     ///< last mean greedy reward on the held-out graphs (-1 = none)
   bool interrupted = false;       ///< stopped by a signal
   std::string checkpoint;         ///< last checkpoint written, empty if none
-  std::vector<ImitationSummary> imitation;  ///< one per target; empty when nothing was cloned
-  int imitation_steps = 0;                  ///< cloning steps run
-  double imitation_loss = 0;                ///< final mean −log-probability per decision
-  double imitation_step_ms = 0;             ///< mean time per cloning step
+  ImitationLog imitation;  ///< behaviour cloning before PPO; no targets when nothing was cloned
 };
 
 /// Trains the policy with PPO: rank 0 learns, the others act. Needs at least 2 ranks.

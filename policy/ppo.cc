@@ -231,8 +231,8 @@ struct PpoTrainer::Impl {
   double GreedyAgreement(const float* log_probs, const float* theta, int64_t offset,
                          const CloneTarget& t) const;
   void CloneMeasure(const std::vector<CloneTarget>& clone, ImitationStats* stats);
-  void AddDaggerTargets(const std::vector<ImitationTarget>& targets,
-                        std::vector<CloneTarget>* pool, ImitationStats* stats);
+  void AddDaggerTargets(const std::vector<ImitationTarget>& targets, std::vector<CloneTarget>* pool,
+                        ImitationStats* stats);
   std::vector<std::unique_ptr<actors::ChainExpert>> experts;  // per graph, built on first use
 };
 
@@ -685,8 +685,7 @@ void PpoTrainer::Impl::AddDaggerTargets(const std::vector<ImitationTarget>& targ
       auto taken = c.d.actions.accessor<int64_t, 2>();
       for (size_t step = 0; step < labels.size(); ++step) agree += taken[step][0] == labels[step];
       decisions += static_cast<int64_t>(labels.size());
-      c.d.actions = torch::tensor(std::vector<int64_t>(labels.begin(), labels.end()),
-                                  torch::kInt64)
+      c.d.actions = torch::tensor(std::vector<int64_t>(labels.begin(), labels.end()), torch::kInt64)
                         .unsqueeze(1);
       pool->push_back(std::move(c));
     }
@@ -828,7 +827,8 @@ common::StatusOr<PolicyNet> ReadModel(torch::serialize::InputArchive& archive,
     return common::Status::Error(
         "checkpoint '" + path + "' holds a policy of another shape: " + diff +
         " (check --hidden, --sage-layers, --max-chips, attention settings; checkpoints made "
-        "before the policy had " + std::to_string(actors::Sequencer::kStateFeatures) +
+        "before the policy had " +
+        std::to_string(actors::Sequencer::kStateFeatures) +
         " state features per chip cannot be loaded)");
   }
   return net;

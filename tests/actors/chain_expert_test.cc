@@ -153,8 +153,8 @@ TEST(ChainExpert, MatchesTheMaxLoadEvaluatorOnRandomGraphs) {
       walk.push_back(std::min(k - 1, walk.back() + (open(rng) ? 1 : 0)));
     common::Partition p(s.unit.size());
     for (size_t v = 0; v < p.size(); ++v) {
-      const int step = static_cast<int>(
-          std::find(s.order.begin(), s.order.end(), s.unit[v]) - s.order.begin());
+      const int step =
+          static_cast<int>(std::find(s.order.begin(), s.order.end(), s.unit[v]) - s.order.begin());
       p[v] = walk[step];
     }
     const std::vector<int> labels = expert.Labels(p);

@@ -131,10 +131,12 @@ TEST(Config, DefaultsAreRecordedAsBefore) {
             "max_grad_norm = 1.0\nbatch_size = 32\ntrain_on_repaired = true\n"
             "invalid_penalty = -1.0\nsil_coef = 0.0\nsil_elites = 8\n"
             "sil_max_prob = 0.96999999999999997\nreward_softmax_temp = 0.0\nimitate_steps = 200\n"
-            "imitate_lr = 0.0030000000000000001\nimitate_dagger = 0\nimitate_max_prob = 0.98999999999999999\n"
+            "imitate_lr = 0.0030000000000000001\nimitate_dagger = 0\nimitate_max_prob = "
+            "0.98999999999999999\n"
             "learner_threads = 0\n"
             "\n[actor]\nsamples_per_message = 4\nmax_policy_lag = 1\nmax_inflight = 2\n"
-            "repair_time_limit_ms = 100.0\nrepair_fail_limit = 0\nrepair_mode = 'repair'\nenvs_per_actor = 1\n"
+            "repair_time_limit_ms = 100.0\nrepair_fail_limit = 0\nrepair_mode = "
+            "'repair'\nenvs_per_actor = 1\n"
             "eval_latency_ms = 0.0\n");
 }
 

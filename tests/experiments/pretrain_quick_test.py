@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """experiments/pretrain.py and experiments/e2_transfer.py in quick mode, end to end: the corpus
 keeps BERT-base and the ViT/Swin family out, every feasible entry has a target that
-`mcmpart simulate` scores as reported, cloning ran before PPO, every held-out pair is
+`mcmpart simulate` scores as reported, cloning ran before PPO and the run file records it as the summary does, every held-out pair is
 evaluated zero-shot against DP, a resumed pre-training does not redo its targets, and E2's
 table has a row per seed.
 
@@ -9,6 +9,8 @@ Usage: pretrain_quick_test.py EXPERIMENTS_DIR MCMPART_BINARY OUT_DIR
 """
 import json
 import os
+
+import h5py
 import shutil
 import subprocess
 import sys
@@ -50,7 +52,18 @@ def main():
     assert checked >= 1
     with open(os.path.join(pre, "train_summary.json")) as f:
         summary = json.load(f)
-    assert summary["imitation"]["steps"] == 10, summary.get("imitation")
+    im = summary["imitation"]
+    assert im["steps"] == 10, im
+    # The run file's /imitation holds what the summary reports, graph by graph (in index order).
+    with h5py.File(os.path.join(pre, "pretrain.h5"), "r") as f:
+        g = f["imitation"]
+        assert g["written"][()] == 1 and g["steps"][()] == 10
+        cloned = [i for i, c in enumerate(g["cloned"][:]) if c]
+        assert len(cloned) == len(im["targets"]) >= 2, (cloned, len(im["targets"]))
+        for i, t in zip(cloned, im["targets"]):
+            assert g["decisions"][i] == t["decisions"] and g["forced_steps"][i] == t["forced_steps"], t
+            assert g["agreement"][i] == t["agreement"] and g["target_throughput"][i] == t["throughput"], t
+        assert g["loss"][()] == im["loss"] and g["dagger_decisions"][()] == im["dagger_decisions"] > 0
     with open(os.path.join(pre, "zero_shot.json")) as f:
         zero = json.load(f)
     feasible_heldout = [e for e in manifest["heldout"]]

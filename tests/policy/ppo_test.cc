@@ -615,10 +615,13 @@ TEST(Imitation, DaggerRoundsLabelThePolicysOwnDecodes) {
   trainer.AddGraph(features);
   std::vector<double> agreement;
   int64_t last = 0;
-  const ImitationStats st = trainer.Imitate({{0, dp->partition}}, 160, [&](const ImitationStats& r) {
-    if (r.dagger_decisions > last) agreement.push_back(r.dagger_agreement);
-    last = r.dagger_decisions;
-  }, 1);
+  const ImitationStats st = trainer.Imitate(
+      {{0, dp->partition}}, 160,
+      [&](const ImitationStats& r) {
+        if (r.dagger_decisions > last) agreement.push_back(r.dagger_agreement);
+        last = r.dagger_decisions;
+      },
+      1);
   EXPECT_EQ(st.dagger_decisions, 3 * 4 * static_cast<int64_t>(features.schedule.num_units));
   ASSERT_EQ(agreement.size(), 3u);
   for (double a : agreement) EXPECT_TRUE(a > 0.5 && a <= 1.0) << a;
