@@ -47,10 +47,10 @@ constexpr bool HasPartition(RepairStatus s) {
 
 struct RepairOptions {
   double time_limit_ms = 100.0;  ///< wall-clock budget per repair
-  /// When > 0, search failures bound each search phase instead of the clock (the first phase,
-  /// branch and bound from scratch, stops after half of them; random restarts and each
-  /// neighbourhood round after the rest), and time_limit_ms is not used: a repair's result
-  /// then depends only on its inputs, never on machine speed or load.
+  /// When > 0, search failures bound each search phase instead of the clock (branch and bound
+  /// from scratch stops after fail_limit / 2 of them, random restarts after fail_limit, each
+  /// neighbourhood round after fail_limit / lns_rounds), and time_limit_ms is not used: a
+  /// repair's result then depends only on its inputs, never on machine speed or load.
   int64_t fail_limit = 0;
   /// Stop improving once this many search failures pass without a better partition (the
   /// result is then kBestWithinLimit); 0 = search until optimal or the time limit.

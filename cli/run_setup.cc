@@ -229,6 +229,10 @@ common::StatusOr<std::unique_ptr<RunSetup>> PrepareRun(const ParsedCommand& pars
     return common::Status::Error("--init-from '" + config.run.init_from +
                                  "': cannot open checkpoint");
   }
+  if (!resume && config.run.init_from.empty() && config.run.init_temperature != 1.0)
+    return common::Status::Error(
+        "--init-temperature softens the policy --init-from loads: "
+        "give --init-from CKPT (or 'pretrained')");
   learner::TrainInputs& in = setup->inputs;
   in.config = config;
   if (!config.run.imitate_from.empty() && !resume) {  // a resumed run has cloned already

@@ -396,6 +396,7 @@ constexpr const char* kMpi =
 
 TEST_F(RobustnessCli, InitFromCheckpoint) {
   ExpectBadTrain("--init-from " + dir_ + "/missing.ckpt", "missing.ckpt");
+  ExpectBadTrain("--init-temperature 5", "--init-temperature softens the policy --init-from loads");
   // A real checkpoint from a tiny run, then damaged copies of it. The weights are read by the
   // learner rank, so these run under MPI.
   const std::string tiny =
