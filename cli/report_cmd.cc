@@ -1,14 +1,14 @@
-// `mcmpart report RUN.h5`: text (or --json) summary of a run file, also of a running or crashed run.
+// `mcmpart report RUN.h5`: text (or --json) summary of a run file, also of a running or crashed
+// run.
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <cxxopts.hpp>
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <cxxopts.hpp>
-#include <nlohmann/json.hpp>
 
 #include "actors/record.h"
 #include "actors/repair.h"
@@ -88,6 +88,43 @@ std::string UnixToIso(double t) {
 
 double Ratio(double a, double b) { return b > 0 ? a / b : 0.0; }
 
+// Behaviour cloning before PPO (/imitation), null when the run cloned nothing.
+nlohmann::json ImitationJson(const learner::RunSummary& sum) {
+  const learner::ImitationLog& im = sum.imitation;
+  if (im.targets.empty()) return nullptr;
+  nlohmann::json targets = nlohmann::json::array();
+  for (const learner::ImitationSummary& t : im.targets) {
+    targets.push_back({{"graph", sum.graphs[t.graph].name},
+                       {"hardware", HardwareName(sum, t.graph)},
+                       {"decisions", t.decisions},
+                       {"forced_steps", t.forced_steps},
+                       {"agreement", t.agreement},
+                       {"throughput", t.throughput}});
+  }
+  return {{"steps", im.steps},
+          {"loss", im.loss},
+          {"step_ms", im.step_ms},
+          {"dagger_decisions", im.dagger_decisions},
+          {"dagger_agreement", im.dagger_agreement},
+          {"targets", targets}};
+}
+
+// One line on behaviour cloning, if the run cloned.
+void PrintImitation(const learner::RunSummary& sum) {
+  const learner::ImitationLog& im = sum.imitation;
+  if (im.targets.empty()) return;
+  double agreement = 0;
+  for (const learner::ImitationSummary& t : im.targets) agreement += t.agreement;
+  std::cout << "\ncloning     " << im.targets.size() << " targets, " << im.steps << " steps, loss "
+            << Fixed(im.loss, 4) << " per decision, mean greedy agreement "
+            << Fixed(100 * agreement / im.targets.size(), 1) << "%";
+  if (im.dagger_decisions > 0) {
+    std::cout << ", DAgger " << im.dagger_decisions << " decisions labelled (last round "
+              << Fixed(100 * im.dagger_agreement, 1) << "% agreed)";
+  }
+  std::cout << "\n";
+}
+
 nlohmann::json ToJson(const std::string& path, const learner::RunSummary& sum,
                       const RolloutStats& r, const std::vector<learner::LearnerRow>& last_learner) {
   nlohmann::json j;
@@ -95,9 +132,12 @@ nlohmann::json ToJson(const std::string& path, const learner::RunSummary& sum,
   j["schema_version"] = sum.schema_version;
   j["closed"] = sum.closed;
   j["last_flush"] = sum.last_flush_unix > 0 ? UnixToIso(sum.last_flush_unix) : "";
-  j["meta"] = {{"start_time", sum.meta.start_time}, {"git_revision", sum.meta.git_revision},
-               {"command_line", sum.meta.command_line}, {"evaluator", sum.meta.evaluator},
-               {"seed", sum.meta.seed}, {"ranks", sum.meta.ranks}};
+  j["meta"] = {{"start_time", sum.meta.start_time},
+               {"git_revision", sum.meta.git_revision},
+               {"command_line", sum.meta.command_line},
+               {"evaluator", sum.meta.evaluator},
+               {"seed", sum.meta.seed},
+               {"ranks", sum.meta.ranks}};
   j["rollouts"] = {{"rows", r.rows},
                    {"valid_fraction", Ratio(r.valid, r.rows)},
                    {"wall_time_s", r.last_wall_s},
@@ -124,9 +164,12 @@ nlohmann::json ToJson(const std::string& path, const learner::RunSummary& sum,
   j["learner"] = {{"updates", sum.num_learner_rows}};
   if (!last_learner.empty()) {
     const learner::LearnerRow& l = last_learner.back();
-    j["learner"]["last"] = {{"update", l.update},         {"samples_seen", l.samples_seen},
-                            {"policy_loss", l.policy_loss}, {"value_loss", l.value_loss},
-                            {"entropy", l.entropy},       {"approx_kl", l.approx_kl},
+    j["learner"]["last"] = {{"update", l.update},
+                            {"samples_seen", l.samples_seen},
+                            {"policy_loss", l.policy_loss},
+                            {"value_loss", l.value_loss},
+                            {"entropy", l.entropy},
+                            {"approx_kl", l.approx_kl},
                             {"learning_rate", l.learning_rate}};
   }
   nlohmann::json graphs = nlohmann::json::array();
@@ -146,6 +189,7 @@ nlohmann::json ToJson(const std::string& path, const learner::RunSummary& sum,
     graphs.push_back(entry);
   }
   j["graphs"] = graphs;
+  j["imitation"] = ImitationJson(sum);
   return j;
 }
 
@@ -197,7 +241,9 @@ void PrintText(const std::string& path, const learner::RunSummary& sum, const Ro
               << ", value loss " << Fixed(l.value_loss, 4) << ", entropy " << Fixed(l.entropy, 4)
               << ", approx KL " << Fixed(l.approx_kl, 5) << ", lr " << l.learning_rate;
   }
-  std::cout << "\n\nbest partitions\n";
+  std::cout << "\n";
+  PrintImitation(sum);
+  std::cout << "\nbest partitions\n";
   for (size_t g = 0; g < sum.graphs.size(); ++g) {
     const learner::RunBest& b = sum.best[g];
     std::cout << "  " << sum.graphs[g].name << " on " << HardwareName(sum, g) << ": ";
@@ -214,10 +260,11 @@ void PrintText(const std::string& path, const learner::RunSummary& sum, const Ro
 }  // namespace
 
 int RunReport(int argc, char** argv) {
-  cxxopts::Options options("mcmpart report",
-                           "Summarise a run file (also one a job is still writing, or one a "
-                           "crashed job left): rows, strategies, repair, learner, best partitions.\n"
-                           "usage: mcmpart report RUN.h5 [--json]");
+  cxxopts::Options options(
+      "mcmpart report",
+      "Summarise a run file (also one a job is still writing, or one a "
+      "crashed job left): rows, strategies, repair, learner, best partitions.\n"
+      "usage: mcmpart report RUN.h5 [--json]");
   options.add_options()("json", "print the summary as one JSON object on stdout")(
       "h,help", "show this help")("run", "run file", cxxopts::value<std::vector<std::string>>());
   options.parse_positional({"run"});
@@ -232,8 +279,9 @@ int RunReport(int argc, char** argv) {
     std::cout << options.help() << std::endl;
     return kExitOk;
   }
-  const std::vector<std::string> runs =
-      result.count("run") ? result["run"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  const std::vector<std::string> runs = result.count("run")
+                                            ? result["run"].as<std::vector<std::string>>()
+                                            : std::vector<std::string>{};
   if (runs.size() != 1) {
     return ReportBadInput("report", common::Status::Error("expected one run file (RUN.h5), got " +
                                                           std::to_string(runs.size())));

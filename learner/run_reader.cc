@@ -69,6 +69,7 @@ class Hdf5RunReader : public RunReader {
     summary_.schema_version = version;
     MCMPART_RETURN_IF_ERROR(ReadMeta());
     MCMPART_RETURN_IF_ERROR(ReadGraphs());
+    MCMPART_RETURN_IF_ERROR(ReadImitation());
     MCMPART_RETURN_IF_ERROR(ReadStatus());
     return Status::Ok();
   }
@@ -336,6 +337,41 @@ class Hdf5RunReader : public RunReader {
   }
 
   // Committed rows: the /status counters, capped by what the datasets hold.
+  // /imitation (RunLog::WriteImitation), when the file has it and cloning was recorded.
+  Status ReadImitation() {
+    uint8_t written = 0;
+    if (H5Lexists(file_.get(), "/imitation", H5P_DEFAULT) <= 0) return Status::Ok();
+    MCMPART_RETURN_IF_ERROR(ReadScalar("/imitation/written", H5T_NATIVE_UINT8, &written));
+    if (written == 0) return Status::Ok();
+    const size_t n = summary_.graphs.size();
+    std::vector<uint8_t> cloned(n);
+    std::vector<int32_t> decisions(n), forced(n);
+    std::vector<double> agreement(n), throughput(n);
+    ImitationLog& im = summary_.imitation;
+    int32_t steps = 0;
+    MCMPART_RETURN_IF_ERROR(ReadScalar("/imitation/cloned", H5T_NATIVE_UINT8, cloned.data()));
+    MCMPART_RETURN_IF_ERROR(ReadScalar("/imitation/decisions", H5T_NATIVE_INT32, decisions.data()));
+    MCMPART_RETURN_IF_ERROR(ReadScalar("/imitation/forced_steps", H5T_NATIVE_INT32, forced.data()));
+    MCMPART_RETURN_IF_ERROR(
+        ReadScalar("/imitation/agreement", H5T_NATIVE_DOUBLE, agreement.data()));
+    MCMPART_RETURN_IF_ERROR(
+        ReadScalar("/imitation/target_throughput", H5T_NATIVE_DOUBLE, throughput.data()));
+    MCMPART_RETURN_IF_ERROR(ReadScalar("/imitation/steps", H5T_NATIVE_INT32, &steps));
+    MCMPART_RETURN_IF_ERROR(ReadScalar("/imitation/loss", H5T_NATIVE_DOUBLE, &im.loss));
+    MCMPART_RETURN_IF_ERROR(ReadScalar("/imitation/step_ms", H5T_NATIVE_DOUBLE, &im.step_ms));
+    MCMPART_RETURN_IF_ERROR(
+        ReadScalar("/imitation/dagger_decisions", H5T_NATIVE_INT64, &im.dagger_decisions));
+    MCMPART_RETURN_IF_ERROR(
+        ReadScalar("/imitation/dagger_agreement", H5T_NATIVE_DOUBLE, &im.dagger_agreement));
+    im.steps = steps;
+    for (size_t g = 0; g < n; ++g) {
+      if (!cloned[g]) continue;
+      im.targets.push_back(
+          {static_cast<int>(g), decisions[g], forced[g], agreement[g], throughput[g]});
+    }
+    return Status::Ok();
+  }
+
   Status ReadStatus() {
     uint8_t closed = 0;
     MCMPART_RETURN_IF_ERROR(

@@ -38,7 +38,10 @@ struct RunSummary {
   RunMeta meta;
   std::vector<RunGraph> graphs;  ///< indexed like RunMeta::graph_names
   std::vector<RunBest> best;     ///< one per graph
-  int64_t num_rollouts = 0;      ///< rows committed by the writer's last flush
+  /// /imitation once written: behaviour cloning before PPO, its targets' graph indices into
+  /// `graphs` (none when nothing was cloned, or the file predates /imitation).
+  ImitationLog imitation;
+  int64_t num_rollouts = 0;  ///< rows committed by the writer's last flush
   int64_t num_learner_rows = 0;
   bool closed = false;         ///< the writer closed the file cleanly (false: running or crashed)
   double last_flush_unix = 0;  ///< when the writer last flushed, seconds since the epoch
