@@ -262,8 +262,8 @@ void PrintText(const std::string& path, const learner::RunSummary& sum, const Ro
 int RunReport(int argc, char** argv) {
   cxxopts::Options options(
       "mcmpart report",
-      "Summarise a run file (also one a job is still writing, or one a "
-      "crashed job left): rows, strategies, repair, learner, best partitions.\n"
+      "Summarise a run file (also one a job is still writing, or one a crashed job left): "
+      "rows, strategies, repair, learner, behaviour cloning, best partitions.\n"
       "usage: mcmpart report RUN.h5 [--json]");
   options.add_options()("json", "print the summary as one JSON object on stdout")(
       "h,help", "show this help")("run", "run file", cxxopts::value<std::vector<std::string>>());
