@@ -14,6 +14,16 @@ std::optional<StrategyId> StrategyFromName(std::string_view name) {
   return std::nullopt;
 }
 
+std::string SearchStrategyNames(std::string_view separator) {
+  std::string names;
+  for (std::string_view name : kStrategyNames) {
+    if (name == StrategyName(StrategyId::kRl)) continue;
+    if (!names.empty()) names += separator;
+    names += name;
+  }
+  return names;
+}
+
 namespace {
 
 template <typename T>

@@ -33,6 +33,8 @@ constexpr std::string_view StrategyName(StrategyId id) {
 }
 /// The strategy called `name`, if there is one.
 std::optional<StrategyId> StrategyFromName(std::string_view name);
+/// The baseline search strategy names (kStrategyNames without "rl"), joined by `separator`.
+std::string SearchStrategyNames(std::string_view separator);
 
 /// What scoring one proposal produces (Environment::Score).
 struct ScoreOutcome {

@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include "actors/record.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/run_setup.h"
@@ -25,7 +26,7 @@ int RunSearch(int argc, char** argv) {
       "and bound, small graphs), chain (the DAgger expert's min-max split of the decision order "
       "under the maxload model, SRAM ignored). One process, or rank 0 logs and ranks 1..N-1 search "
       "under mpirun -np N.");
-  options.add_options()("strategy", learner::SearchStrategyNames(" | "),
+  options.add_options()("strategy", actors::SearchStrategyNames(" | "),
                         cxxopts::value<std::string>()->default_value("random"));
   AddRunOptions(options);
   auto parsed = ParseCommand(options, argc, argv, &config);

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "actors/environment.h"
+#include "actors/record.h"
 #include "actors/repair.h"
 #include "actors/search/actor_loop.h"
 #include "actors/search/strategy.h"
@@ -87,20 +88,11 @@ uint64_t ActorSeed(const TrainInputs& in, int rank, int64_t first_version) {
 
 }  // namespace
 
-std::string SearchStrategyNames(const std::string& separator) {
-  std::string names;
-  for (std::string_view name : actors::kStrategyNames) {
-    if (name == actors::StrategyName(actors::StrategyId::kRl)) continue;
-    names += (names.empty() ? "" : separator) + std::string(name);
-  }
-  return names;
-}
-
 common::Status CheckSearchStrategy(const std::string& strategy) {
   const auto id = actors::StrategyFromName(strategy);
   if (id && *id != actors::StrategyId::kRl) return common::Status::Ok();
   return common::Status::Error("--strategy '" + strategy + "' is unknown (expected one of " +
-                               SearchStrategyNames(", ") + "; RL is `mcmpart train`)");
+                               actors::SearchStrategyNames(", ") + "; RL is `mcmpart train`)");
 }
 
 common::Status CheckPartitionable(const common::Graph& graph, const hw::Hardware& hw) {

@@ -91,9 +91,6 @@ common::StatusOr<TrainSummary> RunTraining(const TrainInputs& inputs, actors::Tr
 common::StatusOr<TrainSummary> RunSearch(const TrainInputs& inputs, const std::string& strategy,
                                          actors::Transport* transport);
 
-/// The baseline strategy names (actors::kStrategyNames without "rl"), joined by `separator`.
-std::string SearchStrategyNames(const std::string& separator);
-
 /// Ok when `strategy` names a baseline RunSearch runs; the error lists them.
 common::Status CheckSearchStrategy(const std::string& strategy);
 

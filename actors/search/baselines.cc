@@ -341,9 +341,8 @@ common::StatusOr<std::unique_ptr<SearchStrategy>> MakeBaselineStrategy(
     }
     return std::unique_ptr<SearchStrategy>(new FixedStrategy("exact", std::move(queue)));
   }
-  return common::Status::Error(
-      "unknown search strategy '" + name +
-      "' (known: random, anneal, dp, greedy, exact, chain; rl is `mcmpart train`)");
+  return common::Status::Error("unknown search strategy '" + name + "' (known: " +
+                               SearchStrategyNames(", ") + "; rl is `mcmpart train`)");
 }
 
 }  // namespace mcmpart::actors::search
