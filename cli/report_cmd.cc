@@ -14,6 +14,7 @@
 #include "actors/repair.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/run_setup.h"
 #include "hw/hardware.h"
 #include "learner/run_reader.h"
 
@@ -90,23 +91,9 @@ double Ratio(double a, double b) { return b > 0 ? a / b : 0.0; }
 
 // Behaviour cloning before PPO (/imitation), null when the run cloned nothing.
 nlohmann::json ImitationJson(const learner::RunSummary& sum) {
-  const learner::ImitationLog& im = sum.imitation;
-  if (im.targets.empty()) return nullptr;
-  nlohmann::json targets = nlohmann::json::array();
-  for (const learner::ImitationSummary& t : im.targets) {
-    targets.push_back({{"graph", sum.graphs[t.graph].name},
-                       {"hardware", HardwareName(sum, t.graph)},
-                       {"decisions", t.decisions},
-                       {"forced_steps", t.forced_steps},
-                       {"agreement", t.agreement},
-                       {"throughput", t.throughput}});
-  }
-  return {{"steps", im.steps},
-          {"loss", im.loss},
-          {"step_ms", im.step_ms},
-          {"dagger_decisions", im.dagger_decisions},
-          {"dagger_agreement", im.dagger_agreement},
-          {"targets", targets}};
+  return ImitationLogJson(
+      sum.imitation, [&](int g) { return sum.graphs[g].name; },
+      [&](int g) { return HardwareName(sum, g); });
 }
 
 // One line on behaviour cloning, if the run cloned.
@@ -120,7 +107,9 @@ void PrintImitation(const learner::RunSummary& sum) {
             << Fixed(100 * agreement / im.targets.size(), 1) << "%";
   if (im.dagger_decisions > 0) {
     std::cout << ", DAgger " << im.dagger_decisions << " decisions labelled (last round "
-              << Fixed(100 * im.dagger_agreement, 1) << "% agreed)";
+              << Fixed(100 * im.dagger_agreement, 1)
+              << "% agreed; its expert as good as the target on " << im.ExpertReaches(1.0)
+              << ", within 10% on " << im.ExpertReaches(0.9) << ")";
   }
   std::cout << "\n";
 }

@@ -272,21 +272,9 @@ std::string GraphNames(const learner::TrainInputs& in) {
 
 // Behaviour cloning before PPO (--imitate-from), null when nothing was cloned.
 nlohmann::json ImitationJson(const learner::TrainSummary& s, const learner::TrainInputs& in) {
-  if (s.imitation.targets.empty()) return nullptr;
-  nlohmann::json targets = nlohmann::json::array();
-  for (const learner::ImitationSummary& t : s.imitation.targets) {
-    targets.push_back({{"graph", in.graphs[t.graph]->name},
-                       {"decisions", t.decisions},
-                       {"forced_steps", t.forced_steps},
-                       {"agreement", t.agreement},
-                       {"throughput", t.throughput}});
-  }
-  return {{"steps", s.imitation.steps},
-          {"loss", s.imitation.loss},
-          {"step_ms", s.imitation.step_ms},
-          {"dagger_decisions", s.imitation.dagger_decisions},
-          {"dagger_agreement", s.imitation.dagger_agreement},
-          {"targets", targets}};
+  return ImitationLogJson(
+      s.imitation, [&](int g) { return in.graphs[g]->name; },
+      [&](int g) { return in.HwOf(g).name; });
 }
 
 nlohmann::json SummaryJson(const learner::TrainSummary& s, const learner::TrainInputs& in) {
@@ -406,6 +394,28 @@ void PrintRunSummary(const learner::TrainSummary& s, const learner::TrainInputs&
   } else {
     PrintSummaryText(s, in);
   }
+}
+
+nlohmann::json ImitationLogJson(const learner::ImitationLog& im,
+                                const std::function<std::string(int)>& graph,
+                                const std::function<std::string(int)>& hardware) {
+  if (im.targets.empty()) return nullptr;
+  nlohmann::json targets = nlohmann::json::array();
+  for (const learner::ImitationSummary& t : im.targets) {
+    targets.push_back({{"graph", graph(t.graph)},
+                       {"hardware", hardware(t.graph)},
+                       {"decisions", t.decisions},
+                       {"forced_steps", t.forced_steps},
+                       {"agreement", t.agreement},
+                       {"throughput", t.throughput},
+                       {"expert_throughput", t.expert_throughput}});
+  }
+  return {{"steps", im.steps},
+          {"loss", im.loss},
+          {"step_ms", im.step_ms},
+          {"dagger_decisions", im.dagger_decisions},
+          {"dagger_agreement", im.dagger_agreement},
+          {"targets", targets}};
 }
 
 }  // namespace mcmpart::cli

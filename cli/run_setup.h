@@ -2,7 +2,9 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -50,5 +52,11 @@ int ReportRunFailure(const std::string& command, int rank, const common::Status&
 
 /// Prints the run summary: human text, or one JSON object with --json.
 void PrintRunSummary(const learner::TrainSummary& s, const learner::TrainInputs& in, bool json);
+
+/// Behaviour cloning before PPO as JSON (train's summary and `report` both print it), each
+/// target named by `graph` and `hardware` of its graph index; null when nothing was cloned.
+nlohmann::json ImitationLogJson(const learner::ImitationLog& im,
+                                const std::function<std::string(int)>& graph,
+                                const std::function<std::string(int)>& hardware);
 
 }  // namespace mcmpart::cli

@@ -13,6 +13,7 @@
 #include <optional>
 #include <thread>
 
+#include "actors/chain_expert.h"
 #include "actors/environment.h"
 #include "actors/features.h"
 #include "actors/search/actor_loop.h"
@@ -260,6 +261,15 @@ class LearnerLoop {
     return common::Status::Ok();
   }
 
+  // Throughput of the chain expert's own split of `env`'s graph, repaired (0 when invalid):
+  // how good a teacher DAgger's expert is there.
+  static double ExpertThroughput(actors::Environment& env) {
+    const actors::UnitSchedule& schedule = env.features().schedule;
+    if (schedule.num_units == 0) return 0.0;
+    const actors::ScoreOutcome o = env.Score(actors::ChainExpert(schedule).Decode(), {});
+    return o.valid ? o.throughput : 0.0;
+  }
+
   // Behaviour cloning of the --imitate-from targets before the first broadcast (the actors
   // wait for those weights), then a checkpoint, so that --resume does not clone again. Each
   // target is scored once and offered to self-imitation's elites.
@@ -277,9 +287,17 @@ class LearnerLoop {
       ImitationSummary t;
       t.graph = static_cast<int>(g);
       t.throughput = o.throughput;
+      t.expert_throughput = ExpertThroughput(*env);
       s.imitation.targets.push_back(t);
     }
     if (targets.empty()) return common::Status::Ok();
+    if (c_.ppo.imitate_dagger > 0) {
+      const ImitationLog& im = s.imitation;
+      std::fprintf(stderr,
+                   "[imitate] DAgger's expert, its own split repaired: as good as the target on "
+                   "%d of %zu target graphs, within 10%% on %d\n",
+                   im.ExpertReaches(1.0), im.targets.size(), im.ExpertReaches(0.9));
+    }
     const int steps = c_.ppo.imitate_steps;
     auto progress = [&](const policy::ImitationStats& st) { PrintImitation(st, steps); };
     const policy::ImitationStats st =

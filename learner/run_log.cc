@@ -17,9 +17,9 @@
 //                      fixed size, allocated up front, rewritten in place
 //   /imitation         behaviour cloning before PPO (RunLog::WriteImitation): per graph
 //                      cloned (u8), decisions, forced_steps (i32), agreement,
-//                      target_throughput (f64); scalars steps, loss, step_ms, dagger_decisions,
-//                      dagger_agreement, and written (1 once recorded, its last write; 0 when
-//                      nothing was cloned). Files made before it have no /imitation.
+//                      target_throughput, expert_throughput (f64); scalars steps, loss, step_ms,
+//                      dagger_decisions, dagger_agreement, and written (1 once recorded, its last
+//                      write; 0 when nothing was cloned). Files made before it have no /imitation.
 //   /status            rollout_rows, learner_rows (rows committed by the last flush),
 //                      last_flush_unix, closed (1 after a clean Close)
 // Version 1 had no `columns` attributes and two more /learner columns, queue_depth and log_ms.
@@ -310,7 +310,7 @@ Status CreateImitation(hid_t file, hsize_t num_graphs) {
   for (const char* name : {"decisions", "forced_steps"})
     MCMPART_RETURN_IF_ERROR(
         CreateFixed(g.get(), name, Kind::kI32, 1, num_graphs, &zero_i32, nullptr));
-  for (const char* name : {"agreement", "target_throughput"})
+  for (const char* name : {"agreement", "target_throughput", "expert_throughput"})
     MCMPART_RETURN_IF_ERROR(CreateFixed(g.get(), name, Kind::kF64, 1, num_graphs, &zero, nullptr));
   MCMPART_RETURN_IF_ERROR(CreateFixed(g.get(), "steps", Kind::kI32, 0, 1, &zero_i32, nullptr));
   for (const char* name : {"loss", "step_ms", "dagger_agreement"})
@@ -596,7 +596,7 @@ class Hdf5RunLog : public RunLog {
     const size_t n = graph_groups_.size();
     std::vector<uint8_t> cloned(n, 0);
     std::vector<int32_t> decisions(n, 0), forced(n, 0);
-    std::vector<double> agreement(n, 0.0), throughput(n, 0.0);
+    std::vector<double> agreement(n, 0.0), throughput(n, 0.0), expert(n, 0.0);
     for (const ImitationSummary& t : im.targets) {
       if (t.graph < 0 || t.graph >= static_cast<int>(n)) {
         return Error("imitation: graph index " + std::to_string(t.graph) + " out of range");
@@ -606,6 +606,7 @@ class Hdf5RunLog : public RunLog {
       forced[t.graph] = t.forced_steps;
       agreement[t.graph] = t.agreement;
       throughput[t.graph] = t.throughput;
+      expert[t.graph] = t.expert_throughput;
     }
     const int32_t steps = im.steps;
     const uint8_t written = 1;
@@ -618,6 +619,9 @@ class Hdf5RunLog : public RunLog {
     if (st.ok()) st = WriteScalar(f, "/imitation/agreement", H5T_NATIVE_DOUBLE, agreement.data());
     if (st.ok()) {
       st = WriteScalar(f, "/imitation/target_throughput", H5T_NATIVE_DOUBLE, throughput.data());
+    }
+    if (st.ok()) {
+      st = WriteScalar(f, "/imitation/expert_throughput", H5T_NATIVE_DOUBLE, expert.data());
     }
     if (st.ok()) st = WriteScalar(f, "/imitation/steps", H5T_NATIVE_INT32, &steps);
     if (st.ok()) st = WriteScalar(f, "/imitation/loss", H5T_NATIVE_DOUBLE, &im.loss);

@@ -85,6 +85,9 @@ struct ImitationSummary {
   int forced_steps = 0;   ///< decisions the decoder masks (policy::ImitationStats)
   double agreement = 0;   ///< share of decisions greedy decoding takes as the target does
   double throughput = 0;  ///< the target's, under the run's evaluator
+  /// The chain expert's own split, repaired, under the same evaluator (0 when invalid): DAgger
+  /// labels the graph only when it is within ppo.imitate_dagger_within of `throughput`.
+  double expert_throughput = 0;
 };
 
 /// Behaviour cloning before PPO as a whole (policy::ImitationStats at its end), written once
@@ -96,6 +99,15 @@ struct ImitationLog {
   int64_t dagger_decisions = 0;  ///< decisions of the policy's own decodes the expert labelled
   double dagger_agreement = 0;   ///< of those in the last DAgger round, the share it agreed on
   std::vector<ImitationSummary> targets;  ///< one per target
+
+  /// Targets whose expert_throughput is at least `fraction` of their throughput (up to rounding).
+  int ExpertReaches(double fraction) const {
+    int n = 0;
+    for (const ImitationSummary& t : targets) {
+      n += t.expert_throughput >= fraction * t.throughput * (1 - 1e-9) ? 1 : 0;
+    }
+    return n;
+  }
 };
 
 struct RunLogOptions {

@@ -346,7 +346,7 @@ class Hdf5RunReader : public RunReader {
     const size_t n = summary_.graphs.size();
     std::vector<uint8_t> cloned(n);
     std::vector<int32_t> decisions(n), forced(n);
-    std::vector<double> agreement(n), throughput(n);
+    std::vector<double> agreement(n), throughput(n), expert(n, 0.0);
     ImitationLog& im = summary_.imitation;
     int32_t steps = 0;
     MCMPART_RETURN_IF_ERROR(ReadScalar("/imitation/cloned", H5T_NATIVE_UINT8, cloned.data()));
@@ -356,6 +356,10 @@ class Hdf5RunReader : public RunReader {
         ReadScalar("/imitation/agreement", H5T_NATIVE_DOUBLE, agreement.data()));
     MCMPART_RETURN_IF_ERROR(
         ReadScalar("/imitation/target_throughput", H5T_NATIVE_DOUBLE, throughput.data()));
+    if (H5Lexists(file_.get(), "/imitation/expert_throughput", H5P_DEFAULT) > 0) {  // newer files
+      MCMPART_RETURN_IF_ERROR(
+          ReadScalar("/imitation/expert_throughput", H5T_NATIVE_DOUBLE, expert.data()));
+    }
     MCMPART_RETURN_IF_ERROR(ReadScalar("/imitation/steps", H5T_NATIVE_INT32, &steps));
     MCMPART_RETURN_IF_ERROR(ReadScalar("/imitation/loss", H5T_NATIVE_DOUBLE, &im.loss));
     MCMPART_RETURN_IF_ERROR(ReadScalar("/imitation/step_ms", H5T_NATIVE_DOUBLE, &im.step_ms));
@@ -367,7 +371,7 @@ class Hdf5RunReader : public RunReader {
     for (size_t g = 0; g < n; ++g) {
       if (!cloned[g]) continue;
       im.targets.push_back(
-          {static_cast<int>(g), decisions[g], forced[g], agreement[g], throughput[g]});
+          {static_cast<int>(g), decisions[g], forced[g], agreement[g], throughput[g], expert[g]});
     }
     return Status::Ok();
   }

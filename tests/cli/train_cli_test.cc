@@ -240,6 +240,14 @@ TEST_F(ImitateCli, TrainClonesThenResumesWithoutCloning) {
   EXPECT_EQ(t["forced_steps"], 0);
   EXPECT_GE(t["agreement"].get<double>(), 0.95);
   EXPECT_NEAR(t["throughput"].get<double>(), target_throughput_, 1e-6 * target_throughput_);
+  // The DAgger expert's own split as `search --strategy chain` scores it.
+  const testing::CliResult chain = RunCli(
+      "search --strategy chain --graph bert-tiny --hw mcm8-ring --evaluator maxload "
+      "--budget 1 --json");
+  ASSERT_EQ(chain.exit_code, 0) << chain.err;
+  const double expert = nlohmann::json::parse(chain.out)["best_throughput"].get<double>();
+  EXPECT_GT(expert, 0.0);
+  EXPECT_NEAR(t["expert_throughput"].get<double>(), expert, 1e-9 * expert);
   EXPECT_GE(j["first_batch_best_throughput"].get<double>(), 0.999 * target_throughput_);
   const testing::CliResult resumed = RunCli("train --resume " + run + " --budget 64 --json", kMpi);
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;

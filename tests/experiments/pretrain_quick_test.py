@@ -63,11 +63,14 @@ def main():
         for i, t in zip(cloned, im["targets"]):
             assert g["decisions"][i] == t["decisions"] and g["forced_steps"][i] == t["forced_steps"], t
             assert g["agreement"][i] == t["agreement"] and g["target_throughput"][i] == t["throughput"], t
+            assert g["expert_throughput"][i] == t["expert_throughput"] >= 0, t
         assert g["loss"][()] == im["loss"] and g["dagger_decisions"][()] == im["dagger_decisions"] > 0
     # `mcmpart report` reads it back.
     rep = json.loads(run([binary, "report", os.path.join(pre, "pretrain.h5"), "--json"]))["imitation"]
     assert rep["steps"] == 10 and rep["loss"] == im["loss"], rep
     assert [t["agreement"] for t in rep["targets"]] == [t["agreement"] for t in im["targets"]], rep
+    assert [t["expert_throughput"] for t in rep["targets"]] == [t["expert_throughput"] for t in im["targets"]]
+    assert any(t["expert_throughput"] > 0 for t in im["targets"]), im
     assert "cloning     " in run([binary, "report", os.path.join(pre, "pretrain.h5")])
     with open(os.path.join(pre, "zero_shot.json")) as f:
         zero = json.load(f)
