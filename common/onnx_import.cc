@@ -75,51 +75,76 @@ Status CheckInferenceAttributes(const ox::GraphProto& g, const std::string& path
   return Status::Ok();
 }
 
+// Rank of input `i` of an inference context, −1 when absent or unknown.
+int InputRank(ox::InferenceContext& ctx, size_t i) {
+  if (i >= ctx.getNumInputs()) return -1;
+  const ox::TypeProto* t = ctx.getInputType(i);
+  if (t == nullptr || !t->has_tensor_type() || !t->tensor_type().has_shape()) return -1;
+  return t->tensor_type().shape().dim_size();
+}
+
+// Wraps the inference of every version of the default-domain op `op` (once per process) in
+// `check`, which throws libonnx's InferenceError (fail_shape_inference) on what would crash it.
+void WrapInference(const std::string& op,
+                   const std::function<void(ox::InferenceContext&, const std::string&)>& check) {
+  for (const ox::OpSchema& schema : ox::OpSchemaRegistry::get_all_schemas_with_history()) {
+    if (!schema.domain().empty() || schema.Name() != op) continue;
+    auto* target = const_cast<ox::OpSchema*>(
+        ox::OpSchemaRegistry::Schema(schema.Name(), schema.SinceVersion(), schema.domain()));
+    if (target == nullptr || !target->has_type_and_shape_inference_function()) continue;
+    ox::InferenceFunction inner = target->GetTypeAndShapeInferenceFunction();
+    target->TypeAndShapeInferenceFunction([inner, check, op](ox::InferenceContext& ctx) {
+      check(ctx, op);
+      inner(ctx);
+    });
+  }
+}
+
+// libonnx 1.12's Gemm-6 inference (and older) reads both operands' two dimensions without
+// checking their ranks: a scalar operand crashes it. Every Gemm must multiply matrices.
+void CheckGemmRanks(ox::InferenceContext& ctx, const std::string&) {
+  for (size_t i : {0, 1}) {
+    const int rank = InputRank(ctx, i);
+    if (rank >= 0 && rank != 2) {
+      fail_shape_inference("operand ", i == 0 ? "A" : "B", " has rank ", rank,
+                           "; Gemm multiplies matrices (rank 2)");
+    }
+  }
+}
+
 // libonnx's convolution and pooling inference indexes the input's spatial dimensions with the
 // attribute and weight ranks without checking that they agree (a malformed model crashes it).
-// Every version of those schemas gets its inference wrapped, once, in a check that throws
-// libonnx's own InferenceError instead, which Load() reports as bad input.
-void GuardConvPoolInference() {
+void CheckConvPoolRanks(ox::InferenceContext& ctx, const std::string& op) {
+  const int rank = InputRank(ctx, 0);
+  if (rank < 0) return;
+  if (rank < 3) fail_shape_inference("input has rank ", rank, "; at least 3 is needed");
+  const int spatial = rank - 2;
+  const int w = op.find("Conv") != std::string::npos ? InputRank(ctx, 1) : -1;
+  if (w >= 0 && w != rank) {
+    fail_shape_inference("weights have rank ", w, " but the input has rank ", rank);
+  }
+  for (const char* name :
+       {"kernel_shape", "strides", "dilations", "pads", "output_padding", "output_shape"}) {
+    const ox::AttributeProto* a = ctx.getAttribute(name);
+    if (a == nullptr) continue;
+    const int want = std::string(name) == "pads" ? 2 * spatial : spatial;
+    if (a->ints_size() != want) {
+      fail_shape_inference("attribute ", name, " has ", a->ints_size(), " values; ", want,
+                           " expected for ", spatial, " spatial dimensions");
+    }
+  }
+}
+
+// Every version of the schemas whose libonnx inference crashes on malformed models (above)
+// gets its inference wrapped, once, in a check that throws libonnx's own InferenceError
+// instead, which Load() reports as bad input.
+void GuardUncheckedInference() {
   static std::once_flag once;
   std::call_once(once, [] {
-    static const std::unordered_set<std::string> kOps = {
-        "Conv",        "ConvTranspose", "ConvInteger", "QLinearConv", "MaxPool",
-        "AveragePool", "LpPool",        "MaxUnpool",   "MaxRoiPool",  "DeformConv"};
-    for (const ox::OpSchema& schema : ox::OpSchemaRegistry::get_all_schemas_with_history()) {
-      if (!schema.domain().empty() || kOps.count(schema.Name()) == 0) continue;
-      auto* target = const_cast<ox::OpSchema*>(
-          ox::OpSchemaRegistry::Schema(schema.Name(), schema.SinceVersion(), schema.domain()));
-      if (target == nullptr || !target->has_type_and_shape_inference_function()) continue;
-      ox::InferenceFunction inner = target->GetTypeAndShapeInferenceFunction();
-      const bool weighted = schema.Name().find("Conv") != std::string::npos;
-      target->TypeAndShapeInferenceFunction([inner, weighted](ox::InferenceContext& ctx) {
-        auto rank_of = [&ctx](size_t i) -> int {
-          if (i >= ctx.getNumInputs()) return -1;
-          const ox::TypeProto* t = ctx.getInputType(i);
-          if (t == nullptr || !t->has_tensor_type() || !t->tensor_type().has_shape()) return -1;
-          return t->tensor_type().shape().dim_size();
-        };
-        const int rank = rank_of(0);
-        if (rank >= 0) {
-          if (rank < 3) fail_shape_inference("input has rank ", rank, "; at least 3 is needed");
-          const int spatial = rank - 2;
-          const int w = weighted ? rank_of(1) : -1;
-          if (w >= 0 && w != rank) {
-            fail_shape_inference("weights have rank ", w, " but the input has rank ", rank);
-          }
-          for (const char* name :
-               {"kernel_shape", "strides", "dilations", "pads", "output_padding", "output_shape"}) {
-            const ox::AttributeProto* a = ctx.getAttribute(name);
-            if (a == nullptr) continue;
-            const int want = std::string(name) == "pads" ? 2 * spatial : spatial;
-            if (a->ints_size() != want) {
-              fail_shape_inference("attribute ", name, " has ", a->ints_size(), " values; ", want,
-                                   " expected for ", spatial, " spatial dimensions");
-            }
-          }
-        }
-        inner(ctx);
-      });
+    WrapInference("Gemm", CheckGemmRanks);
+    for (const char* op : {"Conv", "ConvTranspose", "ConvInteger", "QLinearConv", "MaxPool",
+                           "AveragePool", "LpPool", "MaxUnpool", "MaxRoiPool", "DeformConv"}) {
+      WrapInference(op, CheckConvPoolRanks);
     }
   });
 }
@@ -1060,7 +1085,7 @@ Status Importer::Load() {
   }
   report_->onnx_nodes = model_.graph().node_size();
   MCMPART_RETURN_IF_ERROR(CheckInferenceAttributes(model_.graph(), path_));
-  GuardConvPoolInference();
+  GuardUncheckedInference();
   if (!options_.whole_graph_inference) {
     std::unordered_map<std::string, IntValue> values;
     ShapePass pass(&model_, path_);

@@ -262,6 +262,14 @@ TEST(OnnxImportTest, MalformedAttributesAndNamesAreBadInputNotCrashes) {
   EXPECT_NE(msg.find("conv0"), std::string::npos) << msg;
   msg = Expect(ImportOnnx(kOnnxDir + "conv_rank_mismatch.onnx", {}));
   EXPECT_NE(msg.find("conv_rank_mismatch.onnx"), std::string::npos) << msg;
+  // A scalar Gemm operand at opset 6 crashed libonnx's own inference (found by the fuzzer):
+  // now bad input on both inference paths, naming the node.
+  OnnxImportOptions rounds;
+  rounds.whole_graph_inference = true;
+  for (const OnnxImportOptions& o : {OnnxImportOptions{}, rounds}) {
+    msg = Expect(ImportOnnx(kOnnxDir + "gemm_scalar_opset6.onnx", o));
+    EXPECT_NE(msg.find("gemm0"), std::string::npos) << msg;
+  }
   // Two node names that differ only in bytes that are not UTF-8 stay distinct and valid.
   StatusOr<Graph> g = ImportOnnx(kOnnxDir + "invalid_utf8_names.onnx", {});
   ASSERT_TRUE(g.ok()) << g.status().message();
