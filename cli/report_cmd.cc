@@ -107,9 +107,8 @@ void PrintImitation(const learner::RunSummary& sum) {
             << Fixed(100 * agreement / im.targets.size(), 1) << "%";
   if (im.dagger_decisions > 0) {
     std::cout << ", DAgger " << im.dagger_decisions << " decisions labelled (last round "
-              << Fixed(100 * im.dagger_agreement, 1)
-              << "% agreed; its expert as good as the target on " << im.ExpertReaches(1.0)
-              << ", within 10% on " << im.ExpertReaches(0.9) << ")";
+              << Fixed(100 * im.dagger_agreement, 1) << "% agreed; its expert "
+              << im.ExpertSummary() << ")";
   }
   std::cout << "\n";
 }

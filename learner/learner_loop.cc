@@ -292,11 +292,8 @@ class LearnerLoop {
     }
     if (targets.empty()) return common::Status::Ok();
     if (c_.ppo.imitate_dagger > 0) {
-      const ImitationLog& im = s.imitation;
-      std::fprintf(stderr,
-                   "[imitate] DAgger's expert, its own split repaired: as good as the target on "
-                   "%d of %zu target graphs, within 10%% on %d\n",
-                   im.ExpertReaches(1.0), im.targets.size(), im.ExpertReaches(0.9));
+      std::fprintf(stderr, "[imitate] DAgger's expert, its own split repaired: %s\n",
+                   s.imitation.ExpertSummary().c_str());
     }
     const int steps = c_.ppo.imitate_steps;
     auto progress = [&](const policy::ImitationStats& st) { PrintImitation(st, steps); };

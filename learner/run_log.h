@@ -85,8 +85,8 @@ struct ImitationSummary {
   int forced_steps = 0;   ///< decisions the decoder masks (policy::ImitationStats)
   double agreement = 0;   ///< share of decisions greedy decoding takes as the target does
   double throughput = 0;  ///< the target's, under the run's evaluator
-  /// The chain expert's own split, repaired, under the same evaluator (0 when invalid): DAgger
-  /// labels the graph only when it is within ppo.imitate_dagger_within of `throughput`.
+  /// The chain expert's own split, repaired, under the same evaluator (0 when invalid): how
+  /// good a teacher DAgger's expert is on this graph, beside `throughput`.
   double expert_throughput = 0;
 };
 
@@ -107,6 +107,13 @@ struct ImitationLog {
       n += t.expert_throughput >= fraction * t.throughput * (1 - 1e-9) ? 1 : 0;
     }
     return n;
+  }
+  /// "as good as the target on N of M target graphs, within 10% on K": what stderr and
+  /// `report` say of the expert.
+  std::string ExpertSummary() const {
+    return "as good as the target on " + std::to_string(ExpertReaches(1.0)) + " of " +
+           std::to_string(targets.size()) + " target graphs, within 10% on " +
+           std::to_string(ExpertReaches(0.9));
   }
 };
 
