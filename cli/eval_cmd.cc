@@ -24,8 +24,7 @@ struct EvalReport {
   const hw::Hardware& hardware;
   const common::Config& config;
   const std::string& checkpoint;
-  int samples = 0;
-  bool with_dp = true;
+  learner::EvalOptions options;
 
   // A decoding's throughput as a fraction of DP's partition's (null without a reference).
   nlohmann::json OfDp(const learner::DecodeResult& d) const {
@@ -47,7 +46,7 @@ nlohmann::json DecodeJson(const learner::DecodeResult& d) {
 
 void EvalReport::PrintJson() const {
   nlohmann::json dp = nullptr;
-  if (with_dp) {
+  if (options.with_dp) {
     dp = {{"valid", result.dp.valid},
           {"throughput", result.dp.metrics.throughput},
           {"ms", result.dp_ms},
@@ -60,7 +59,9 @@ void EvalReport::PrintJson() const {
                               {"checkpoint", checkpoint},
                               {"greedy", DecodeJson(result.greedy)},
                               {"sampled", DecodeJson(result.sampled)},
-                              {"samples", samples},
+                              {"samples", options.samples},
+                              {"temperatures", options.temperatures},
+                              {"sampled_temperature", result.sampled_temperature},
                               {"valid_fraction", result.valid_fraction},
                               {"best_throughput", best.metrics.throughput},
                               {"dp", dp},
@@ -80,11 +81,19 @@ void EvalReport::PrintText() const {
       "%s)\n",
       result.greedy.metrics.throughput, result.greedy.reward, result.greedy.changed_nodes,
       result.greedy.metrics.bottleneck.c_str());
-  std::printf("  best of %d sampled: %.1f samples/s (reward %.3f), %.0f%% valid after repair\n",
-              samples, result.sampled.metrics.throughput, result.sampled.reward,
+  std::string temperatures;
+  for (double t : options.temperatures) {
+    char text[32];
+    std::snprintf(text, sizeof(text), "%s%g", temperatures.empty() ? "" : ",", t);
+    temperatures += text;
+  }
+  std::printf("  best of %d sampled (temperature %s; best at %g): %.1f samples/s (reward %.3f), "
+              "%.0f%% valid after repair\n",
+              options.samples, temperatures.c_str(), result.sampled_temperature,
+              result.sampled.metrics.throughput, result.sampled.reward,
               100 * result.valid_fraction);
   if (!result.dp.valid) {
-    if (with_dp) std::printf("  DP's partition:  none (%s)\n", result.dp_note.c_str());
+    if (options.with_dp) std::printf("  DP's partition:  none (%s)\n", result.dp_note.c_str());
     return;
   }
   auto percent = [&](const learner::DecodeResult& d) {
@@ -97,16 +106,26 @@ void EvalReport::PrintText() const {
               result.dp.metrics.throughput, percent(result.greedy).c_str(), percent(best).c_str());
 }
 
-// The checkpoint (resolving `pretrained`, whose network shape it then takes) and --samples.
+// The checkpoint (resolving `pretrained`, whose network shape it then takes), --samples,
+// --temperature and --no-dp.
 common::Status CheckEvalInputs(const ParsedCommand& parsed, common::Config* config,
-                               std::string* ckpt, int* samples) {
+                               std::string* ckpt, learner::EvalOptions* options) {
   *ckpt = config->run.checkpoint;
   if (ckpt->empty())
     return common::Status::Error("--checkpoint CKPT (or 'pretrained') is required");
   MCMPART_RETURN_IF_ERROR(ResolveCheckpointFlag("--checkpoint", ckpt, config));
-  *samples = parsed.result["samples"].as<int>();
-  if (*samples < 0 || *samples > 1000000)
+  options->samples = parsed.result["samples"].as<int>();
+  if (options->samples < 0 || options->samples > 1000000)
     return common::Status::Error("--samples must be in 0..1000000");
+  options->temperatures = parsed.result["temperature"].as<std::vector<double>>();
+  if (options->temperatures.empty()) return common::Status::Error("--temperature is empty");
+  for (double t : options->temperatures) {
+    if (!(t >= 0.01 && t <= 100)) {
+      return common::Status::Error("--temperature " + std::to_string(t) +
+                                   " is outside 0.01..100");
+    }
+  }
+  options->with_dp = parsed.result.count("no-dp") == 0;
   return common::Status::Ok();
 }
 
@@ -119,13 +138,17 @@ int RunEval(int argc, char** argv) {
                            "decoding, repaired and evaluated.");
   options.add_options()("samples", "sampled decodings", cxxopts::value<int>()->default_value("64"))(
       "partition-out", "write the best repaired partition (JSON)", cxxopts::value<std::string>())(
-      "no-dp", "skip DP's partition, the reference the policy's quality is a fraction of");
+      "no-dp", "skip DP's partition, the reference the policy's quality is a fraction of")(
+      "temperature",
+      "sampling temperatures T1,T2,...: the samples are split evenly over them, each drawing "
+      "from softmax(logits / T) at every decision; greedy is unchanged",
+      cxxopts::value<std::vector<double>>()->default_value("1"));
   auto parsed = ParseCommand(options, argc, argv, &config);
   if (!parsed.ok()) return ReportBadInput("eval", parsed.status());
   if (parsed->help) return kExitOk;
   std::string ckpt;
-  int samples = 0;
-  common::Status inputs = CheckEvalInputs(*parsed, &config, &ckpt, &samples);
+  learner::EvalOptions decoding;
+  common::Status inputs = CheckEvalInputs(*parsed, &config, &ckpt, &decoding);
   if (!inputs.ok()) return ReportBadInput("eval", inputs);
   auto graph = common::LoadGraph(config.run.graph, config.run.weight_bytes.bytes);
   if (!graph.ok()) return ReportBadInput("eval", graph.status().WithContext("--graph"));
@@ -138,8 +161,7 @@ int RunEval(int argc, char** argv) {
                                       " chips but the policy addresses at most --max-chips " +
                                       std::to_string(config.policy.max_chips)));
   }
-  const bool with_dp = parsed->result.count("no-dp") == 0;
-  auto result = learner::EvaluatePolicy(config, ckpt, *graph, *hardware, samples, with_dp);
+  auto result = learner::EvaluatePolicy(config, ckpt, *graph, *hardware, decoding);
   if (!result.ok()) return ReportBadInput("eval", result.status().WithContext("--checkpoint"));
   const learner::DecodeResult& best = result->sampled.valid && result->sampled.metrics.throughput >
                                                                    result->greedy.metrics.throughput
@@ -151,7 +173,7 @@ int RunEval(int argc, char** argv) {
                                    parsed->result["partition-out"].as<std::string>());
     if (!st.ok()) return ReportBadInput("eval", st);
   }
-  const EvalReport report{*result, best, *graph, *hardware, config, ckpt, samples, with_dp};
+  const EvalReport report{*result, best, *graph, *hardware, config, ckpt, decoding};
   if (parsed->json) {
     report.PrintJson();
   } else {

@@ -12,7 +12,7 @@
 
 Writes OUT/e2.md, OUT/e2.h5 (summary) and OUT/e2.png.
 Usage: experiments/e2_transfer.py [--checkpoint CKPT] [--manifest JSON] [--seeds N] [--budget N]
-       [--ft-budget N] [--hw PRESET ...] [--quick] [--out DIR]
+       [--ft-budget N] [--hw PRESET ...] [--temperature T1,T2,...] [--quick] [--out DIR]
 """
 import argparse
 import json
@@ -49,13 +49,13 @@ def hw_file(entry, out):
     return path
 
 
-def zero_shot(binary, ckpt, manifest, out, samples, log):
+def zero_shot(binary, ckpt, manifest, out, samples, temperatures, log):
     rows = []
     for e in manifest["heldout"]:
         graph = e["graph"] if os.path.exists(e["graph"]) or "/" not in e["graph"] else \
             os.path.join(ROOT, "tests", "data", "onnx", os.path.basename(e["graph"]))
-        cmd = [binary, "eval", "--checkpoint", ckpt, "--graph", graph, "--hw", hw_file(e, out),
-               "--samples", str(samples), "--json"] + pretrain.REPAIR_FLAGS
+        cmd = [binary, "eval", "--checkpoint", ckpt, "--graph", graph, "--hw", hw_file(e, out)] + \
+            pretrain.eval_flags(samples, temperatures)
         try:
             r = common.run_json(cmd, log)
         except RuntimeError as err:
@@ -76,6 +76,8 @@ def main():
     ap.add_argument("--budget", type=int, default=8192, help="from-scratch samples per seed")
     ap.add_argument("--ft-budget", type=int, default=2048, help="fine-tuning and annealing samples per seed")
     ap.add_argument("--samples", type=int, default=64, help="zero-shot best-of-N")
+    ap.add_argument("--temperature", default=pretrain.EVAL_TEMPERATURES,
+                    help="sampling temperatures of the zero-shot best-of-N (`mcmpart eval --temperature`)")
     ap.add_argument("--hw", nargs="*", default=["mcm16-ring", "mcm8-ring"])
     ap.add_argument("--quick", action="store_true", help="small budgets, one seed (a smoke run)")
     ap.add_argument("--mcmpart", default=None)
@@ -87,13 +89,14 @@ def main():
     log = open(os.path.join(args.out, "e2.log"), "w")
     with open(args.manifest) as f:
         manifest = json.load(f)
-    zs = zero_shot(binary, args.checkpoint, manifest, args.out, args.samples, log)
-    # The same decoding from an untrained policy (initial weights, whose balanced-split prior
-    # weight is a hand-made heuristic): what pre-training adds over the prior.
+    zs = zero_shot(binary, args.checkpoint, manifest, args.out, args.samples, args.temperature, log)
+    # The same best-of-N from an untrained policy (initial weights, whose balanced-split prior
+    # weight is a hand-made heuristic): what pre-training adds over the prior. Sampled at
+    # temperature 1, where the prior does best (softened, it is near uniform).
     untrained = os.path.join(args.out, "untrained.h5")
     common.train(binary, ["--graph", "bert-mini", "--budget", "4", "--batch-size", "32", "--seed", "1"],
                  untrained, log)
-    zs_prior = zero_shot(binary, untrained + ".ckpt", manifest, args.out, args.samples, log)
+    zs_prior = zero_shot(binary, untrained + ".ckpt", manifest, args.out, args.samples, "1", log)
     for row, prior in zip(zs, zs_prior):
         row[3:5] = ["%s (untrained %s)" % (row[3], prior[3]), "%s (untrained %s)" % (row[4], prior[4])]
 
@@ -131,7 +134,8 @@ def main():
     md = ["# E2: transfer of the pre-trained policy", "",
           "Checkpoint `%s`; evaluator cycle; 3 MPI ranks per training run; RL flags `%s`; "
           "fine-tuning also `%s`." % (args.checkpoint, " ".join(RL_FLAGS), " ".join(common.FINETUNE_FLAGS)), "",
-          "## Zero-shot on held-out (graph, package) pairs (best of %d and greedy, repaired)" % args.samples, "",
+          "## Zero-shot on held-out (graph, package) pairs (greedy, and best of %d sampled at temperatures "
+          "%s; the untrained policy at temperature 1; repaired)" % (args.samples, args.temperature), "",
           common.markdown_table(["graph", "package", "held out because", "greedy / DP", "best-of-N / DP",
                                  "DP (samples/s)"], zs),
           "## BERT-base: fine-tuned (%d samples) vs from scratch (%d) vs annealing (%d) vs DP" % (

@@ -14,13 +14,15 @@ Stages, each skipped when its output is already there (so a stopped run picks up
      labelled by the chain expert, actors/chain_expert.h), then PPO on the cycle evaluator
      (--budget); synchronous, and with repairs bounded by search failures rather than time
      (REPAIR_FLAGS), so a seed fixes the run on any machine; `--resume` continues a stopped run;
-  4. zero-shot: `mcmpart eval` of the checkpoint on every held-out entry (greedy and
-     best-of-N, as a fraction of DP's partition);
+  4. zero-shot: `mcmpart eval` of the checkpoint on every held-out entry and on the VALIDATION
+     pairs (greedy and best-of-N at EVAL_TEMPERATURES, as a fraction of DP's partition);
   5. with --install, the checkpoint becomes models/pretrained.ckpt with models/pretrained.md
      (corpus, command, seed, time to build).
 
 Usage: experiments/pretrain.py [--out DIR] [--budget N] [--imitate-steps N] [--dagger R] [--seed S]
-       [--packages-per-graph P] [--target-seconds T] [--onnx-dir DIR] [--install] [--quick]
+       [--packages-per-graph P] [--target-seconds T] [--onnx-dir DIR] [--temperature T1,T2,...]
+       [--install] [--quick]
+       experiments/pretrain.py --validate CKPT [--temperature T1,T2,...] [--out DIR]
 """
 import argparse
 import hashlib
@@ -92,6 +94,16 @@ MESH_COLS = {4: 2, 6: 3, 8: 4, 12: 4, 16: 4}
 # Repairs bounded by search failures, not the clock, so that training and evaluation repeat
 # exactly for a seed on any machine (README, Reproducibility).
 REPAIR_FLAGS = ["--repair-fail-limit", "4000"]
+# Zero-shot best-of-N spreads its samples evenly over these sampling temperatures (`mcmpart eval
+# --temperature`); greedy decoding is the same at any. Chosen for the shipped policy by its
+# validation score among 1, 1.5, 2, 3, 5, 10, 20 and the lists 1,3 1,5 1,3,10 1,5,20 1,3,10,20
+# 1,2,5,10,20 3,10 (experiments/results/e2.md, "Sampling temperatures").
+EVAL_TEMPERATURES = "3,10"
+
+
+def eval_flags(samples, temperatures):
+    """`mcmpart eval` flags of every zero-shot evaluation here and in e2_transfer.py."""
+    return ["--samples", str(samples), "--temperature", temperatures, "--json"] + REPAIR_FLAGS
 DEFAULT_LINK_BYTES = 96
 
 
@@ -248,13 +260,13 @@ def train(binary, manifest, out, args, log):
     return run, ckpt, summary, cmd
 
 
-def zero_shot(binary, ckpt, manifest, out, samples, log):
+def zero_shot(binary, ckpt, manifest, out, samples, temperatures, log):
     rows = []
     for e in manifest["heldout"]:
         if not e["target"]["feasible"]:
             continue
-        r = common.run_json([binary, "eval", "--checkpoint", ckpt, "--graph", e["graph"], "--hw", e["hw"],
-                             "--samples", str(samples), "--json"] + REPAIR_FLAGS, log)
+        r = common.run_json([binary, "eval", "--checkpoint", ckpt, "--graph", e["graph"], "--hw", e["hw"]] +
+                            eval_flags(samples, temperatures), log)
         rows.append({"graph": e["graph"], "package": e["package"], "why": e["why"],
                      "greedy_of_dp": r["greedy_of_dp"], "best_of_dp": r["best_of_dp"],
                      "best": r["best_throughput"], "dp": (r["dp"] or {}).get("throughput"),
@@ -264,7 +276,7 @@ def zero_shot(binary, ckpt, manifest, out, samples, log):
     return rows
 
 
-def validate(binary, ckpt, out, samples, log):
+def validate(binary, ckpt, out, samples, temperatures, log):
     """Zero-shot best-of-N / DP on the VALIDATION pairs; their mean is what seeds and settings
     are chosen by. Written to OUT/validation.json."""
     rows = []
@@ -273,13 +285,13 @@ def validate(binary, ckpt, out, samples, log):
         os.makedirs(os.path.dirname(hw), exist_ok=True)
         with open(hw, "w") as f:
             f.write(package_toml(pkg))
-        r = common.run_json([binary, "eval", "--checkpoint", ckpt, "--graph", graph, "--hw", hw,
-                             "--samples", str(samples), "--json"] + REPAIR_FLAGS, log)
+        r = common.run_json([binary, "eval", "--checkpoint", ckpt, "--graph", graph, "--hw", hw] +
+                            eval_flags(samples, temperatures), log)
         rows.append({"graph": graph, "package": package_name(pkg), "best_of_dp": r["best_of_dp"] or 0.0,
                      "greedy_of_dp": r["greedy_of_dp"] or 0.0})
     # Shortfalls matter, not wins where DP is weak (e.g. max_hop 2, which DP treats as 1): seeds
     # and settings are chosen by the mean of min(1, best-of-N / DP).
-    result = {"mean_best_of_dp": sum(r["best_of_dp"] for r in rows) / len(rows),
+    result = {"temperatures": temperatures, "mean_best_of_dp": sum(r["best_of_dp"] for r in rows) / len(rows),
               "capped_mean_best_of_dp": sum(min(1.0, r["best_of_dp"]) for r in rows) / len(rows),
               "min_best_of_dp": min(r["best_of_dp"] for r in rows), "pairs": rows}
     with open(os.path.join(out, "validation.json"), "w") as f:
@@ -318,15 +330,16 @@ def install(ckpt, manifest, summary, cmd, rows, validation, args):
         if e["target"]["feasible"]:
             md.append("| %s | %s | %.1f | %s |" % (os.path.basename(e["graph"]), e["package"],
                                                    e["target"]["best"], e["target"]["strategy"]))
-    md += ["", "## Zero-shot on held-out pairs (cycle evaluator)", "",
+    md += ["", "## Zero-shot on held-out pairs (cycle evaluator; best of %d at temperatures %s)" % (
+        args.samples, args.temperature), "",
            "| graph | package | held out because | greedy / DP | best-of-N / DP |", "| --- | --- | --- | --- | --- |"]
     for r in rows:
         fmt = lambda x: "n/a" if x is None else "%.1f%%" % (100 * x)  # noqa: E731
         md.append("| %s | %s | %s | %s | %s |" % (os.path.basename(r["graph"]), r["package"], r["why"],
                                                  fmt(r["greedy_of_dp"]), fmt(r["best_of_dp"])))
     md += ["", "## Validation pairs (what seeds and settings are chosen by)", "",
-           "Best-of-N / DP capped at 1: mean %.3f, min %.3f." % (
-               validation["capped_mean_best_of_dp"], validation["min_best_of_dp"]), "",
+           "Best-of-N (temperatures %s) / DP capped at 1: mean %.3f, min %.3f." % (
+               validation["temperatures"], validation["capped_mean_best_of_dp"], validation["min_best_of_dp"]), "",
            "| graph | package | greedy / DP | best-of-N / DP |", "| --- | --- | --- | --- |"]
     for r in validation["pairs"]:
         md.append("| %s | %s | %.1f%% | %.1f%% |" % (r["graph"], r["package"], 100 * r["greedy_of_dp"],
@@ -344,6 +357,12 @@ def install(ckpt, manifest, summary, cmd, rows, validation, args):
                    "heldout": [strip(e) for e in manifest["heldout"]], "grid": manifest["grid"]}, f, indent=1)
 
 
+def print_validation(v, args):
+    print("validation: best-of-%d (temperatures %s) / DP capped at 1, mean %.3f, min %.3f (%s)" % (
+        args.samples, args.temperature, v["capped_mean_best_of_dp"], v["min_best_of_dp"],
+        ", ".join("%.3f" % r["best_of_dp"] for r in v["pairs"])))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=os.path.join(ROOT, "out", "pretrain"))
@@ -357,6 +376,10 @@ def main():
     ap.add_argument("--packages-per-graph", type=int, default=10)
     ap.add_argument("--target-seconds", type=float, default=4.0, help="`partition` time limit per entry")
     ap.add_argument("--samples", type=int, default=64, help="best-of-N of the zero-shot evaluation")
+    ap.add_argument("--temperature", default=EVAL_TEMPERATURES,
+                    help="sampling temperatures of the zero-shot best-of-N (`mcmpart eval --temperature`)")
+    ap.add_argument("--validate", metavar="CKPT",
+                    help="only score CKPT on the validation pairs (OUT/validation.json), no pre-training")
     ap.add_argument("--onnx-dir", help="more ONNX models (scripts/export_models.py --out DIR)")
     ap.add_argument("--train-flags", default="", help="more `mcmpart train` flags, e.g. '--max-policy-lag 0'")
     ap.add_argument("--install", action="store_true", help="write models/pretrained.ckpt and its card")
@@ -370,6 +393,9 @@ def main():
     binary = common.binary(args.mcmpart)
     os.makedirs(args.out, exist_ok=True)
     log = sys.stdout
+    if args.validate:
+        print_validation(validate(binary, args.validate, args.out, args.samples, args.temperature, log), args)
+        return 0
     manifest = make_corpus(binary, args.out, args, log)
     entries = manifest["entries"] + manifest["heldout"]
     targets_start = time.time()
@@ -382,15 +408,13 @@ def main():
     run, ckpt, summary, cmd = train(binary, manifest, args.out, args, log)
     if "targets_wall_s" not in summary and targets_s > 60:  # computed now, not read from cache
         summary["targets_wall_s"] = targets_s
-    rows = zero_shot(binary, ckpt, manifest, args.out, args.samples, log)
+    rows = zero_shot(binary, ckpt, manifest, args.out, args.samples, args.temperature, log)
     for r in rows:
         print("zero-shot %s on %s (%s): greedy %s, best-of-%d %s of DP" % (
             os.path.basename(r["graph"]), r["package"], r["why"], r["greedy_of_dp"], args.samples,
             r["best_of_dp"]))
-    v = validate(binary, ckpt, args.out, args.samples, log)
-    print("validation: best-of-%d / DP capped at 1, mean %.3f, min %.3f (%s)" % (
-        args.samples, v["capped_mean_best_of_dp"], v["min_best_of_dp"],
-        ", ".join("%.3f" % r["best_of_dp"] for r in v["pairs"])))
+    v = validate(binary, ckpt, args.out, args.samples, args.temperature, log)
+    print_validation(v, args)
     print("pre-training: %.0f s, checkpoint %s" % (summary["pretrain_wall_s"], ckpt))
     if args.install:
         install(ckpt, manifest, summary, cmd, rows, v, args)

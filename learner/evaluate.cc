@@ -40,8 +40,8 @@ void ScoreDp(actors::Environment* env, PolicyEvaluation* out) {
 common::StatusOr<PolicyEvaluation> EvaluatePolicy(const common::Config& config,
                                                   const std::string& checkpoint,
                                                   const common::Graph& graph,
-                                                  const hw::Hardware& hw, int samples,
-                                                  bool with_dp) {
+                                                  const hw::Hardware& hw,
+                                                  const EvalOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   MCMPART_ASSIGN_OR_RETURN(std::vector<float> weights,
                            policy::ReadCheckpointWeights(checkpoint, config.policy));
@@ -64,21 +64,28 @@ common::StatusOr<PolicyEvaluation> EvaluatePolicy(const common::Config& config,
   };
   PolicyEvaluation out;
   out.greedy = decode(policy.Sample(0, 1, rng, /*greedy=*/true), 0);
-  out.samples = samples;
-  if (samples > 0) {
-    policy::PolicySample s = policy.Sample(0, samples, rng);
-    int valid = 0;
-    for (int i = 0; i < samples; ++i) {
+  out.samples = options.samples;
+  const int levels = static_cast<int>(options.temperatures.size());
+  int valid = 0;
+  for (int level = 0; level < levels && options.samples > 0; ++level) {
+    const int n = options.samples / levels + (level < options.samples % levels ? 1 : 0);
+    const double t = options.temperatures[level];
+    if (n == 0) continue;
+    MCMPART_RETURN_IF_ERROR(policy.SetFlatWeights(weights));
+    if (t != 1.0) policy.Soften(t);
+    policy::PolicySample s = policy.Sample(0, n, rng);
+    for (int i = 0; i < n; ++i) {
       DecodeResult d = decode(s, i);
       valid += d.valid;
       if (d.valid &&
           (!out.sampled.valid || d.metrics.throughput > out.sampled.metrics.throughput)) {
         out.sampled = std::move(d);
+        out.sampled_temperature = t;
       }
     }
-    out.valid_fraction = static_cast<double>(valid) / samples;
   }
-  if (with_dp) ScoreDp(env.get(), &out);
+  if (options.samples > 0) out.valid_fraction = static_cast<double>(valid) / options.samples;
+  if (options.with_dp) ScoreDp(env.get(), &out);
   MCMPART_RETURN_IF_ERROR(env->evaluator().status());
   out.ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();

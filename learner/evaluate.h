@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "common/config.h"
 #include "common/graph.h"
@@ -24,6 +25,7 @@ struct DecodeResult {
 struct PolicyEvaluation {
   DecodeResult greedy;   ///< argmax chip per node, repaired
   DecodeResult sampled;  ///< best of `samples` sampled partitions, repaired
+  double sampled_temperature = 0;  ///< the temperature `sampled` was drawn at
   int samples = 0;
   double valid_fraction = 0;  ///< of the sampled partitions after repair
   double ms = 0;
@@ -34,13 +36,23 @@ struct PolicyEvaluation {
   double dp_ms = 0;
 };
 
+/// How EvaluatePolicy decodes.
+struct EvalOptions {
+  int samples = 64;      ///< sampled decodings besides the greedy one
+  bool with_dp = false;  ///< also score DP's partition, the reference
+  /// The sampled decodings are split evenly over these temperatures (the first ones take one
+  /// more when `samples` is not a multiple); at temperature T a decoding draws from
+  /// softmax(z / T) at every decision. Greedy is the argmax either way.
+  std::vector<double> temperatures = {1.0};
+};
+
 /// Loads the policy weights of `checkpoint` (shape from config.policy), decodes `graph` on
 /// `hw` greedily and by sampling, repairs and evaluates with config.run.evaluator; with
-/// `with_dp`, also scores DP's partition with that evaluator.
+/// `options.with_dp`, also scores DP's partition with that evaluator.
 common::StatusOr<PolicyEvaluation> EvaluatePolicy(const common::Config& config,
                                                   const std::string& checkpoint,
                                                   const common::Graph& graph,
-                                                  const hw::Hardware& hw, int samples,
-                                                  bool with_dp = false);
+                                                  const hw::Hardware& hw,
+                                                  const EvalOptions& options);
 
 }  // namespace mcmpart::learner

@@ -56,8 +56,9 @@ StrategyOutcome RunPolicy(const common::Graph& graph, const hw::Hardware& hw,
   const Clock::time_point start = Clock::now();
   common::Config with_shape = config;
   with_shape.policy = options.policy;
-  auto eval = EvaluatePolicy(with_shape, options.policy_checkpoint, graph, hw,
-                             options.policy_samples, /*with_dp=*/false);
+  EvalOptions eval_options;
+  eval_options.samples = options.policy_samples;
+  auto eval = EvaluatePolicy(with_shape, options.policy_checkpoint, graph, hw, eval_options);
   out.seconds = SecondsSince(start);
   if (!eval.ok()) {
     out.note = eval.status().message();

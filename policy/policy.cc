@@ -30,6 +30,8 @@ Policy::Policy(const common::PolicyConfig& config, uint64_t seed) : impl_(new Im
 
 Policy::~Policy() = default;
 
+void Policy::Soften(double t) { impl_->net->Soften(t); }
+
 size_t Policy::num_parameters() const { return FlattenParameters(impl_->net).size(); }
 
 std::vector<float> Policy::FlatWeights() const { return FlattenParameters(impl_->net); }

@@ -46,6 +46,9 @@ class Policy {
   size_t num_parameters() const;
   std::vector<float> FlatWeights() const;
   common::Status SetFlatWeights(const std::vector<float>& flat);
+  /// Samples from softmax(z / t) at every decision from now on (greedy choices unchanged):
+  /// PolicyNetImpl::Soften.
+  void Soften(double t);
 
   /// Caches a graph's features; returns its id for Sample().
   int AddGraph(const actors::GraphFeatures& features);

@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "tests/cli/run_cli.h"
 
@@ -61,6 +63,38 @@ TEST_F(EvalCli, ReportsQualityAsAFractionOfDpsPartition) {
   EXPECT_TRUE(no_dp["dp"].is_null());
   EXPECT_TRUE(no_dp["best_of_dp"].is_null());
   EXPECT_EQ(no_dp["best_throughput"], e["best_throughput"]);  // the same decodings
+}
+
+TEST_F(EvalCli, TemperaturesSoftenTheSamplesAndLeaveGreedyAlone) {
+  const std::string eval = "eval --checkpoint " + ckpt_ + kShape + kRun + " --no-dp --json";
+  const nlohmann::json plain = Json(RunCli(eval + " --samples 8"));
+  EXPECT_EQ(plain["temperatures"], nlohmann::json::array({1.0}));
+  // Temperature 1 is the default: the same draws.
+  const nlohmann::json one = Json(RunCli(eval + " --samples 8 --temperature 1"));
+  EXPECT_EQ(one["sampled"]["partition"], plain["sampled"]["partition"]);
+  // Near zero every sample is the argmax: the greedy decoding.
+  const nlohmann::json cold = Json(RunCli(eval + " --samples 8 --temperature 0.01"));
+  EXPECT_EQ(cold["greedy"]["partition"], plain["greedy"]["partition"]);
+  EXPECT_EQ(cold["sampled"]["partition"], cold["greedy"]["partition"]);
+  EXPECT_EQ(cold["valid_fraction"], 1.0);
+  // A list splits the samples; the best names the temperature it was drawn at.
+  const nlohmann::json ladder = Json(RunCli(eval + " --samples 9 --temperature 0.01,50"));
+  EXPECT_EQ(ladder["greedy"]["partition"], plain["greedy"]["partition"]);
+  EXPECT_EQ(ladder["temperatures"], nlohmann::json::array({0.01, 50.0}));
+  const double at = ladder["sampled_temperature"].get<double>();
+  EXPECT_TRUE(at == 0.01 || at == 50.0) << ladder.dump();
+  if (at == 0.01) {
+    EXPECT_EQ(ladder["sampled"]["partition"], plain["greedy"]["partition"]);
+  }
+  // Bad input: named, exit 2.
+  for (const auto& [bad, named] : std::vector<std::pair<std::string, std::string>>{
+           {"0", "--temperature 0.000000 is outside 0.01..100"},
+           {"200", "--temperature 200.000000 is outside"},
+           {"1,abc", "abc"}}) {
+    const CliResult r = RunCli(eval + " --temperature " + bad);
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    EXPECT_NE(r.err.find(named), std::string::npos) << r.err;
+  }
 }
 
 TEST_F(EvalCli, PretrainedNamesTheShippedPolicyWithItsOwnShape) {

@@ -2,8 +2,8 @@
 """experiments/pretrain.py and experiments/e2_transfer.py in quick mode, end to end: the corpus
 keeps BERT-base and the ViT/Swin family out, every feasible entry has a target that
 `mcmpart simulate` scores as reported, cloning ran before PPO and the run file records it as the summary does, every held-out pair is
-evaluated zero-shot against DP, a resumed pre-training does not redo its targets, and E2's
-table has a row per seed.
+evaluated zero-shot against DP, a resumed pre-training does not redo its targets, `--validate`
+scores a checkpoint as `mcmpart eval` does, and E2's table has a row per seed.
 
 Usage: pretrain_quick_test.py EXPERIMENTS_DIR MCMPART_BINARY OUT_DIR
 """
@@ -82,6 +82,22 @@ def main():
     # Running again reuses every target (no `partition` command is run again).
     again = run([sys.executable, os.path.join(exp, "pretrain.py"), "--quick", "--out", pre, "--mcmpart", binary])
     assert " partition " not in again, again[-2000:]
+    # --validate scores a given checkpoint only, at the temperatures asked for; its numbers are
+    # `mcmpart eval`'s own.
+    val = os.path.join(out, "validate")
+    ckpt = os.path.join(pre, "pretrain.h5.ckpt")
+    run([sys.executable, os.path.join(exp, "pretrain.py"), "--quick", "--validate", ckpt, "--temperature", "1,4",
+         "--out", val, "--mcmpart", binary])
+    with open(os.path.join(val, "validation.json")) as f:
+        v = json.load(f)
+    assert v["temperatures"] == "1,4" and len(v["pairs"]) == len(pretrain.VALIDATION), v
+    assert not os.path.exists(os.path.join(val, "pretrain.h5"))
+    graph, pkg = pretrain.VALIDATION[0]
+    direct = json.loads(run([binary, "eval", "--checkpoint", ckpt, "--graph", graph, "--hw",
+                             os.path.join(val, "hw", pretrain.package_name(pkg) + ".toml")] +
+                            pretrain.eval_flags(4, "1,4")).strip().splitlines()[-1])
+    assert direct["temperatures"] == [1, 4] and direct["sampled_temperature"] in (1, 4), direct
+    assert direct["best_of_dp"] == v["pairs"][0]["best_of_dp"], (direct, v["pairs"][0])
     e2 = os.path.join(out, "e2")
     run([sys.executable, os.path.join(exp, "e2_transfer.py"), "--quick", "--out", e2, "--mcmpart", binary,
          "--checkpoint", os.path.join(pre, "pretrain.h5.ckpt"), "--manifest", os.path.join(pre, "manifest.json")])
