@@ -1,4 +1,5 @@
 // Shared CLI plumbing: config flags, --help, error reporting.
+#include <cstdio>
 #include "cli/cli_util.h"
 #include "cli/git_revision.h"
 
@@ -72,6 +73,27 @@ common::Status ApplyConfigFlags(const cxxopts::ParseResult& result, common::Conf
     }
   }
   return common::Status::Ok();
+}
+
+void AddTemperatureOption(cxxopts::Options& options) {
+  options.add_options()("temperature",
+                        "sampling temperatures T1,T2,...: the policy's sampled decodings are split "
+                        "evenly over them, each drawing from softmax(logits / T) at every "
+                        "decision; greedy is the same at any",
+                        cxxopts::value<std::vector<double>>()->default_value("1"));
+}
+
+common::StatusOr<std::vector<double>> ParseTemperatures(const cxxopts::ParseResult& result) {
+  std::vector<double> t = result["temperature"].as<std::vector<double>>();
+  if (t.empty()) return common::Status::Error("--temperature is empty");
+  for (double x : t) {
+    if (!(x >= 0.01 && x <= 100)) {
+      char text[64];
+      std::snprintf(text, sizeof(text), "--temperature %g is outside 0.01..100", x);
+      return common::Status::Error(text);
+    }
+  }
+  return t;
 }
 
 int CountPositionalWords(int argc, char** argv, const std::vector<std::string>& switches) {

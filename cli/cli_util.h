@@ -38,6 +38,12 @@ common::StatusOr<ParsedCommand> ParseCommand(cxxopts::Options& options, int argc
 /// Sets the config fields whose flags `result` holds; errors name the flag and the field.
 common::Status ApplyConfigFlags(const cxxopts::ParseResult& result, common::Config* config);
 
+/// Adds --temperature T1,T2,...: the sampling temperatures a policy's best-of-N decodings are
+/// split over (learner::EvalOptions::temperatures); default 1.
+void AddTemperatureOption(cxxopts::Options& options);
+/// The --temperature list of `result`, each checked to lie in 0.01..100.
+common::StatusOr<std::vector<double>> ParseTemperatures(const cxxopts::ParseResult& result);
+
 /// cxxopts splits positional values at commas ("synth:chain:seed=3,nodes=120"): the number of
 /// positional words on the command line, so that the pieces can be joined back. `switches` are
 /// the flags that take no value.

@@ -117,14 +117,7 @@ common::Status CheckEvalInputs(const ParsedCommand& parsed, common::Config* conf
   options->samples = parsed.result["samples"].as<int>();
   if (options->samples < 0 || options->samples > 1000000)
     return common::Status::Error("--samples must be in 0..1000000");
-  options->temperatures = parsed.result["temperature"].as<std::vector<double>>();
-  if (options->temperatures.empty()) return common::Status::Error("--temperature is empty");
-  for (double t : options->temperatures) {
-    if (!(t >= 0.01 && t <= 100)) {
-      return common::Status::Error("--temperature " + std::to_string(t) +
-                                   " is outside 0.01..100");
-    }
-  }
+  MCMPART_ASSIGN_OR_RETURN(options->temperatures, ParseTemperatures(parsed.result));
   options->with_dp = parsed.result.count("no-dp") == 0;
   return common::Status::Ok();
 }
@@ -138,11 +131,8 @@ int RunEval(int argc, char** argv) {
                            "decoding, repaired and evaluated.");
   options.add_options()("samples", "sampled decodings", cxxopts::value<int>()->default_value("64"))(
       "partition-out", "write the best repaired partition (JSON)", cxxopts::value<std::string>())(
-      "no-dp", "skip DP's partition, the reference the policy's quality is a fraction of")(
-      "temperature",
-      "sampling temperatures T1,T2,...: the samples are split evenly over them, each drawing "
-      "from softmax(logits / T) at every decision; greedy is unchanged",
-      cxxopts::value<std::vector<double>>()->default_value("1"));
+      "no-dp", "skip DP's partition, the reference the policy's quality is a fraction of");
+  AddTemperatureOption(options);
   auto parsed = ParseCommand(options, argc, argv, &config);
   if (!parsed.ok()) return ReportBadInput("eval", parsed.status());
   if (parsed->help) return kExitOk;

@@ -178,6 +178,7 @@ int RunPartition(int argc, char** argv) {
       "[--evaluator E] --out-dir D [--json]");
   options.add_options()("out-dir", "folder for the outputs (created if missing; required)",
                         cxxopts::value<std::string>());
+  AddTemperatureOption(options);
   auto parsed = ParseCommand(options, argc, argv, &config, "model");
   if (!parsed.ok()) return ReportBadInput(kCommand, parsed.status());
   if (parsed->help) return kExitOk;
@@ -199,6 +200,9 @@ int RunPartition(int argc, char** argv) {
   Status feasible = learner::CheckPartitionable(*graph, *hardware);
   if (!feasible.ok()) return ReportBadInput(kCommand, feasible);
   learner::PartitionSearchOptions search;
+  auto temperatures = ParseTemperatures(parsed->result);
+  if (!temperatures.ok()) return ReportBadInput(kCommand, temperatures.status());
+  search.policy_temperatures = *temperatures;
   Status policy = ChoosePolicy(config, hardware->num_chips, &search);
   if (!policy.ok()) return ReportBadInput(kCommand, policy);
   auto out = learner::OutputDir::Create(out_dir);

@@ -58,6 +58,7 @@ StrategyOutcome RunPolicy(const common::Graph& graph, const hw::Hardware& hw,
   with_shape.policy = options.policy;
   EvalOptions eval_options;
   eval_options.samples = options.policy_samples;
+  eval_options.temperatures = options.policy_temperatures;
   auto eval = EvaluatePolicy(with_shape, options.policy_checkpoint, graph, hw, eval_options);
   out.seconds = SecondsSince(start);
   if (!eval.ok()) {

@@ -48,6 +48,7 @@ struct PartitionSearchOptions {
   std::string policy_checkpoint;
   common::PolicyConfig policy;
   int policy_samples = 64;
+  std::vector<double> policy_temperatures = {1.0};  ///< EvalOptions::temperatures
   std::string policy_note = "no pre-trained policy available";
 };
 

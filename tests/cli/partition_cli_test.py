@@ -7,10 +7,10 @@ On the committed Swin-T: exit 0, every file written, every chip_<c>.onnx passes 
 strict shape inference, the chips' node names are the model's node names with none twice,
 best_throughput is at least the DP's and equals `mcmpart simulate` of D/partition.json, and the
 split file scores the same partition. The shipped pre-trained policy joins by default, finds
-what `mcmpart eval` finds with the same seed, and is left out by --checkpoint none or when it
+what `mcmpart eval` finds with the same seed and --temperature, and is left out by --checkpoint none or when it
 addresses fewer chips than the hardware has. A small CNN under maxload is drawn node by node; SIGINT
 ends the search early and still writes the best so far. Bad input
-(missing model, unknown hardware, a missing --checkpoint, an out dir that cannot be made) exits 2 and leaves no D and no
+(missing model, unknown hardware, a bad --temperature, a missing --checkpoint, an out dir that cannot be made) exits 2 and leaves no D and no
 staging folder.
 """
 import collections
@@ -44,7 +44,7 @@ class PartitionCli(unittest.TestCase):
         cls.tmp = tempfile.TemporaryDirectory()
         cls.out = os.path.join(cls.tmp.name, "swin")
         cls.proc = run("partition", SWIN, "--hw", "mcm8-ring", "--time-limit-s", "3",
-                       "--out-dir", cls.out, "--json")
+                       "--temperature", "1,3", "--out-dir", cls.out, "--json")
         cls.summary = json.loads(cls.proc.stdout) if cls.proc.returncode == 0 else None
 
     @classmethod
@@ -117,9 +117,10 @@ class PartitionCli(unittest.TestCase):
         policy = by_name["policy"]
         self.assertTrue(policy["valid"], policy)
         self.assertEqual(policy["evaluations"], 65)
-        # The same checkpoint, seed and samples through `mcmpart eval`: the same best partition.
+        # The same checkpoint, seed, samples and temperatures through `mcmpart eval`: the same
+        # best partition.
         ev = run("eval", "--checkpoint", "pretrained", "--graph", SWIN, "--hw", "mcm8-ring",
-                 "--samples", "64", "--no-dp", "--json")
+                 "--samples", "64", "--temperature", "1,3", "--no-dp", "--json")
         self.assertEqual(ev.returncode, 0, ev.stderr)
         self.assertAlmostEqual(json.loads(ev.stdout)["best_throughput"], policy["throughput"],
                                delta=1e-9 * policy["throughput"])
@@ -206,6 +207,8 @@ class PartitionCliSmall(unittest.TestCase):
         self.assert_bad_input([os.path.join(self.dir, "missing.onnx"), "--hw", "mcm8-ring"], out,
                               "missing.onnx")
         self.assert_bad_input([RESNET18, "--hw", "no-such-hw"], out, "no-such-hw")
+        self.assert_bad_input([RESNET18, "--hw", "mcm8-ring", "--temperature", "1,0"], out,
+                              "--temperature 0 is outside 0.01..100")
         self.assert_bad_input([RESNET18, "--hw", "mcm8-ring", "--checkpoint",
                                os.path.join(self.dir, "missing.ckpt")], out, "missing.ckpt")
         with open(self.blocker, "w") as f:
