@@ -1,9 +1,9 @@
 // Shared CLI plumbing: config flags, --help, error reporting.
-#include <cstdio>
 #include "cli/cli_util.h"
 #include "cli/git_revision.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <ctime>
 #include <iostream>
 

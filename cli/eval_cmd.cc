@@ -87,11 +87,11 @@ void EvalReport::PrintText() const {
     std::snprintf(text, sizeof(text), "%s%g", temperatures.empty() ? "" : ",", t);
     temperatures += text;
   }
-  std::printf("  best of %d sampled (temperature %s; best at %g): %.1f samples/s (reward %.3f), "
-              "%.0f%% valid after repair\n",
-              options.samples, temperatures.c_str(), result.sampled_temperature,
-              result.sampled.metrics.throughput, result.sampled.reward,
-              100 * result.valid_fraction);
+  std::printf(
+      "  best of %d sampled (temperature %s; best at %g): %.1f samples/s (reward %.3f), "
+      "%.0f%% valid after repair\n",
+      options.samples, temperatures.c_str(), result.sampled_temperature,
+      result.sampled.metrics.throughput, result.sampled.reward, 100 * result.valid_fraction);
   if (!result.dp.valid) {
     if (options.with_dp) std::printf("  DP's partition:  none (%s)\n", result.dp_note.c_str());
     return;

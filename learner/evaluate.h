@@ -23,8 +23,8 @@ struct DecodeResult {
 };
 
 struct PolicyEvaluation {
-  DecodeResult greedy;   ///< argmax chip per node, repaired
-  DecodeResult sampled;  ///< best of `samples` sampled partitions, repaired
+  DecodeResult greedy;             ///< argmax chip per node, repaired
+  DecodeResult sampled;            ///< best of `samples` sampled partitions, repaired
   double sampled_temperature = 0;  ///< the temperature `sampled` was drawn at
   int samples = 0;
   double valid_fraction = 0;  ///< of the sampled partitions after repair
