@@ -35,6 +35,19 @@ void ScoreDp(actors::Environment* env, PolicyEvaluation* out) {
   }
 }
 
+// Decoding `i` of `s`, repaired and scored by `env`.
+DecodeResult ScoreDecoding(actors::Environment* env, const policy::PolicySample& s, int i) {
+  actors::ScoreOutcome r = env->Score(s.proposals[i], s.RepairWeights(i));
+  DecodeResult d;
+  d.valid = r.valid;
+  d.proposal = s.proposals[i];
+  d.partition = r.partition;
+  d.changed_nodes = r.changed_nodes;
+  d.reward = r.reward;
+  if (r.valid) d.metrics = env->evaluator().Evaluate(r.partition);
+  return d;
+}
+
 }  // namespace
 
 common::StatusOr<PolicyEvaluation> EvaluatePolicy(const common::Config& config,
@@ -51,19 +64,8 @@ common::StatusOr<PolicyEvaluation> EvaluatePolicy(const common::Config& config,
   policy.AddGraph(env->features());
   common::Rng rng(common::DeriveSeed(static_cast<uint64_t>(config.run.seed), kEvalStream));
 
-  auto decode = [&](const policy::PolicySample& s, int i) {
-    actors::ScoreOutcome r = env->Score(s.proposals[i], s.RepairWeights(i));
-    DecodeResult d;
-    d.valid = r.valid;
-    d.proposal = s.proposals[i];
-    d.partition = r.partition;
-    d.changed_nodes = r.changed_nodes;
-    d.reward = r.reward;
-    if (r.valid) d.metrics = env->evaluator().Evaluate(r.partition);
-    return d;
-  };
   PolicyEvaluation out;
-  out.greedy = decode(policy.Sample(0, 1, rng, /*greedy=*/true), 0);
+  out.greedy = ScoreDecoding(env.get(), policy.Sample(0, 1, rng, /*greedy=*/true), 0);
   out.samples = options.samples;
   const int levels = static_cast<int>(options.temperatures.size());
   int valid = 0;
@@ -75,7 +77,7 @@ common::StatusOr<PolicyEvaluation> EvaluatePolicy(const common::Config& config,
     if (t != 1.0) policy.Soften(t);
     policy::PolicySample s = policy.Sample(0, n, rng);
     for (int i = 0; i < n; ++i) {
-      DecodeResult d = decode(s, i);
+      DecodeResult d = ScoreDecoding(env.get(), s, i);
       valid += d.valid;
       if (d.valid &&
           (!out.sampled.valid || d.metrics.throughput > out.sampled.metrics.throughput)) {
