@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <sstream>
 
 #include "actors/environment.h"
 #include "actors/search/strategy.h"
@@ -72,7 +73,12 @@ StrategyOutcome RunPolicy(const common::Graph& graph, const hw::Hardware& hw,
     out.throughput = d->metrics.throughput;
     out.partition = d->partition;
   }
-  out.note = "greedy and " + std::to_string(eval->samples) + " sampled decodings, repaired";
+  std::ostringstream note;
+  note << "greedy and " << eval->samples << " sampled decodings at temperature";
+  for (size_t i = 0; i < eval_options.temperatures.size(); ++i)
+    note << (i == 0 ? " " : ",") << eval_options.temperatures[i];
+  note << ", repaired";
+  out.note = note.str();
   return out;
 }
 

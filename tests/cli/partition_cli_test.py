@@ -117,6 +117,7 @@ class PartitionCli(unittest.TestCase):
         policy = by_name["policy"]
         self.assertTrue(policy["valid"], policy)
         self.assertEqual(policy["evaluations"], 65)
+        self.assertEqual(policy["note"], "greedy and 64 sampled decodings at temperature 1,3, repaired")
         # The same checkpoint, seed, samples and temperatures through `mcmpart eval`: the same
         # best partition.
         ev = run("eval", "--checkpoint", "pretrained", "--graph", SWIN, "--hw", "mcm8-ring",
