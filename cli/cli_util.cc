@@ -1,9 +1,9 @@
 // Shared CLI plumbing: config flags, --help, error reporting.
 #include "cli/cli_util.h"
 #include "cli/git_revision.h"
+#include "learner/evaluate.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <ctime>
 #include <iostream>
 
@@ -86,11 +86,11 @@ void AddTemperatureOption(cxxopts::Options& options) {
 common::StatusOr<std::vector<double>> ParseTemperatures(const cxxopts::ParseResult& result) {
   std::vector<double> t = result["temperature"].as<std::vector<double>>();
   if (t.empty()) return common::Status::Error("--temperature is empty");
+  const common::FieldRange range = common::FieldRange::Temperature();
   for (double x : t) {
-    if (!(x >= 0.01 && x <= 100)) {
-      char text[64];
-      std::snprintf(text, sizeof(text), "--temperature %g is outside 0.01..100", x);
-      return common::Status::Error(text);
+    if (!range.Contains(x)) {
+      return common::Status::Error("--temperature " + learner::TemperaturesText({x}) +
+                                   " must be " + range.Describe(/*integer=*/false));
     }
   }
   return t;

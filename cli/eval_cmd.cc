@@ -81,12 +81,7 @@ void EvalReport::PrintText() const {
       "%s)\n",
       result.greedy.metrics.throughput, result.greedy.reward, result.greedy.changed_nodes,
       result.greedy.metrics.bottleneck.c_str());
-  std::string temperatures;
-  for (double t : options.temperatures) {
-    char text[32];
-    std::snprintf(text, sizeof(text), "%s%g", temperatures.empty() ? "" : ",", t);
-    temperatures += text;
-  }
+  const std::string temperatures = learner::TemperaturesText(options.temperatures);
   std::printf(
       "  best of %d sampled (temperature %s; best at %g): %.1f samples/s (reward %.3f), "
       "%.0f%% valid after repair\n",

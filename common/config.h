@@ -70,6 +70,8 @@ struct FieldRange {
   static constexpr FieldRange Closed(double lo, double hi) { return {lo, hi, false, false}; }
   static constexpr FieldRange Open(double lo, double hi) { return {lo, hi, true, true}; }
   static constexpr FieldRange OpenClosed(double lo, double hi) { return {lo, hi, true, false}; }
+  /// A softening temperature (--init-temperature, eval's --temperature): 0.01..100.
+  static constexpr FieldRange Temperature() { return Closed(0.01, 100); }
 
   bool bounded() const { return lo > -kInf || hi < kInf; }
   /// Whether `v` lies in the range (never for NaN).

@@ -91,7 +91,7 @@ struct WeightBytes {
     "PPO updates between checkpoints (0 = only at the end)")                                   \
   X(run, std::string, init_from, "", Unbounded(),                                               \
     "initialise the policy from this checkpoint (fine-tuning)")                                \
-  X(run, double, init_temperature, 1.0, Closed(0.01, 100),                                      \
+  X(run, double, init_temperature, 1.0, Temperature(),                                          \
     "with --init-from, soften the loaded policy to softmax(z / T) at every decision before "  \
     "training (T > 1: a confident pre-trained policy explores more)")                          \
   X(run, std::string, heldout, "", Unbounded(),                                                 \

@@ -2,6 +2,7 @@
 #include "learner/evaluate.h"
 
 #include <chrono>
+#include <cstdio>
 
 #include "actors/environment.h"
 #include "actors/search/dp.h"
@@ -49,6 +50,16 @@ DecodeResult ScoreDecoding(actors::Environment* env, const policy::PolicySample&
 }
 
 }  // namespace
+
+std::string TemperaturesText(const std::vector<double>& temperatures) {
+  std::string text;
+  for (double t : temperatures) {
+    char number[32];
+    std::snprintf(number, sizeof(number), "%s%g", text.empty() ? "" : ",", t);
+    text += number;
+  }
+  return text;
+}
 
 common::StatusOr<PolicyEvaluation> EvaluatePolicy(const common::Config& config,
                                                   const std::string& checkpoint,

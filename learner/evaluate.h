@@ -46,6 +46,9 @@ struct EvalOptions {
   std::vector<double> temperatures = {1.0};
 };
 
+/// "3,10": a temperature list as --temperature takes it (shortest round-trip form, "%g").
+std::string TemperaturesText(const std::vector<double>& temperatures);
+
 /// Loads the policy weights of `checkpoint` (shape from config.policy), decodes `graph` on
 /// `hw` greedily and by sampling, repairs and evaluates with config.run.evaluator; with
 /// `options.with_dp`, also scores DP's partition with that evaluator.

@@ -1,10 +1,10 @@
-// The strategies of `mcmpart partition` in turn: DP, the policy, then annealing seeded from the best.
+// The strategies of `mcmpart partition` in turn: DP, the policy, then annealing seeded from the
+// best.
 #include "learner/partition_run.h"
 
 #include <algorithm>
 #include <chrono>
 #include <memory>
-#include <sstream>
 
 #include "actors/environment.h"
 #include "actors/search/strategy.h"
@@ -73,12 +73,8 @@ StrategyOutcome RunPolicy(const common::Graph& graph, const hw::Hardware& hw,
     out.throughput = d->metrics.throughput;
     out.partition = d->partition;
   }
-  std::ostringstream note;
-  note << "greedy and " << eval->samples << " sampled decodings at temperature";
-  for (size_t i = 0; i < eval_options.temperatures.size(); ++i)
-    note << (i == 0 ? " " : ",") << eval_options.temperatures[i];
-  note << ", repaired";
-  out.note = note.str();
+  out.note = "greedy and " + std::to_string(eval->samples) + " sampled decodings at temperature " +
+             TemperaturesText(eval_options.temperatures) + ", repaired";
   return out;
 }
 
@@ -110,8 +106,8 @@ common::StatusOr<PartitionSearchResult> RunPartitionSearch(const common::Graph& 
                                                            const PartitionSearchOptions& options) {
   MCMPART_ASSIGN_OR_RETURN(auto env, actors::Environment::Create(graph, hw, config));
   PartitionSearchResult result;
-  result.policy_note = options.policy_checkpoint.empty() ? options.policy_note
-                                                         : options.policy_checkpoint;
+  result.policy_note =
+      options.policy_checkpoint.empty() ? options.policy_note : options.policy_checkpoint;
   const Clock::time_point start = Clock::now();
   PartitionProgress progress;
   progress.limit_s = options.time_limit_s;

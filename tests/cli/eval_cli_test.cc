@@ -88,8 +88,8 @@ TEST_F(EvalCli, TemperaturesSoftenTheSamplesAndLeaveGreedyAlone) {
   }
   // Bad input: named, exit 2.
   for (const auto& [bad, named] : std::vector<std::pair<std::string, std::string>>{
-           {"0", "--temperature 0 is outside 0.01..100"},
-           {"200", "--temperature 200 is outside 0.01..100"},
+           {"0", "--temperature 0 must be in [0.01, 100]"},
+           {"200", "--temperature 200 must be in [0.01, 100]"},
            {"1,abc", "abc"}}) {
     const CliResult r = RunCli(eval + " --temperature " + bad);
     EXPECT_EQ(r.exit_code, 2) << bad;

@@ -209,7 +209,7 @@ class PartitionCliSmall(unittest.TestCase):
                               "missing.onnx")
         self.assert_bad_input([RESNET18, "--hw", "no-such-hw"], out, "no-such-hw")
         self.assert_bad_input([RESNET18, "--hw", "mcm8-ring", "--temperature", "1,0"], out,
-                              "--temperature 0 is outside 0.01..100")
+                              "--temperature 0 must be in [0.01, 100]")
         self.assert_bad_input([RESNET18, "--hw", "mcm8-ring", "--checkpoint",
                                os.path.join(self.dir, "missing.ckpt")], out, "missing.ckpt")
         with open(self.blocker, "w") as f:
