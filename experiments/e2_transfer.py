@@ -76,7 +76,7 @@ def main():
     ap.add_argument("--budget", type=int, default=8192, help="from-scratch samples per seed")
     ap.add_argument("--ft-budget", type=int, default=2048, help="fine-tuning and annealing samples per seed")
     ap.add_argument("--samples", type=int, default=64, help="zero-shot best-of-N")
-    ap.add_argument("--temperature", default=pretrain.EVAL_TEMPERATURES,
+    ap.add_argument("--temperature", default=pretrain.EVAL_TEMPERATURES, type=pretrain.temperatures_arg,
                     help="sampling temperatures of the zero-shot best-of-N (`mcmpart eval --temperature`)")
     ap.add_argument("--hw", nargs="*", default=["mcm16-ring", "mcm8-ring"])
     ap.add_argument("--quick", action="store_true", help="small budgets, one seed (a smoke run)")

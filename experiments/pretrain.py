@@ -101,6 +101,16 @@ REPAIR_FLAGS = ["--repair-fail-limit", "4000"]
 EVAL_TEMPERATURES = "3,10"
 
 
+def temperatures_arg(text):
+    """argparse type of --temperature: a comma-separated list of numbers, kept as text (their
+    range is `mcmpart eval`'s to check)."""
+    try:
+        [float(t) for t in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected numbers separated by commas, e.g. 3,10; got '%s'" % text)
+    return text
+
+
 def eval_flags(samples, temperatures):
     """`mcmpart eval` flags of every zero-shot evaluation here and in e2_transfer.py."""
     return ["--samples", str(samples), "--temperature", temperatures, "--json"] + REPAIR_FLAGS
@@ -376,7 +386,7 @@ def main():
     ap.add_argument("--packages-per-graph", type=int, default=10)
     ap.add_argument("--target-seconds", type=float, default=4.0, help="`partition` time limit per entry")
     ap.add_argument("--samples", type=int, default=64, help="best-of-N of the zero-shot evaluation")
-    ap.add_argument("--temperature", default=EVAL_TEMPERATURES,
+    ap.add_argument("--temperature", default=EVAL_TEMPERATURES, type=temperatures_arg,
                     help="sampling temperatures of the zero-shot best-of-N (`mcmpart eval --temperature`)")
     ap.add_argument("--validate", metavar="CKPT",
                     help="only score CKPT on the validation pairs (OUT/validation.json), no pre-training")

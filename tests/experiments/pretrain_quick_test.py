@@ -98,6 +98,11 @@ def main():
                             pretrain.eval_flags(4, "1,4")).strip().splitlines()[-1])
     assert direct["temperatures"] == [1, 4] and direct["sampled_temperature"] in (1, 4), direct
     assert direct["best_of_dp"] == v["pairs"][0]["best_of_dp"], (direct, v["pairs"][0])
+    # A --temperature that is not a list of numbers: argparse's exit 2, naming it, nothing made.
+    bad = subprocess.run([sys.executable, os.path.join(exp, "pretrain.py"), "--validate", ckpt, "--temperature",
+                          "3,x", "--out", os.path.join(out, "bad"), "--mcmpart", binary], capture_output=True, text=True)
+    assert bad.returncode == 2 and "--temperature" in bad.stderr and "3,x" in bad.stderr, bad.stderr
+    assert not os.path.exists(os.path.join(out, "bad"))
     e2 = os.path.join(out, "e2")
     run([sys.executable, os.path.join(exp, "e2_transfer.py"), "--quick", "--out", e2, "--mcmpart", binary,
          "--checkpoint", os.path.join(pre, "pretrain.h5.ckpt"), "--manifest", os.path.join(pre, "manifest.json")])
