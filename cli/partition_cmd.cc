@@ -28,13 +28,13 @@ constexpr double kDefaultTimeLimitS = 60;
 const char* const kCommand = "partition";
 
 // The progress line on stderr: a bar redrawn in place on a terminal, otherwise a plain line
-// when a strategy starts and at every tenth of the time limit.
+// when a strategy starts and at every tenth of the time limit (or of annealing's budget).
 class ProgressLine {
  public:
   ProgressLine() : tty_(::isatty(STDERR_FILENO) == 1) {}
 
   void Update(const learner::PartitionProgress& p) {
-    const double frac = p.limit_s > 0 ? std::min(1.0, p.elapsed_s / p.limit_s) : 1.0;
+    const double frac = Fraction(p);
     const auto now = std::chrono::steady_clock::now();
     const bool new_strategy = p.strategy != strategy_;
     strategy_ = p.strategy;
@@ -42,9 +42,9 @@ class ProgressLine {
       if (!new_strategy && now - last_ < std::chrono::milliseconds(100)) return;
       last_ = now;
       const int filled = static_cast<int>(frac * kWidth);
-      std::fprintf(stderr, "\r[%s%s] %5.1f/%.0f s  %-6s %7lld evals  best %.3f samples/s ",
+      std::fprintf(stderr, "\r[%s%s] %5.1f%s s  %-6s %7lld evals  best %.3f samples/s ",
                    std::string(filled, '#').c_str(), std::string(kWidth - filled, '.').c_str(),
-                   p.elapsed_s, p.limit_s, p.strategy.c_str(),
+                   p.elapsed_s, LimitSuffix(p).c_str(), p.strategy.c_str(),
                    static_cast<long long>(p.evaluations), p.best_throughput);
       drawn_ = true;
     } else {
@@ -52,8 +52,8 @@ class ProgressLine {
       if (!new_strategy && tenth <= tenth_) return;
       tenth_ = tenth;
       std::fprintf(stderr,
-                   "mcmpart partition: %.1f/%.0f s, %s, %lld evaluations, best %.3f samples/s\n",
-                   p.elapsed_s, p.limit_s, p.strategy.c_str(),
+                   "mcmpart partition: %.1f%s s, %s, %lld evaluations, best %.3f samples/s\n",
+                   p.elapsed_s, LimitSuffix(p).c_str(), p.strategy.c_str(),
                    static_cast<long long>(p.evaluations), p.best_throughput);
     }
     std::fflush(stderr);
@@ -65,6 +65,22 @@ class ProgressLine {
   }
 
  private:
+  // How far the search is: by the clock, else by annealing's budget.
+  static double Fraction(const learner::PartitionProgress& p) {
+    if (p.limit_s > 0) return std::min(1.0, p.elapsed_s / p.limit_s);
+    if (p.anneal_budget > 0 && p.strategy == "anneal") {
+      return std::min(1.0, static_cast<double>(p.strategy_evaluations) / p.anneal_budget);
+    }
+    return 0.0;
+  }
+  // "/60" after the elapsed seconds when there is a time limit.
+  static std::string LimitSuffix(const learner::PartitionProgress& p) {
+    if (p.limit_s <= 0) return "";
+    char text[32];
+    std::snprintf(text, sizeof text, "/%.0f", p.limit_s);
+    return text;
+  }
+
   static constexpr int kWidth = 30;
   const bool tty_;
   bool drawn_ = false;
@@ -96,6 +112,7 @@ void PrintSummary(const learner::PartitionFilesInput& in, const learner::Partiti
                           {"hw", in.hw->name},
                           {"evaluator", common::EnumName(in.config->run.evaluator)},
                           {"time_limit_s", in.time_limit_s},
+                          {"anneal_budget", in.anneal_budget},
                           {"best_throughput", best.throughput},
                           {"best_strategy", best.name},
                           {"best_partition", best.partition},
@@ -172,10 +189,12 @@ int RunPartition(int argc, char** argv) {
       "mcmpart partition",
       "Partition a model for an MCM: DP, the pre-trained policy (--checkpoint C|pretrained|none; "
       "default pretrained where found), then annealing seeded from the best, within "
-      "--time-limit-s (default 60), the best kept under --evaluator; writes partition.json, "
+      "--time-limit-s (default 60) or for --budget N evaluations (then no time limit unless "
+      "given; with --repair-fail-limit the search repeats exactly), the best kept under "
+      "--evaluator; writes partition.json, "
       "partition_split.json, chip_<c>.onnx (ONNX models), partition.svg, chips.svg, trace.json "
-      "and report.md into --out-dir.\nusage: mcmpart partition MODEL --hw H [--time-limit-s T] "
-      "[--evaluator E] --out-dir D [--json]");
+      "and report.md into --out-dir.\nusage: mcmpart partition MODEL --hw H [--time-limit-s T | "
+      "--budget N] [--evaluator E] --out-dir D [--json]");
   options.add_options()("out-dir", "folder for the outputs (created if missing; required)",
                         cxxopts::value<std::string>());
   AddTemperatureOption(options);
@@ -208,7 +227,11 @@ int RunPartition(int argc, char** argv) {
   auto out = learner::OutputDir::Create(out_dir);
   if (!out.ok()) return ReportBadInput(kCommand, out.status());
 
-  search.time_limit_s = config.run.time_limit_s > 0 ? config.run.time_limit_s : kDefaultTimeLimitS;
+  // --budget N: annealing's evaluations instead of the time limit's (none unless given).
+  if (parsed->result.count("budget")) search.anneal_budget = config.run.budget;
+  search.time_limit_s = config.run.time_limit_s > 0 ? config.run.time_limit_s
+                        : search.anneal_budget > 0  ? 0
+                                                    : kDefaultTimeLimitS;
   search.seed = static_cast<uint64_t>(config.run.seed);
   ProgressLine progress;
   search.progress = [&](const learner::PartitionProgress& p) { progress.Update(p); };
@@ -233,6 +256,7 @@ int RunPartition(int argc, char** argv) {
   in.model = model;
   in.onnx_report = IsOnnx(model) ? &report : nullptr;
   in.time_limit_s = search.time_limit_s;
+  in.anneal_budget = search.anneal_budget;
   auto files = learner::WritePartitionFiles(in, *out);
   if (!files.ok()) return ReportBadInput(kCommand, files.status());
   Status committed = out->Commit();

@@ -7,7 +7,9 @@ Stages, each skipped when its output is already there (so a stopped run picks up
      manifest of (graph, package) entries, split into pre-training and held-out entries;
      BERT-base and the ViT/Swin family are never pre-trained on;
   2. targets: the best known partition of each entry, from `mcmpart partition` (DP, then
-     annealing seeded from DP, kept under the cycle evaluator);
+     annealing seeded from DP, kept under the cycle evaluator) within --target-seconds, or for
+     --target-budget annealing evaluations with repairs bounded by failures (REPAIR_FLAGS), so
+     that the targets, too, repeat on any machine;
   3. train: one `mpirun -np 3 mcmpart train` over every pre-training entry (`GRAPH@HW`),
      behaviour cloning of the targets first (`--imitate-from`, DOPPLER-style: imitate a
      heuristic, then RL) with DAgger rounds (`--imitate-dagger`: the policy's own decodes
@@ -20,11 +22,12 @@ Stages, each skipped when its output is already there (so a stopped run picks up
      (corpus, command, seed, time to build).
 
 Usage: experiments/pretrain.py [--out DIR] [--budget N] [--imitate-steps N] [--dagger R] [--seed S]
-       [--packages-per-graph P] [--target-seconds T] [--onnx-dir DIR] [--temperature T1,T2,...]
+       [--packages-per-graph P] [--target-seconds T | --target-budget N] [--onnx-dir DIR] [--temperature T1,T2,...]
        [--install] [--quick]
        experiments/pretrain.py --validate CKPT [--temperature T1,T2,...] [--out DIR]
 """
 import argparse
+import glob
 import hashlib
 import json
 import os
@@ -191,19 +194,39 @@ def entry_key(e):
     return hashlib.sha1((e["graph"] + "@" + e["package"]).encode()).hexdigest()[:12]
 
 
-def best_partition(binary, e, out, seconds, log):
-    """`mcmpart partition` of one entry (cached in OUT/targets/KEY); None when infeasible."""
+def target_search(args):
+    """`mcmpart partition`'s bound on each target's search: --target-budget annealing
+    evaluations with failure-bounded repairs (the same on any machine), else --target-seconds."""
+    if args.target_budget > 0:
+        return ["--budget", str(args.target_budget)] + REPAIR_FLAGS
+    return ["--time-limit-s", str(args.target_seconds)]
+
+
+def targets_made_under(out, search):
+    """None when every target cached in OUT/targets was made under `search`, else the other
+    bound (a target cached before bounds were recorded counts as time-limited)."""
+    for summary in sorted(glob.glob(os.path.join(out, "targets", "*", "summary.json"))):
+        with open(summary) as f:
+            made_under = json.load(f).get("search")
+        if made_under != search and not (made_under is None and search[0] == "--time-limit-s"):
+            return made_under
+    return None
+
+
+def best_partition(binary, e, out, search, log):
+    """`mcmpart partition` of one entry within `search` (target_search), cached in
+    OUT/targets/KEY with that bound; None when infeasible."""
     d = os.path.join(out, "targets", entry_key(e))
     summary = os.path.join(d, "summary.json")
     if os.path.exists(summary):
         with open(summary) as f:
             return json.load(f)
     # --checkpoint none: targets come from search alone (DP, annealing), not from a policy.
-    cmd = [binary, "partition", e["graph"], "--hw", e["hw"], "--time-limit-s", str(seconds),
+    cmd = [binary, "partition", e["graph"], "--hw", e["hw"]] + search + [
            "--checkpoint", "none", "--out-dir", d, "--json"]
     print("+", " ".join(cmd), file=log, flush=True)
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    result = {"feasible": p.returncode == 0}
+    result = {"feasible": p.returncode == 0, "search": search}
     if p.returncode == 0:
         s = json.loads(p.stdout.strip().splitlines()[-1])
         result.update(best=s["best_throughput"], strategy=s["best_strategy"],
@@ -385,6 +408,9 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--packages-per-graph", type=int, default=10)
     ap.add_argument("--target-seconds", type=float, default=4.0, help="`partition` time limit per entry")
+    ap.add_argument("--target-budget", type=int, default=0,
+                    help="`partition --budget` per entry instead of --target-seconds: annealing evaluations, "
+                         "repairs bounded by failures, so targets repeat on any machine (0 = off)")
     ap.add_argument("--samples", type=int, default=64, help="best-of-N of the zero-shot evaluation")
     ap.add_argument("--temperature", default=EVAL_TEMPERATURES, type=temperatures_arg,
                     help="sampling temperatures of the zero-shot best-of-N (`mcmpart eval --temperature`)")
@@ -397,7 +423,8 @@ def main():
     ap.add_argument("--mcmpart", default=None)
     args = ap.parse_args()
     if args.quick:
-        args.budget, args.imitate_steps, args.packages_per_graph, args.target_seconds = 64, 10, 1, 0.5
+        args.budget, args.imitate_steps, args.packages_per_graph = 64, 10, 1
+        args.target_budget = args.target_budget or 100
         args.dagger = 1
         args.samples = 4
     binary = common.binary(args.mcmpart)
@@ -406,11 +433,16 @@ def main():
     if args.validate:
         print_validation(validate(binary, args.validate, args.out, args.samples, args.temperature, log), args)
         return 0
+    other = targets_made_under(args.out, target_search(args))
+    if other is not None:
+        ap.error("%s: the targets in %s were made under %s, not %s; use another --out"
+                 % (" ".join(target_search(args)[:2]), os.path.join(args.out, "targets"), " ".join(other),
+                    " ".join(target_search(args))))
     manifest = make_corpus(binary, args.out, args, log)
     entries = manifest["entries"] + manifest["heldout"]
     targets_start = time.time()
     for i, e in enumerate(entries):
-        e["target"] = best_partition(binary, e, args.out, args.target_seconds, log)
+        e["target"] = best_partition(binary, e, args.out, target_search(args), log)
         print("targets: %d/%d %s on %s: %s" % (i + 1, len(entries), os.path.basename(e["graph"]), e["package"],
                                                "%.1f (%s)" % (e["target"]["best"], e["target"]["strategy"])
                                                if e["target"]["feasible"] else "infeasible"), flush=True)

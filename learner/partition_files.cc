@@ -92,7 +92,8 @@ std::string ReportMarkdown(const PartitionFilesInput& in, const hw::Metrics& m,
      << "- model: `" << in.model << "` (" << in.graph->num_nodes() << " nodes, "
      << in.graph->num_edges() << " edges)\n"
      << "- hardware: " << in.hw->Summary() << "\n"
-     << "- evaluator: " << evaluator << ", time limit " << Fixed(in.time_limit_s, 1) << " s\n\n"
+     << "- evaluator: " << evaluator << ", search within "
+     << SearchLimitText(in.time_limit_s, in.anneal_budget) << "\n\n"
      << "## Result\n\n"
      << "- throughput: " << Fixed(best.throughput, 3) << " samples/s (" << evaluator
      << " evaluator, best strategy: " << best.name << ")\n"

@@ -40,6 +40,7 @@ struct PartitionFilesInput {
   /// For an ONNX model: its import's report (else null: no chip files).
   const common::OnnxImportReport* onnx_report = nullptr;
   double time_limit_s = 0;
+  int64_t anneal_budget = 0;  ///< PartitionSearchOptions::anneal_budget
 };
 
 /// What was written.

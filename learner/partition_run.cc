@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <memory>
+#include <sstream>
 
 #include "actors/environment.h"
 #include "actors/search/strategy.h"
@@ -20,17 +22,25 @@ double SecondsSince(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
+// The search's time limit in seconds from its start (infinite when there is none).
+double Deadline(const PartitionSearchOptions& options) {
+  return options.time_limit_s > 0 ? options.time_limit_s : std::numeric_limits<double>::infinity();
+}
+
 bool Stopped(const PartitionSearchOptions& options) {
   return options.stop_requested && options.stop_requested->load(std::memory_order_relaxed);
 }
 
-// Ask → score → tell one candidate at a time until the strategy is finished or `until_s`
-// (measured from `start`) is reached; the best valid record goes into `out`.
+// Ask → score → tell one candidate at a time until the strategy is finished, `until_s`
+// (measured from `start`) is reached or `out` holds `max_evaluations` (> 0); the best valid
+// record goes into `out`.
 common::Status Drive(actors::search::SearchStrategy& strategy, actors::Environment& env,
                      Clock::time_point start, double until_s, const PartitionSearchOptions& options,
-                     PartitionProgress* progress, StrategyOutcome* out) {
+                     PartitionProgress* progress, StrategyOutcome* out,
+                     int64_t max_evaluations = 0) {
   const std::vector<actors::Environment*> envs = {&env};
-  while (!strategy.finished() && SecondsSince(start) < until_s && !Stopped(options)) {
+  while (!strategy.finished() && SecondsSince(start) < until_s && !Stopped(options) &&
+         (max_evaluations <= 0 || out->evaluations < max_evaluations)) {
     std::vector<actors::EpisodeRecord> records = actors::search::AskScoreTell(strategy, envs, 1, 0);
     if (records.empty()) break;
     for (const actors::EpisodeRecord& r : records) {
@@ -44,6 +54,7 @@ common::Status Drive(actors::search::SearchStrategy& strategy, actors::Environme
       progress->best_throughput = std::max(progress->best_throughput, r.throughput);
     }
     progress->elapsed_s = SecondsSince(start);
+    progress->strategy_evaluations = out->evaluations;
     if (options.progress) options.progress(*progress);
   }
   return common::Status::Ok();
@@ -98,7 +109,49 @@ constexpr double kProbeSeconds = 1.0;
 constexpr double kProbeShare = 0.05;
 constexpr int64_t kMinAnnealBudget = 16;
 
+// Simulated annealing with its chains started from the best partition in `done`: the budget
+// options.anneal_budget, or else the time left times the evaluation rate of a short timing run
+// (whose evaluations count too).
+common::Status RunAnneal(actors::Environment& env, Clock::time_point start,
+                         const std::vector<StrategyOutcome>& done,
+                         const PartitionSearchOptions& options, PartitionProgress* progress,
+                         StrategyOutcome* anneal) {
+  anneal->name = "anneal";
+  const Clock::time_point anneal_start = Clock::now();
+  std::vector<common::Partition> starts = AnnealStarts(done, &anneal->note);
+  const uint64_t seed = common::DeriveSeed(options.seed, 2);
+  int64_t budget = options.anneal_budget;
+  if (budget <= 0) {
+    const double left_s = options.time_limit_s - SecondsSince(start);
+    const double probe_until_s =
+        SecondsSince(start) + std::min(kProbeSeconds, kProbeShare * left_s);
+    auto probe = actors::search::MakeAnnealStrategy({&env}, kMinAnnealBudget, seed, starts);
+    MCMPART_RETURN_IF_ERROR(Drive(*probe, env, start, probe_until_s, options, progress, anneal));
+    const double rate = anneal->evaluations / std::max(SecondsSince(anneal_start), 1e-6);
+    const double rest_s = std::max(0.0, options.time_limit_s - SecondsSince(start));
+    budget = std::max<int64_t>(kMinAnnealBudget, static_cast<int64_t>(rate * rest_s));
+  }
+  auto strategy = actors::search::MakeAnnealStrategy({&env}, budget, seed + 1, starts);
+  MCMPART_RETURN_IF_ERROR(Drive(*strategy, env, start, Deadline(options), options, progress, anneal,
+                                options.anneal_budget));
+  anneal->seconds = SecondsSince(anneal_start);
+  return common::Status::Ok();
+}
+
 }  // namespace
+
+std::string SearchLimitText(double time_limit_s, int64_t anneal_budget) {
+  std::string text;
+  if (anneal_budget > 0) {
+    text = "an annealing budget of " + std::to_string(anneal_budget) + " evaluations";
+  }
+  if (time_limit_s > 0 || text.empty()) {
+    std::ostringstream seconds;
+    seconds << time_limit_s << " s";
+    text += (text.empty() ? "" : " and ") + seconds.str();
+  }
+  return text;
+}
 
 common::StatusOr<PartitionSearchResult> RunPartitionSearch(const common::Graph& graph,
                                                            const hw::Hardware& hw,
@@ -111,6 +164,7 @@ common::StatusOr<PartitionSearchResult> RunPartitionSearch(const common::Graph& 
   const Clock::time_point start = Clock::now();
   PartitionProgress progress;
   progress.limit_s = options.time_limit_s;
+  progress.anneal_budget = options.anneal_budget;
   auto announce = [&](const char* name) {
     progress.strategy = name;
     progress.elapsed_s = SecondsSince(start);
@@ -123,7 +177,7 @@ common::StatusOr<PartitionSearchResult> RunPartitionSearch(const common::Graph& 
   auto dp_strategy = actors::search::MakeBaselineStrategy("dp", {env.get()}, config, options.seed);
   if (dp_strategy.ok()) {
     MCMPART_RETURN_IF_ERROR(
-        Drive(**dp_strategy, *env, start, options.time_limit_s, options, &progress, &dp));
+        Drive(**dp_strategy, *env, start, Deadline(options), options, &progress, &dp));
     if (!dp.valid) dp.note = "its partition is not valid under the evaluator's checks";
   } else {
     dp.note = dp_strategy.status().message();
@@ -140,23 +194,9 @@ common::StatusOr<PartitionSearchResult> RunPartitionSearch(const common::Graph& 
     }
   }
 
-  StrategyOutcome anneal;
-  anneal.name = "anneal";
   announce("anneal");
-  const Clock::time_point anneal_start = Clock::now();
-  std::vector<common::Partition> starts = AnnealStarts(result.strategies, &anneal.note);
-  const uint64_t seed = common::DeriveSeed(options.seed, 2);
-  const double left_s = options.time_limit_s - SecondsSince(start);
-  const double probe_until_s = SecondsSince(start) + std::min(kProbeSeconds, kProbeShare * left_s);
-  auto probe = actors::search::MakeAnnealStrategy({env.get()}, kMinAnnealBudget, seed, starts);
-  MCMPART_RETURN_IF_ERROR(Drive(*probe, *env, start, probe_until_s, options, &progress, &anneal));
-  const double rate = anneal.evaluations / std::max(SecondsSince(anneal_start), 1e-6);
-  const double rest_s = std::max(0.0, options.time_limit_s - SecondsSince(start));
-  const int64_t budget = std::max<int64_t>(kMinAnnealBudget, static_cast<int64_t>(rate * rest_s));
-  auto strategy = actors::search::MakeAnnealStrategy({env.get()}, budget, seed + 1, starts);
-  MCMPART_RETURN_IF_ERROR(
-      Drive(*strategy, *env, start, options.time_limit_s, options, &progress, &anneal));
-  anneal.seconds = SecondsSince(anneal_start);
+  StrategyOutcome anneal;
+  MCMPART_RETURN_IF_ERROR(RunAnneal(*env, start, result.strategies, options, &progress, &anneal));
   result.strategies.push_back(anneal);
 
   result.interrupted = Stopped(options);
@@ -170,8 +210,8 @@ common::StatusOr<PartitionSearchResult> RunPartitionSearch(const common::Graph& 
   if (result.best < 0) {
     return common::Status::Error("no strategy found a valid partition of '" + graph.name +
                                  "' on '" + hw.name + "' within " +
-                                 std::to_string(options.time_limit_s) +
-                                 " s (dp: " + (dp.note.empty() ? "invalid" : dp.note) + ")");
+                                 SearchLimitText(options.time_limit_s, options.anneal_budget) +
+                                 " (dp: " + (dp.note.empty() ? "invalid" : dp.note) + ")");
   }
   return result;
 }

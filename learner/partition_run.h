@@ -29,14 +29,20 @@ struct StrategyOutcome {
 /// Where the search stands, for a progress display.
 struct PartitionProgress {
   double elapsed_s = 0;
-  double limit_s = 0;
+  double limit_s = 0;         ///< 0: no time limit
+  int64_t anneal_budget = 0;  ///< PartitionSearchOptions::anneal_budget
   std::string strategy;  ///< the one running
   double best_throughput = 0;
   int64_t evaluations = 0;
+  int64_t strategy_evaluations = 0;  ///< those of the running strategy
 };
 
 struct PartitionSearchOptions {
-  double time_limit_s = 60;  ///< for all strategies together
+  double time_limit_s = 60;  ///< for all strategies together; 0: none (needs anneal_budget)
+  /// > 0: annealing runs this many evaluations (its temperature schedule), not what the time
+  /// left allows, and there is no timing run: with config.actor.repair_fail_limit the search
+  /// then repeats exactly on any machine. A time limit, if also given, still ends it early.
+  int64_t anneal_budget = 0;
   uint64_t seed = 1;
   /// Called after every round of evaluations (and when a strategy starts); may be empty.
   std::function<void(const PartitionProgress&)> progress;
@@ -60,16 +66,21 @@ struct PartitionSearchResult {
   bool interrupted = false;  ///< stopped by options.stop_requested before the time limit
 };
 
+/// How the search is bounded, for messages and reports: "60 s", "an annealing budget of 500
+/// evaluations" or both.
+std::string SearchLimitText(double time_limit_s, int64_t anneal_budget);
+
 /// Runs the DP over contiguous splits (Tarnawski et al., NeurIPS 2020), then the policy of
 /// options.policy_checkpoint when given (zero-shot: greedy and sampled decodings), then
-/// simulated annealing with its chains started from the best of those partitions, for the rest
-/// of `time_limit_s`, every partition repaired and scored by config.run.evaluator through one
-/// actors::Environment; keeps each strategy's best valid partition. The annealing budget (its
-/// temperature schedule) is the time left times the evaluations per second of a short first
-/// annealing run (1 s or 5% of the time left), whose evaluations count too. A policy that
-/// cannot run (e.g. more chips than it addresses) is a strategy without a valid partition and
-/// a note. Errors: the environment cannot be built (e.g. an exec: evaluator that does not
-/// start), an evaluator that fails mid-search, or no strategy found a valid partition.
+/// simulated annealing with its chains started from the best of those partitions, every
+/// partition repaired and scored by config.run.evaluator through one actors::Environment;
+/// keeps each strategy's best valid partition. Annealing runs options.anneal_budget
+/// evaluations when > 0; otherwise for the rest of `time_limit_s`, its budget (temperature
+/// schedule) the time left times the evaluations per second of a short first annealing run (1 s
+/// or 5% of the time left), whose evaluations count too. A policy that cannot run (e.g. more
+/// chips than it addresses) is a strategy without a valid partition and a note. Errors: the
+/// environment cannot be built (e.g. an exec: evaluator that does not start), an evaluator that
+/// fails mid-search, or no strategy found a valid partition.
 common::StatusOr<PartitionSearchResult> RunPartitionSearch(const common::Graph& graph,
                                                            const hw::Hardware& hw,
                                                            const common::Config& config,

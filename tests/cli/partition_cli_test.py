@@ -8,7 +8,8 @@ strict shape inference, the chips' node names are the model's node names with no
 best_throughput is at least the DP's and equals `mcmpart simulate` of D/partition.json, and the
 split file scores the same partition. The shipped pre-trained policy joins by default, finds
 what `mcmpart eval` finds with the same seed and --temperature, and is left out by --checkpoint none or when it
-addresses fewer chips than the hardware has. A small CNN under maxload is drawn node by node; SIGINT
+addresses fewer chips than the hardware has. --budget N bounds annealing by evaluations, and with
+--repair-fail-limit two runs agree exactly. A small CNN under maxload is drawn node by node; SIGINT
 ends the search early and still writes the best so far. Bad input
 (missing model, unknown hardware, a bad --temperature, a missing --checkpoint, an out dir that cannot be made) exits 2 and leaves no D and no
 staging folder.
@@ -173,6 +174,25 @@ class PartitionCliSmall(unittest.TestCase):
         summary = json.loads(stdout)
         self.assertLess(summary["strategies"][-1]["seconds"], 300)
         self.assertEqual(sorted(os.listdir(out)), sorted(summary["files"]))
+
+    def test_budget_bounds_annealing_and_repeats_exactly(self):
+        # --budget N: annealing runs N evaluations, with no time limit; with a failure-bounded
+        # repair the whole search, the pre-trained policy's samples included, repeats exactly.
+        runs = []
+        for name in ["budget1", "budget2"]:
+            out = os.path.join(self.dir, name)
+            proc = run("partition", RESNET18, "--hw", "mcm8-ring", "--budget", "150",
+                       "--repair-fail-limit", "4000", "--seed", "5", "--out-dir", out, "--json")
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            summary = json.loads(proc.stdout)
+            self.assertEqual((summary["anneal_budget"], summary["time_limit_s"]), (150, 0))
+            self.assertEqual([(s["name"], s["evaluations"]) for s in summary["strategies"]],
+                             [("dp", 1), ("policy", 65), ("anneal", 150)])
+            with open(os.path.join(out, "report.md")) as f:
+                self.assertIn("search within an annealing budget of 150 evaluations", f.read())
+            runs.append([(s["throughput"], s["evaluations"]) for s in summary["strategies"]] +
+                        [summary["best_partition"]])
+        self.assertEqual(runs[0], runs[1])
 
     def test_checkpoint_none_leaves_the_policy_out(self):
         out = os.path.join(self.dir, "nopolicy")

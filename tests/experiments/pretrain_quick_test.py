@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """experiments/pretrain.py and experiments/e2_transfer.py in quick mode, end to end: the corpus
 keeps BERT-base and the ViT/Swin family out, every feasible entry has a target that
-`mcmpart simulate` scores as reported, cloning ran before PPO and the run file records it as the summary does, every held-out pair is
+`mcmpart simulate` scores as reported (and that a second `partition` under the same budget
+finds again), cloning ran before PPO and the run file records it as the summary does, every held-out pair is
 evaluated zero-shot against DP, a resumed pre-training does not redo its targets, `--validate`
 scores a checkpoint as `mcmpart eval` does, and E2's table has a row per seed.
 
@@ -48,6 +49,15 @@ def main():
         sim = json.loads(run([binary, "simulate", "--graph", e["graph"], "--hw", e["hw"],
                               "--partition", t["partition"], "--json"]).strip().splitlines()[-1])
         assert abs(sim["throughput"] - t["best"]) <= 1e-9 * t["best"], (sim, t)
+        # Quick mode bounds targets by --target-budget: made again, a target is the same.
+        assert t["search"] == ["--budget", "100"] + pretrain.REPAIR_FLAGS, t
+        if checked == 0:
+            again = json.loads(run([binary, "partition", e["graph"], "--hw", e["hw"]] + t["search"] +
+                                   ["--checkpoint", "none", "--out-dir", os.path.join(out, "again"),
+                                    "--json"]).strip().splitlines()[-1])
+            with open(t["partition"]) as f:
+                assert again["best_partition"] == json.load(f)["assignment"], e
+            assert again["best_throughput"] == t["best"], (again["best_throughput"], t)
         checked += 1
     assert checked >= 1
     with open(os.path.join(pre, "train_summary.json")) as f:
@@ -79,9 +89,13 @@ def main():
     for r in zero:
         assert r["dp"] and r["dp"] > 0 and 0 < r["best_of_dp"] <= 10, r
         assert abs(r["best_of_dp"] * r["dp"] - r["best"]) <= 1e-6 * r["best"], r
-    # Running again reuses every target (no `partition` command is run again).
+    # Running again reuses every target (no `partition` command is run again); under another
+    # bound it stops with argparse's exit 2 before anything is made.
     again = run([sys.executable, os.path.join(exp, "pretrain.py"), "--quick", "--out", pre, "--mcmpart", binary])
     assert " partition " not in again, again[-2000:]
+    other = subprocess.run([sys.executable, os.path.join(exp, "pretrain.py"), "--quick", "--target-budget", "50",
+                            "--out", pre, "--mcmpart", binary], capture_output=True, text=True)
+    assert other.returncode == 2 and "made under --budget 100" in other.stderr, other.stderr
     # --validate scores a given checkpoint only, at the temperatures asked for; its numbers are
     # `mcmpart eval`'s own.
     val = os.path.join(out, "validate")
