@@ -4,7 +4,8 @@ keeps BERT-base and the ViT/Swin family out, every feasible entry has a target t
 `mcmpart simulate` scores as reported (and that a second `partition` under the same budget
 finds again), cloning ran before PPO and the run file records it as the summary does, every held-out pair is
 evaluated zero-shot against DP, a resumed pre-training does not redo its targets, `--validate`
-scores a checkpoint as `mcmpart eval` does, and E2's table has a row per seed.
+scores a checkpoint as `mcmpart eval` does, and E2's table has a row per seed and a second E2
+repeats the first's runs exactly.
 
 Usage: pretrain_quick_test.py EXPERIMENTS_DIR MCMPART_BINARY OUT_DIR
 """
@@ -39,6 +40,7 @@ def main():
     assert all(p not in grid for p in [(h["k"], h["sram_mib"]) for h in manifest["heldout_packages"]])
     # Each target: the throughput `partition` reported is what `simulate` gives its file.
     sys.path.insert(0, exp)
+    import common  # noqa: E402  (the run-file readers)
     import pretrain  # noqa: E402  (its entry keys)
     checked = 0
     for e in manifest["entries"][:4]:
@@ -117,12 +119,23 @@ def main():
                           "3,x", "--out", os.path.join(out, "bad"), "--mcmpart", binary], capture_output=True, text=True)
     assert bad.returncode == 2 and "--temperature" in bad.stderr and "3,x" in bad.stderr, bad.stderr
     assert not os.path.exists(os.path.join(out, "bad"))
-    e2 = os.path.join(out, "e2")
-    run([sys.executable, os.path.join(exp, "e2_transfer.py"), "--quick", "--out", e2, "--mcmpart", binary,
-         "--checkpoint", os.path.join(pre, "pretrain.h5.ckpt"), "--manifest", os.path.join(pre, "manifest.json")])
-    with open(os.path.join(e2, "e2.md")) as f:
-        table = f.read()
-    assert "| mcm8-ring | 1 |" in table and "Zero-shot" in table, table
+    # E2 twice: its table has a row per seed, and every run repeats exactly (synchronous
+    # training, failure-bounded repairs): the same rollouts, row by row.
+    runs = []
+    for name in ["e2", "e2_again"]:
+        e2 = os.path.join(out, name)
+        run([sys.executable, os.path.join(exp, "e2_transfer.py"), "--quick", "--out", e2, "--mcmpart", binary,
+             "--checkpoint", os.path.join(pre, "pretrain.h5.ckpt"), "--manifest", os.path.join(pre, "manifest.json")])
+        with open(os.path.join(e2, "e2.md")) as f:
+            table = f.read()
+        assert "| mcm8-ring | 1 |" in table and "Zero-shot" in table, table
+        rollouts = {}
+        for kind in ["scratch", "finetune", "anneal"]:
+            thr, part = common.rollouts(os.path.join(e2, "%s_mcm8-ring_s1.h5" % kind), "throughput", "partition")
+            assert len(thr) > 0, kind
+            rollouts[kind] = (thr.tolist(), part.tolist())
+        runs.append(rollouts)
+    assert runs[0] == runs[1], "E2 did not repeat"
     print("ok")
     return 0
 
