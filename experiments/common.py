@@ -19,6 +19,10 @@ BENCH = os.environ.get("MCMPART_BENCHMARK_DIR",
 # (experiments/pretrain.py VALIDATION) 5 was the best of 1, 3, 5, 8 for seed 1; over seeds 1-4
 # T = 3, 5, 8, 12 were within noise (experiments/results/e2.md says how the choice was made).
 FINETUNE_FLAGS = ["--init-temperature", "5"]
+# Repairs bounded by search failures rather than time, and training synchronous: a seed then
+# fixes a run on any machine, whatever its speed or load (README, Reproducibility).
+REPAIR_FLAGS = ["--repair-fail-limit", "4000"]
+SYNC_FLAGS = ["--max-policy-lag", "0"] + REPAIR_FLAGS
 
 
 def binary(path=None):

@@ -9,7 +9,7 @@
      seed: from scratch for --budget samples, fine-tuned from the checkpoint (`--init-from`)
      and annealing for --ft-budget samples each; the samples and wall time fine-tuning needs to
      reach the from-scratch run's best. Training is synchronous and repairs are bounded by
-     failures (SYNC_FLAGS), so a rerun repeats every number but the wall times.
+     failures (common.SYNC_FLAGS), so a rerun repeats every number but the wall times.
 
 Writes OUT/e2.md, OUT/e2.h5 (summary) and OUT/e2.png.
 Usage: experiments/e2_transfer.py [--checkpoint CKPT] [--manifest JSON] [--seeds N] [--budget N]
@@ -29,9 +29,6 @@ import pretrain  # noqa: E402  (the package grid and its TOML)
 
 ROOT = common.REPO
 RL_FLAGS = ["--sil-coef", "0.5", "--reward-softmax-temp", "0.05"]
-# Synchronous training and failure-bounded repairs: a seed fixes every run of E2 on any machine.
-REPEAT_FLAGS = pretrain.REPAIR_FLAGS
-SYNC_FLAGS = ["--max-policy-lag", "0"] + REPEAT_FLAGS
 
 
 def best_curve(path, budget):
@@ -112,15 +109,15 @@ def main():
             tag = "%s_s%d" % (hw, seed)
             s = base + ["--seed", str(seed)]
             t0 = time.time()
-            scratch = common.train(binary, s + RL_FLAGS + SYNC_FLAGS + ["--budget", str(args.budget)],
+            scratch = common.train(binary, s + RL_FLAGS + common.SYNC_FLAGS + ["--budget", str(args.budget)],
                                    os.path.join(args.out, "scratch_%s.h5" % tag), log)
             t1 = time.time()
-            fine = common.train(binary, s + RL_FLAGS + SYNC_FLAGS +
+            fine = common.train(binary, s + RL_FLAGS + common.SYNC_FLAGS +
                                 ["--budget", str(args.ft_budget), "--init-from", args.checkpoint] +
                                 common.FINETUNE_FLAGS,
                                 os.path.join(args.out, "finetune_%s.h5" % tag), log)
             t2 = time.time()
-            anneal = common.search(binary, "anneal", s + REPEAT_FLAGS + ["--budget", str(args.ft_budget)],
+            anneal = common.search(binary, "anneal", s + common.REPAIR_FLAGS + ["--budget", str(args.ft_budget)],
                                    os.path.join(args.out, "anneal_%s.h5" % tag), log)
             c_s = best_curve(os.path.join(args.out, "scratch_%s.h5" % tag), args.budget)
             c_f = best_curve(os.path.join(args.out, "finetune_%s.h5" % tag), args.ft_budget)
@@ -140,7 +137,7 @@ def main():
           "Checkpoint `%s`; evaluator cycle; 3 MPI ranks per training run; RL flags `%s`; "
           "fine-tuning also `%s`; training synchronous and repairs bounded by failures (`%s`), so a "
           "rerun repeats every number but the wall times." % (
-              args.checkpoint, " ".join(RL_FLAGS), " ".join(common.FINETUNE_FLAGS), " ".join(SYNC_FLAGS)), "",
+              args.checkpoint, " ".join(RL_FLAGS), " ".join(common.FINETUNE_FLAGS), " ".join(common.SYNC_FLAGS)), "",
           "## Zero-shot on held-out (graph, package) pairs (greedy, and best of %d sampled at temperatures "
           "%s; the untrained policy at temperature 1; repaired)" % (args.samples, args.temperature), "",
           common.markdown_table(["graph", "package", "held out because", "greedy / DP", "best-of-N / DP",

@@ -8,14 +8,14 @@ Stages, each skipped when its output is already there (so a stopped run picks up
      BERT-base and the ViT/Swin family are never pre-trained on;
   2. targets: the best known partition of each entry, from `mcmpart partition` (DP, then
      annealing seeded from DP, kept under the cycle evaluator) within --target-seconds, or for
-     --target-budget annealing evaluations with repairs bounded by failures (REPAIR_FLAGS), so
+     --target-budget annealing evaluations with repairs bounded by failures (common.REPAIR_FLAGS), so
      that the targets, too, repeat on any machine;
   3. train: one `mpirun -np 3 mcmpart train` over every pre-training entry (`GRAPH@HW`),
      behaviour cloning of the targets first (`--imitate-from`, DOPPLER-style: imitate a
      heuristic, then RL) with DAgger rounds (`--imitate-dagger`: the policy's own decodes
      labelled by the chain expert, actors/chain_expert.h), then PPO on the cycle evaluator
      (--budget); synchronous, and with repairs bounded by search failures rather than time
-     (REPAIR_FLAGS), so a seed fixes the run on any machine; `--resume` continues a stopped run;
+     (common.REPAIR_FLAGS), so a seed fixes the run on any machine; `--resume` continues a stopped run;
   4. zero-shot: `mcmpart eval` of the checkpoint on every held-out entry and on the VALIDATION
      pairs (greedy and best-of-N at EVAL_TEMPERATURES, as a fraction of DP's partition);
   5. with --install, the checkpoint becomes models/pretrained.ckpt with models/pretrained.md
@@ -94,9 +94,6 @@ VALIDATION = [
     ("bert-small", dict(k=14, topology="chain", sram_mib=48, link=1.0, max_hop=1)),
 ]
 MESH_COLS = {4: 2, 6: 3, 8: 4, 12: 4, 16: 4}
-# Repairs bounded by search failures, not the clock, so that training and evaluation repeat
-# exactly for a seed on any machine (README, Reproducibility).
-REPAIR_FLAGS = ["--repair-fail-limit", "4000"]
 # Zero-shot best-of-N spreads its samples evenly over these sampling temperatures (`mcmpart eval
 # --temperature`); greedy decoding is the same at any. Chosen for the shipped policy by its
 # validation score among 1, 1.5, 2, 3, 5, 10, 20 and the lists 1,3 1,5 1,3,10 1,5,20 1,3,10,20
@@ -116,7 +113,7 @@ def temperatures_arg(text):
 
 def eval_flags(samples, temperatures):
     """`mcmpart eval` flags of every zero-shot evaluation here and in e2_transfer.py."""
-    return ["--samples", str(samples), "--temperature", temperatures, "--json"] + REPAIR_FLAGS
+    return ["--samples", str(samples), "--temperature", temperatures, "--json"] + common.REPAIR_FLAGS
 DEFAULT_LINK_BYTES = 96
 
 
@@ -198,7 +195,7 @@ def target_search(args):
     """`mcmpart partition`'s bound on each target's search: --target-budget annealing
     evaluations with failure-bounded repairs (the same on any machine), else --target-seconds."""
     if args.target_budget > 0:
-        return ["--budget", str(args.target_budget)] + REPAIR_FLAGS
+        return ["--budget", str(args.target_budget)] + common.REPAIR_FLAGS
     return ["--time-limit-s", str(args.target_seconds)]
 
 
@@ -276,7 +273,7 @@ def train(binary, manifest, out, args, log):
              "--sil-coef", "0.5", "--reward-softmax-temp", "0.05",
              # Synchronous PPO: on the validation pairs (VALIDATION) it did as well as or
              # better than the asynchronous default (one run each; runs vary widely).
-             "--max-policy-lag", "0"] + REPAIR_FLAGS + args.train_flags.split()
+             ] + common.SYNC_FLAGS + args.train_flags.split()
     mpi = ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", "3", binary, "train", "--json"]
     if os.path.exists(ckpt):
         cmd = mpi + ["--resume", "pretrain.h5"] + flags

@@ -52,7 +52,7 @@ def main():
                               "--partition", t["partition"], "--json"]).strip().splitlines()[-1])
         assert abs(sim["throughput"] - t["best"]) <= 1e-9 * t["best"], (sim, t)
         # Quick mode bounds targets by --target-budget: made again, a target is the same.
-        assert t["search"] == ["--budget", "100"] + pretrain.REPAIR_FLAGS, t
+        assert t["search"] == ["--budget", "100"] + common.REPAIR_FLAGS, t
         if checked == 0:
             again = json.loads(run([binary, "partition", e["graph"], "--hw", e["hw"]] + t["search"] +
                                    ["--checkpoint", "none", "--out-dir", os.path.join(out, "again"),
