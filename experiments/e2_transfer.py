@@ -104,7 +104,7 @@ def main():
     rows, curves, datasets = [], {}, {}
     for hw in args.hw:
         base = ["--graph", "bert-base", "--hw", hw, "--evaluator", "cycle"]
-        dp = common.search(binary, "dp", base + ["--budget", "1"], os.path.join(args.out, "dp_%s.h5" % hw), log)
+        dp = common.search(binary, "dp", base + common.REPAIR_FLAGS + ["--budget", "1"], os.path.join(args.out, "dp_%s.h5" % hw), log)
         for seed in range(1, args.seeds + 1):
             tag = "%s_s%d" % (hw, seed)
             s = base + ["--seed", str(seed)]
