@@ -26,6 +26,8 @@ class Environment {
   const common::Graph& graph() const { return graph_; }
   const hw::Hardware& hardware() const { return hw_; }
   const GraphFeatures& features() const { return features_; }
+  /// The decision order of the features, the schedule and repair (actor.decision_order).
+  common::DecisionOrder decision_order() const { return order_; }
   Repairer& repairer() { return repairer_; }
   hw::Evaluator& evaluator() { return *evaluator_; }
 
@@ -57,6 +59,7 @@ class Environment {
   bool repair_;             ///< false: penalty mode, invalid proposals are not repaired
   double softmax_temp_;     ///< ppo.reward_softmax_temp
   double eval_latency_ms_;  ///< actor.eval_latency_ms: the least time an evaluation takes
+  common::DecisionOrder order_;  ///< actor.decision_order
   GraphFeatures features_;
   Repairer repairer_;
   std::unique_ptr<hw::Evaluator> evaluator_;

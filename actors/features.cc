@@ -81,7 +81,8 @@ double IdealTimePerSample(const common::Graph& graph, const hw::Hardware& hw) {
   return total / hw.num_chips;
 }
 
-GraphFeatures BuildFeatures(const common::Graph& graph, const hw::Hardware& hw) {
+GraphFeatures BuildFeatures(const common::Graph& graph, const hw::Hardware& hw,
+                            common::DecisionOrder order) {
   GraphFeatures f;
   const int n = graph.num_nodes();
   f.num_nodes = n;
@@ -98,10 +99,10 @@ GraphFeatures BuildFeatures(const common::Graph& graph, const hw::Hardware& hw) 
   total_s = std::max(total_s, 1e-30);
   total_w = std::max(total_w, 1.0);
   double cum_s = 0, cum_w = 0;
-  const std::vector<int> order = PipelineOrder(graph, hw);
-  const common::Partition prior = GreedyPipeline(graph, hw, hw.num_chips);
+  const std::vector<int> pipeline = PipelineOrder(graph, hw, order);
+  const common::Partition prior = GreedyPipeline(graph, hw, hw.num_chips, order);
   for (int i = 0; i < n; ++i) {
-    const int v = order[i];
+    const int v = pipeline[i];
     const common::Node& node = graph.nodes[v];
     float* x = &f.node[static_cast<size_t>(v) * GraphFeatures::kNodeFeatures];
     x[kOpClassOneHot + static_cast<int>(node.op_class)] = 1.f;
@@ -119,7 +120,7 @@ GraphFeatures BuildFeatures(const common::Graph& graph, const hw::Hardware& hw) 
     cum_s += secs[v];
     cum_w += static_cast<double>(node.weight_bytes);
   }
-  f.schedule = BuildUnitSchedule(graph, hw);
+  f.schedule = BuildUnitSchedule(graph, hw, order);
   f.unit.assign(f.schedule.unit.begin(), f.schedule.unit.end());
   f.num_units = f.schedule.num_units;
   f.topo_order.assign(graph.topo_order().begin(), graph.topo_order().end());

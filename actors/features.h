@@ -31,8 +31,10 @@ struct GraphFeatures {
 };
 
 /// Op type, log work and bytes, degrees, topological position and the cumulative share of
-/// compute/weights in topological order (where a balanced contiguous split would cut).
-GraphFeatures BuildFeatures(const common::Graph& graph, const hw::Hardware& hw);
+/// compute/weights in topological order (where a balanced contiguous split would cut); the
+/// positions, shares, prior and schedule follow PipelineOrder(`order`).
+GraphFeatures BuildFeatures(const common::Graph& graph, const hw::Hardware& hw,
+                            common::DecisionOrder order = common::DecisionOrder::kLate);
 
 /// Time per sample of a perfect split: Σ op time / K (no transfers). Reward normaliser.
 double IdealTimePerSample(const common::Graph& graph, const hw::Hardware& hw);

@@ -3,6 +3,7 @@
 #include "actors/placement.h"
 
 #include <algorithm>
+#include <limits>
 #include <numeric>
 #include <utility>
 
@@ -103,56 +104,104 @@ void MergeCycles(const Graph& g, std::vector<int>& uf) {
   }
 }
 
-// Groups by decreasing height (longest path to a sink) in the graph with colocation groups
-// contracted.
-std::vector<int> PipelineOrder(const Graph& graph, const hw::Hardware& hw) {
+namespace {
+
+// The graph with colocation groups contracted: each node's group root, the edges between
+// groups (repeated per node edge) and the roots in a topological order (Kahn), which holds
+// fewer than `roots` of them when the groups form a cycle.
+struct GroupGraph {
+  std::vector<int> root;
+  std::vector<std::vector<int>> preds, succs;
+  std::vector<int> topo;
+  int roots = 0;
+};
+
+GroupGraph ContractGroups(const Graph& graph, const hw::Hardware& hw) {
   const int n = graph.num_nodes();
   std::vector<int> uf = JoinColocationGroups(graph, hw);
-  // Height of each group in the contracted graph: the longest path to a sink, in reverse
-  // topological order of the contracted graph (Kahn on successors counted per group).
-  std::vector<int> root(n), out_deg(n, 0), height(n, 0);
-  std::vector<std::vector<int>> group_preds(n);
-  for (int v = 0; v < n; ++v) root[v] = FindRoot(uf, v);
+  GroupGraph g;
+  g.root.resize(n);
+  g.preds.resize(n);
+  g.succs.resize(n);
+  for (int v = 0; v < n; ++v) g.root[v] = FindRoot(uf, v);
+  std::vector<int> in_deg(n, 0);
   for (const common::Edge& e : graph.edges) {
-    const int a = root[e.src], b = root[e.dst];
+    const int a = g.root[e.src], b = g.root[e.dst];
     if (a == b) continue;
-    ++out_deg[a];
-    group_preds[b].push_back(a);
+    g.succs[a].push_back(b);
+    g.preds[b].push_back(a);
+    ++in_deg[b];
   }
   std::vector<int> ready;
-  int roots = 0;
   for (int v = 0; v < n; ++v) {
-    if (root[v] != v) continue;
-    ++roots;
-    if (out_deg[v] == 0) ready.push_back(v);
+    if (g.root[v] != v) continue;
+    ++g.roots;
+    if (in_deg[v] == 0) ready.push_back(v);
   }
-  int done = 0;
   while (!ready.empty()) {
-    const int b = ready.back();
+    const int a = ready.back();
     ready.pop_back();
-    ++done;
-    for (int a : group_preds[b]) {
-      height[a] = std::max(height[a], height[b] + 1);
-      if (--out_deg[a] == 0) ready.push_back(a);
+    g.topo.push_back(a);
+    for (int b : g.succs[a]) {
+      if (--in_deg[b] == 0) ready.push_back(b);
     }
   }
-  if (done < roots) return graph.topo_order();  // colocation makes a cycle: plain order
-  // Decreasing height is a topological order of the groups; ties go by each group's first
+  return g;
+}
+
+// Sort key per group root for kLate: minus the height, the longest path to a sink.
+std::vector<double> LateKeys(const GroupGraph& g) {
+  std::vector<double> height(g.root.size(), 0.0);
+  for (auto a = g.topo.rbegin(); a != g.topo.rend(); ++a) {
+    for (int b : g.succs[*a]) height[*a] = std::max(height[*a], height[b] + 1);
+  }
+  for (double& h : height) h = -h;
+  return height;
+}
+
+// Sort key per group root for kEarly: the depth, the longest path from the non-source groups
+// (a source adds nothing to it), and for a source half a step before its first consumer.
+std::vector<double> EarlyKeys(const GroupGraph& g) {
+  std::vector<double> depth(g.root.size(), 0.0);
+  for (int a : g.topo) {
+    const double step = g.preds[a].empty() ? 0 : 1;
+    for (int b : g.succs[a]) depth[b] = std::max(depth[b], depth[a] + step);
+  }
+  for (int a : g.topo) {
+    if (!g.preds[a].empty() || g.succs[a].empty()) continue;
+    double first = std::numeric_limits<double>::infinity();
+    for (int b : g.succs[a]) first = std::min(first, depth[b]);
+    depth[a] = first - 0.5;
+  }
+  return depth;
+}
+
+}  // namespace
+
+std::vector<int> PipelineOrder(const Graph& graph, const hw::Hardware& hw,
+                               common::DecisionOrder order) {
+  const int n = graph.num_nodes();
+  const GroupGraph g = ContractGroups(graph, hw);
+  if (static_cast<int>(g.topo.size()) < g.roots) return graph.topo_order();  // a cycle
+  const std::vector<double> key =
+      order == common::DecisionOrder::kEarly ? EarlyKeys(g) : LateKeys(g);
+  // Increasing key is a topological order of the groups; ties go by each group's first
   // topological position, which keeps a group's members together.
   std::vector<int> first_pos(n, n);
   for (int v = 0; v < n; ++v) {
-    first_pos[root[v]] = std::min(first_pos[root[v]], graph.topo_rank()[v]);
+    first_pos[g.root[v]] = std::min(first_pos[g.root[v]], graph.topo_rank()[v]);
   }
-  std::vector<int> order = graph.topo_order();
-  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
-    const int ra = root[a], rb = root[b];
-    if (height[ra] != height[rb]) return height[ra] > height[rb];
+  std::vector<int> nodes = graph.topo_order();
+  std::stable_sort(nodes.begin(), nodes.end(), [&](int a, int b) {
+    const int ra = g.root[a], rb = g.root[b];
+    if (key[ra] != key[rb]) return key[ra] < key[rb];
     return first_pos[ra] < first_pos[rb];
   });
-  return order;
+  return nodes;
 }
 
-Partition GreedyPipeline(const Graph& graph, const hw::Hardware& hw, int stages) {
+Partition GreedyPipeline(const Graph& graph, const hw::Hardware& hw, int stages,
+                         common::DecisionOrder order) {
   stages = std::clamp(stages, 1, hw.num_chips);
   const int n = graph.num_nodes();
   std::vector<double> compute(n);
@@ -166,13 +215,13 @@ Partition GreedyPipeline(const Graph& graph, const hw::Hardware& hw, int stages)
   double done = 0;
   int stage_nodes = 0;
   int64_t stage_weights = 0;
-  const std::vector<int> order = PipelineOrder(graph, hw);
-  for (size_t i = 0; i < order.size(); ++i) {
-    const int v = order[i];
+  const std::vector<int> pipeline = PipelineOrder(graph, hw, order);
+  for (size_t i = 0; i < pipeline.size(); ++i) {
+    const int v = pipeline[i];
     // A colocation group is consecutive in the order; only its first member may open a stage.
     const int grp = graph.nodes[v].colocation_group;
     const bool inside_group = hw.constraints.colocate && grp >= 0 && i > 0 &&
-                              graph.nodes[order[i - 1]].colocation_group == grp;
+                              graph.nodes[pipeline[i - 1]].colocation_group == grp;
     const bool over_sram = hw.constraints.sram && stage_nodes > 0 &&
                            stage_weights + graph.nodes[v].weight_bytes > hw.chip.sram_bytes;
     const bool balanced = done >= total * (chip + 1) / stages;

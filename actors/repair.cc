@@ -78,7 +78,7 @@ struct Repairer::Impl {
         hw(h),
         options(o),
         data(g, h),
-        schedule(BuildUnitSchedule(g, h)),
+        schedule(BuildUnitSchedule(g, h, o.order)),
         sequencer(schedule),
         allowed(h.num_chips),
         features(static_cast<size_t>(h.num_chips) * Sequencer::kStateFeatures) {}
@@ -377,6 +377,7 @@ RepairOptions RepairOptionsFromConfig(const common::Config& config) {
   RepairOptions o;
   o.time_limit_ms = config.actor.repair_time_limit_ms;
   o.fail_limit = config.actor.repair_fail_limit;
+  o.order = config.actor.decision_order;
   return o;
 }
 

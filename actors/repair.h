@@ -58,6 +58,8 @@ struct RepairOptions {
   /// Large-neighbourhood rounds after the branch and bound stops at the limit: each re-solves a
   /// random tenth of the nodes with the rest fixed to the incumbent (0 = off).
   int lns_rounds = 0;
+  /// The order of the constructive projection's decisions (BuildUnitSchedule).
+  common::DecisionOrder order = common::DecisionOrder::kLate;
 };
 
 /// The options a run's config sets: actor.repair_time_limit_ms and actor.repair_fail_limit.

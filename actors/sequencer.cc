@@ -195,7 +195,8 @@ std::vector<double> CutSeconds(const UnitSchedule& s) {
 }
 }  // namespace
 
-UnitSchedule BuildUnitSchedule(const common::Graph& graph, const hw::Hardware& hw) {
+UnitSchedule BuildUnitSchedule(const common::Graph& graph, const hw::Hardware& hw,
+                               common::DecisionOrder order) {
   UnitSchedule s;
   const int n = graph.num_nodes();
   s.num_chips = hw.num_chips;
@@ -210,7 +211,7 @@ UnitSchedule BuildUnitSchedule(const common::Graph& graph, const hw::Hardware& h
   s.weight.assign(m, 0);
   s.pin.assign(m, -1);
   std::vector<int> first_pos(m, n);
-  const std::vector<int> pipeline = PipelineOrder(graph, hw);
+  const std::vector<int> pipeline = PipelineOrder(graph, hw, order);
   for (int i = 0; i < n; ++i) {
     const int v = pipeline[i], u = s.unit[v];
     if (s.rep_node[u] < 0) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "common/config_fields.h"
 #include "common/graph.h"
 #include "common/partition.h"
 #include "hw/hardware.h"
@@ -65,8 +66,9 @@ struct UnitSchedule {
   int max_hop = 0;  ///< H when max_hop is on, else 0
 };
 
-/// Builds the schedule; units follow PipelineOrder as far as the unit graph allows.
-UnitSchedule BuildUnitSchedule(const common::Graph& graph, const hw::Hardware& hw);
+/// Builds the schedule; units follow PipelineOrder(`order`) as far as the unit graph allows.
+UnitSchedule BuildUnitSchedule(const common::Graph& graph, const hw::Hardware& hw,
+                               common::DecisionOrder order = common::DecisionOrder::kLate);
 
 /// Walks UnitSchedule::order. At each step the current unit may take the chips in
 /// [lo, hi]: lo = the highest chip of its decided predecessors (acyclic); hi = the lowest of

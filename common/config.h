@@ -119,7 +119,7 @@ struct ConfigField {
   std::string help;
   FieldRange range;  ///< checked by ValidateConfig; numeric fields only
   std::variant<int*, int64_t*, double*, bool*, std::string*, EvaluatorSpec*, RepairMode*, Decoder*,
-               WeightBytes*>
+               DecisionOrder*, WeightBytes*>
       target;
 
   std::string flag() const;

@@ -15,6 +15,9 @@ enum class RepairMode { kRepair, kPenalty };
 /// How the policy turns its outputs into a partition (policy.decoder): placement units one at a
 /// time with masks (policy/decoder.h), or every node independently (the ablation).
 enum class Decoder { kSequential, kIndependent };
+/// The topological order the sequential decoder decides placement units in (actor.decision_order;
+/// actors::PipelineOrder): each group as late as possible, or as early as possible.
+enum class DecisionOrder { kLate, kEarly };
 
 /// The config spelling of each value of an enum, indexed by the value.
 template <typename E>
@@ -30,6 +33,10 @@ struct EnumNames<RepairMode> {
 template <>
 struct EnumNames<Decoder> {
   static constexpr std::array<const char*, 2> kNames = {"sequential", "independent"};
+};
+template <>
+struct EnumNames<DecisionOrder> {
+  static constexpr std::array<const char*, 2> kNames = {"late", "early"};
 };
 
 /// The run.evaluator value: a built-in evaluator, or `exec:CMD ARGS…`, an outside program
@@ -186,6 +193,9 @@ struct WeightBytes {
     "repeat exactly whatever the machine's speed or load (0 = time limit)")                   \
   X(actor, RepairMode, repair_mode, RepairMode::kRepair, Unbounded(),                           \
     "repair (fix invalid proposals) or penalty (invalid => penalty)")                          \
+  X(actor, DecisionOrder, decision_order, DecisionOrder::kLate, Unbounded(),                    \
+    "order of the sequential decisions, features and repair: late (each group as late as "     \
+    "possible) or early (as early as possible, sources just before their first consumer)")    \
   X(actor, int, envs_per_actor, 1, Closed(1, 256),                                              \
     "environments per actor, one batched policy forward")                                       \
   X(actor, double, eval_latency_ms, 0, Closed(0, 600000),                                       \

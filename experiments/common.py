@@ -23,6 +23,9 @@ FINETUNE_FLAGS = ["--init-temperature", "5"]
 # fixes a run on any machine, whatever its speed or load (README, Reproducibility).
 REPAIR_FLAGS = ["--repair-fail-limit", "4000"]
 SYNC_FLAGS = ["--max-policy-lag", "0"] + REPAIR_FLAGS
+# The sequential decoder's decision orders (actor.decision_order, actors::PipelineOrder). A
+# policy is fine-tuned in the order its greedy decode scores higher in (choose_order).
+DECISION_ORDERS = ("late", "early")
 
 
 def binary(path=None):
@@ -40,6 +43,20 @@ def run_json(cmd, log, cwd=None):
     if p.returncode != 0:
         raise RuntimeError("command failed (%d): %s\n%s" % (p.returncode, " ".join(cmd), p.stderr[-2000:]))
     return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def choose_order(mcmpart, checkpoint, args, log):
+    """The decision order (DECISION_ORDERS; the first on a tie) in which `checkpoint`'s greedy
+    decode, repaired, scores highest on the pair `args` names (--graph, --hw, ...): one
+    evaluation per order, which the caller counts with the run's samples. Returns (order,
+    {order: throughput})."""
+    scores = {}
+    for order in DECISION_ORDERS:
+        r = run_json([mcmpart, "eval", "--json", "--checkpoint", checkpoint, "--samples", "0", "--no-dp",
+                      "--decision-order", order] + args + REPAIR_FLAGS, log)
+        scores[order] = r["greedy"]["throughput"] if r["greedy"]["valid"] else 0.0
+    best = max(DECISION_ORDERS, key=lambda o: (scores[o], -DECISION_ORDERS.index(o)))
+    return best, scores
 
 
 def search(mcmpart, strategy, args, out, log):

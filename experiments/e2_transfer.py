@@ -4,12 +4,15 @@
 
   1. zero-shot: `mcmpart eval` (greedy and best-of-N, repaired, cycle evaluator) on every
      held-out (graph, package) pair of the pre-training manifest, as a fraction of DP's
-     partition on the same pair;
+     partition on the same pair, in the late decision order and in the one the policy's greedy
+     decode chooses;
   2. fine-tuning vs from scratch vs annealing vs DP on BERT-base (never pre-trained on), per
-     seed: from scratch for --budget samples, fine-tuned from the checkpoint (`--init-from`)
-     and annealing for --ft-budget samples each; the samples and wall time fine-tuning needs to
-     reach the from-scratch run's best. Training is synchronous and repairs are bounded by
-     failures (common.SYNC_FLAGS), so a rerun repeats every number but the wall times.
+     seed: from scratch for --budget samples in each decision order (common.DECISION_ORDERS),
+     fine-tuned from the checkpoint (`--init-from`) in the order its greedy decode scores
+     higher in (common.choose_order; those evaluations count as fine-tuning samples) and
+     annealing for --ft-budget samples each; the samples and wall time fine-tuning needs to
+     reach the better from-scratch run's best. Training is synchronous and repairs are bounded
+     by failures (common.SYNC_FLAGS), so a rerun repeats every number but the wall times.
 
 Writes OUT/e2.md, OUT/e2.h5 (summary) and OUT/e2.png.
 Usage: experiments/e2_transfer.py [--checkpoint CKPT] [--manifest JSON] [--seeds N] [--budget N]
@@ -50,13 +53,17 @@ def hw_file(entry, out):
     return path
 
 
-def zero_shot(binary, ckpt, manifest, out, samples, temperatures, log):
+def heldout_graph(entry):
+    return entry["graph"] if os.path.exists(entry["graph"]) or "/" not in entry["graph"] else \
+        os.path.join(ROOT, "tests", "data", "onnx", os.path.basename(entry["graph"]))
+
+
+def zero_shot(binary, ckpt, manifest, out, samples, temperatures, log, order="late"):
     rows = []
     for e in manifest["heldout"]:
-        graph = e["graph"] if os.path.exists(e["graph"]) or "/" not in e["graph"] else \
-            os.path.join(ROOT, "tests", "data", "onnx", os.path.basename(e["graph"]))
-        cmd = [binary, "eval", "--checkpoint", ckpt, "--graph", graph, "--hw", hw_file(e, out)] + \
-            pretrain.eval_flags(samples, temperatures)
+        graph = heldout_graph(e)
+        cmd = [binary, "eval", "--checkpoint", ckpt, "--graph", graph, "--hw", hw_file(e, out),
+               "--decision-order", order] + pretrain.eval_flags(samples, temperatures)
         try:
             r = common.run_json(cmd, log)
         except RuntimeError as err:
@@ -66,6 +73,57 @@ def zero_shot(binary, ckpt, manifest, out, samples, temperatures, log):
         rows.append([os.path.basename(graph), e["package"], e["why"], fmt(r["greedy_of_dp"]),
                      fmt(r["best_of_dp"]), "%.1f" % ((r["dp"] or {}).get("throughput") or 0)])
     return rows
+
+
+def zero_shot_chosen(binary, ckpt, manifest, out, samples, temperatures, rows, log):
+    """Appends to each zero-shot row (decision order late) the order the policy's greedy decode
+    chooses (common.choose_order) and, where that is not late, greedy and best-of-N in it."""
+    early = zero_shot(binary, ckpt, manifest, out, samples, temperatures, log, order="early")
+    for e, row, other in zip([e for e in manifest["heldout"]], rows, early):
+        args = ["--graph", heldout_graph(e), "--hw", hw_file(e, out)]
+        order, _ = common.choose_order(binary, ckpt, args, log)
+        row.append("%s: %s / %s" % (order, *(row[3:5] if order == "late" else other[3:5])))
+
+
+def compare_on_seed(binary, args, hw, seed, base, order, dp_best, curves, log):
+    """From scratch in each decision order, fine-tuned in `order` and annealing on one seed:
+    the table row after the DP column, and each arm's best throughput."""
+    tag = "%s_s%d" % (hw, seed)
+    s = base + ["--seed", str(seed)]
+    scratch, c_s, walls = {}, {}, {}
+    for o in common.DECISION_ORDERS:
+        t0 = time.time()
+        path = os.path.join(args.out, "scratch_%s_%s.h5" % (o, tag))
+        scratch[o] = common.train(binary, s + RL_FLAGS + common.SYNC_FLAGS +
+                                  ["--budget", str(args.budget), "--decision-order", o], path, log)
+        walls[o] = time.time() - t0
+        c_s[o] = best_curve(path, args.budget)
+    t1 = time.time()
+    path = os.path.join(args.out, "finetune_%s.h5" % tag)
+    fine = common.train(binary, s + RL_FLAGS + common.SYNC_FLAGS +
+                        ["--budget", str(args.ft_budget), "--init-from", args.checkpoint,
+                         "--decision-order", order] + common.FINETUNE_FLAGS, path, log)
+    wall_ft = time.time() - t1
+    # The order choice's evaluations (one greedy decode per order) come first.
+    c_f = np.concatenate([np.zeros(len(common.DECISION_ORDERS)), best_curve(path, args.ft_budget)])
+    anneal = common.search(binary, "anneal", s + common.REPAIR_FLAGS + ["--budget", str(args.ft_budget)],
+                           os.path.join(args.out, "anneal_%s.h5" % tag), log)
+    target = max(r["best_throughput"] for r in scratch.values())
+    first = min((o for o in common.DECISION_ORDERS if scratch[o]["best_throughput"] == target),
+                key=lambda o: samples_to_reach(c_s[o], target))
+    curves[tag] = (c_s[first], c_f)
+    n_s, n_f = samples_to_reach(c_s[first], target), samples_to_reach(c_f, target)
+    wall_f = wall_ft * n_f / len(c_f) if n_f else None
+    row = ["%.1f" % anneal["best_throughput"],
+           " / ".join("%.1f" % scratch[o]["best_throughput"] for o in common.DECISION_ORDERS),
+           "%.1f" % fine["best_throughput"], "%.1f%%" % (100 * fine["best_throughput"] / dp_best),
+           "%d (%s)" % (n_s, first), n_f if n_f else "not within %d" % len(c_f),
+           "%.1fx / %.1fx" % (n_s / n_f, args.budget / n_f) if n_f else "n/a",
+           "%.0f s / %s" % (walls[first], "%.0f s" % wall_f if wall_f else "n/a")]
+    bests = {"anneal": anneal["best_throughput"], "finetune": fine["best_throughput"]}
+    for o in common.DECISION_ORDERS:
+        bests["scratch_" + o] = scratch[o]["best_throughput"]
+    return row, bests
 
 
 def main():
@@ -91,6 +149,7 @@ def main():
     with open(args.manifest) as f:
         manifest = json.load(f)
     zs = zero_shot(binary, args.checkpoint, manifest, args.out, args.samples, args.temperature, log)
+    zero_shot_chosen(binary, args.checkpoint, manifest, args.out, args.samples, args.temperature, zs, log)
     # The same best-of-N from an untrained policy (initial weights, whose balanced-split prior
     # weight is a hand-made heuristic): what pre-training adds over the prior. Sampled at
     # temperature 1, where the prior does best (softened, it is near uniform).
@@ -105,48 +164,31 @@ def main():
     for hw in args.hw:
         base = ["--graph", "bert-base", "--hw", hw, "--evaluator", "cycle"]
         dp = common.search(binary, "dp", base + common.REPAIR_FLAGS + ["--budget", "1"], os.path.join(args.out, "dp_%s.h5" % hw), log)
+        order, greedy = common.choose_order(binary, args.checkpoint, base, log)
         for seed in range(1, args.seeds + 1):
-            tag = "%s_s%d" % (hw, seed)
-            s = base + ["--seed", str(seed)]
-            t0 = time.time()
-            scratch = common.train(binary, s + RL_FLAGS + common.SYNC_FLAGS + ["--budget", str(args.budget)],
-                                   os.path.join(args.out, "scratch_%s.h5" % tag), log)
-            t1 = time.time()
-            fine = common.train(binary, s + RL_FLAGS + common.SYNC_FLAGS +
-                                ["--budget", str(args.ft_budget), "--init-from", args.checkpoint] +
-                                common.FINETUNE_FLAGS,
-                                os.path.join(args.out, "finetune_%s.h5" % tag), log)
-            t2 = time.time()
-            anneal = common.search(binary, "anneal", s + common.REPAIR_FLAGS + ["--budget", str(args.ft_budget)],
-                                   os.path.join(args.out, "anneal_%s.h5" % tag), log)
-            c_s = best_curve(os.path.join(args.out, "scratch_%s.h5" % tag), args.budget)
-            c_f = best_curve(os.path.join(args.out, "finetune_%s.h5" % tag), args.ft_budget)
-            curves[tag] = (c_s, c_f)
-            target = scratch["best_throughput"]
-            n_s, n_f = samples_to_reach(c_s, target), samples_to_reach(c_f, target)
-            wall_f = (t2 - t1) * n_f / args.ft_budget if n_f else None
-            rows.append([hw, seed, "%.1f" % dp["best_throughput"], "%.1f" % anneal["best_throughput"],
-                         "%.1f" % scratch["best_throughput"], "%.1f" % fine["best_throughput"],
-                         "%.1f%%" % (100 * fine["best_throughput"] / dp["best_throughput"]),
-                         n_s, n_f if n_f else "not within %d" % args.ft_budget,
-                         "%.1fx / %.1fx" % (n_s / n_f, args.budget / n_f) if n_f else "n/a",
-                         "%.0f s / %s" % (t1 - t0, "%.0f s" % wall_f if wall_f else "n/a")])
-            for k, v in (("dp", dp), ("anneal", anneal), ("scratch", scratch), ("finetune", fine)):
-                datasets.setdefault("%s/%s" % (hw, k), []).append(v["best_throughput"])
+            row, bests = compare_on_seed(binary, args, hw, seed, base, order, dp["best_throughput"], curves, log)
+            rows.append(["%s (%s; greedy %s)" % (hw, order, " / ".join("%.1f" % greedy[o] for o in greedy)),
+                         seed, "%.1f" % dp["best_throughput"]] + row)
+            bests["dp"] = dp["best_throughput"]
+            for k, v in bests.items():
+                datasets.setdefault("%s/%s" % (hw, k), []).append(v)
     md = ["# E2: transfer of the pre-trained policy", "",
           "Checkpoint `%s`; evaluator cycle; 3 MPI ranks per training run; RL flags `%s`; "
           "fine-tuning also `%s`; training synchronous and repairs bounded by failures (`%s`), so a "
           "rerun repeats every number but the wall times." % (
               args.checkpoint, " ".join(RL_FLAGS), " ".join(common.FINETUNE_FLAGS), " ".join(common.SYNC_FLAGS)), "",
           "## Zero-shot on held-out (graph, package) pairs (greedy, and best of %d sampled at temperatures "
-          "%s; the untrained policy at temperature 1; repaired)" % (args.samples, args.temperature), "",
+          "%s; the untrained policy at temperature 1; repaired; decision order late, and in the last column "
+          "the order the policy's greedy decode scores higher in, common.choose_order)" % (
+              args.samples, args.temperature), "",
           common.markdown_table(["graph", "package", "held out because", "greedy / DP", "best-of-N / DP",
-                                 "DP (samples/s)"], zs),
+                                 "DP (samples/s)", "order its greedy chooses: greedy / best-of-N"], zs),
           "## BERT-base: fine-tuned (%d samples) vs from scratch (%d) vs annealing (%d) vs DP" % (
               args.ft_budget, args.budget, args.ft_budget), "",
-          common.markdown_table(["hardware", "seed", "DP", "anneal", "scratch best", "fine-tuned best",
-                                 "fine-tuned / DP", "scratch: samples to its best",
-                                 "fine-tuned: samples to scratch's best",
+          common.markdown_table(["hardware (fine-tuning's order; greedy late / early)", "seed", "DP",
+                                 "anneal", "scratch best (late / early)", "fine-tuned best",
+                                 "fine-tuned / DP", "scratch: samples to its best (order)",
+                                 "fine-tuned: samples to scratch's best (2 of them choose the order)",
                                  "fewer samples (vs scratch's samples to its best / vs its budget)",
                                  "wall: scratch / fine-tuned to that best"], rows)]
     with open(os.path.join(args.out, "e2.md"), "w") as f:

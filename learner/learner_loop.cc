@@ -234,7 +234,8 @@ class LearnerLoop {
     if (learning_) {
       trainer_ = std::make_unique<PpoTrainer>(c_, static_cast<uint64_t>(c_.run.seed));
       for (size_t i = 0; i < in_.graphs.size(); ++i) {
-        trainer_->AddGraph(actors::BuildFeatures(*in_.graphs[i], in_.HwOf(i)));
+        trainer_->AddGraph(
+            actors::BuildFeatures(*in_.graphs[i], in_.HwOf(i), c_.actor.decision_order));
       }
       if (in_.resume) {
         MCMPART_ASSIGN_OR_RETURN(restored_, trainer_->LoadCheckpoint(ckpt_));

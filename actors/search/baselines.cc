@@ -98,7 +98,8 @@ class AnnealStrategy final : public SearchStrategy {
   AnnealStrategy(std::vector<Environment*> envs, int64_t budget, uint64_t seed,
                  const std::vector<common::Partition>& starts = {})
       : envs_(std::move(envs)), chains_(envs_.size()), turn_(envs_.size(), 0), rng_(seed) {
-    for (Environment* env : envs_) orders_.push_back(PipelineOrder(env->graph(), env->hardware()));
+    for (Environment* env : envs_)
+      orders_.push_back(PipelineOrder(env->graph(), env->hardware(), env->decision_order()));
     const double per_env = std::max<double>(1.0, static_cast<double>(budget) / envs_.size());
     for (size_t g = 0; g < envs_.size(); ++g) {
       const int k = envs_[g]->hardware().num_chips;
@@ -125,7 +126,8 @@ class AnnealStrategy final : public SearchStrategy {
       if (!ch.start_asked) {
         // Moves asked before the start is scored are made from it, unrepaired.
         if (ch.current.empty()) {
-          ch.current = GreedyPipeline(env.graph(), env.hardware(), ch.start_stages);
+          ch.current =
+              GreedyPipeline(env.graph(), env.hardware(), ch.start_stages, env.decision_order());
         }
         ch.start_asked = true;
         out.push_back(MakeCandidate(g, StrategyId::kAnneal, ch.current));
@@ -320,7 +322,8 @@ common::StatusOr<std::unique_ptr<SearchStrategy>> MakeBaselineStrategy(
     for (size_t g = 0; g < envs.size(); ++g) {
       std::set<common::Partition> seen;
       for (int stages = envs[g]->hardware().num_chips; stages >= 1; --stages) {
-        common::Partition p = GreedyPipeline(envs[g]->graph(), envs[g]->hardware(), stages);
+        common::Partition p = GreedyPipeline(envs[g]->graph(), envs[g]->hardware(), stages,
+                                             envs[g]->decision_order());
         if (seen.insert(p).second) {
           queue.push_back(MakeCandidate(static_cast<int>(g), StrategyId::kGreedy, std::move(p)));
         }

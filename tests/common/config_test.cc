@@ -136,7 +136,7 @@ TEST(Config, DefaultsAreRecordedAsBefore) {
             "learner_threads = 0\n"
             "\n[actor]\nsamples_per_message = 4\nmax_policy_lag = 1\nmax_inflight = 2\n"
             "repair_time_limit_ms = 100.0\nrepair_fail_limit = 0\nrepair_mode = "
-            "'repair'\nenvs_per_actor = 1\n"
+            "'repair'\ndecision_order = 'late'\nenvs_per_actor = 1\n"
             "eval_latency_ms = 0.0\n");
 }
 

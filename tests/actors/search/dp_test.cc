@@ -364,21 +364,23 @@ TEST(DpMaxLoad, ReductionsMakeGnmtLayerGraphExact) {
 namespace mcmpart::actors::search {
 namespace {
 
-// PipelineOrder is a topological order; GreedyPipeline's stages follow it (every edge points to
-// the same or a later chip, chips 0..m−1 all used), and a colocation group the order keeps
-// together is never split.
+// PipelineOrder (either decision order) is a topological order; GreedyPipeline's stages follow
+// it (every edge points to the same or a later chip, chips 0..m−1 all used), and a colocation
+// group the order keeps together is never split.
 TEST(GreedyPipeline, StagesAreContiguousAndKeepConsecutiveGroups) {
   int grouped = 0;
-  for (uint64_t seed = 1; seed <= 300; ++seed) {
+  for (uint64_t seed = 1; seed <= 600; ++seed) {
     testing::Instance inst = testing::RandomInstance(seed, 2 + static_cast<int>(seed % 11), 6);
     const common::Graph& g = inst.graph;
-    const std::vector<int> order = PipelineOrder(g, inst.hw);
+    const common::DecisionOrder decisions =
+        seed % 2 ? common::DecisionOrder::kLate : common::DecisionOrder::kEarly;
+    const std::vector<int> order = PipelineOrder(g, inst.hw, decisions);
     std::vector<int> pos(g.num_nodes(), -1);
     for (int i = 0; i < static_cast<int>(order.size()); ++i) pos.at(order[i]) = i;
     ASSERT_EQ(std::count(pos.begin(), pos.end(), -1), 0) << "seed " << seed;
     for (const common::Edge& e : g.edges) EXPECT_LT(pos[e.src], pos[e.dst]) << "seed " << seed;
     for (int stages = 1; stages <= inst.hw.num_chips; ++stages) {
-      const Partition p = GreedyPipeline(g, inst.hw, stages);
+      const Partition p = GreedyPipeline(g, inst.hw, stages, decisions);
       for (const common::Edge& e : g.edges) EXPECT_LE(p[e.src], p[e.dst]) << "seed " << seed;
       const int used = *std::max_element(p.begin(), p.end()) + 1;
       EXPECT_LE(used, stages) << "seed " << seed;
@@ -405,6 +407,60 @@ TEST(GreedyPipeline, StagesAreContiguousAndKeepConsecutiveGroups) {
     }
   }
   EXPECT_GT(grouped, 50);
+}
+
+// Longest path (in edges) from v to a sink, or from a node with predecessors to v, by plain
+// recursion over every path: the brute force PipelineOrder's keys are checked against.
+int PathsDown(const common::Graph& g, int v) {
+  int best = 0;
+  for (int s : g.succs()[v]) best = std::max(best, 1 + PathsDown(g, s));
+  return best;
+}
+int PathsUp(const common::Graph& g, int v) {
+  int best = 0;
+  for (int u : g.preds()[v]) {
+    if (!g.preds()[u].empty()) best = std::max(best, 1 + PathsUp(g, u));
+  }
+  return best;
+}
+
+// Without colocation every node is its own group. kLate sorts by decreasing height; kEarly by
+// increasing depth from the nodes with predecessors, each source half a step before its first
+// consumer; ties keep topological order. Checked against brute-force longest paths.
+TEST(PipelineOrder, SortsByBruteForceHeightOrDepth) {
+  int differ = 0;
+  for (uint64_t seed = 1; seed <= 200; ++seed) {
+    testing::Instance inst = testing::RandomInstance(seed, 3 + static_cast<int>(seed % 10), 4);
+    inst.hw.constraints.colocate = false;
+    const common::Graph& g = inst.graph;
+    const int n = g.num_nodes();
+    std::vector<double> late(n), early(n);
+    for (int v = 0; v < n; ++v) {
+      late[v] = -PathsDown(g, v);
+      early[v] = PathsUp(g, v);
+    }
+    for (int v = 0; v < n; ++v) {
+      if (!g.preds()[v].empty() || g.succs()[v].empty()) continue;
+      double first = 1e9;
+      for (int s : g.succs()[v]) first = std::min(first, early[s]);
+      early[v] = first - 0.5;
+    }
+    const auto sorted_by = [&](const std::vector<int>& order, const std::vector<double>& key) {
+      for (int i = 1; i < n; ++i) {
+        const int a = order[i - 1], b = order[i];
+        if (key[a] > key[b]) return false;
+        if (key[a] == key[b] && g.topo_rank()[a] > g.topo_rank()[b]) return false;
+      }
+      return true;
+    };
+    const std::vector<int> lo = PipelineOrder(g, inst.hw, common::DecisionOrder::kLate);
+    const std::vector<int> eo = PipelineOrder(g, inst.hw, common::DecisionOrder::kEarly);
+    EXPECT_TRUE(sorted_by(lo, late)) << "seed " << seed;
+    EXPECT_TRUE(sorted_by(eo, early)) << "seed " << seed;
+    EXPECT_EQ(lo, PipelineOrder(g, inst.hw)) << "seed " << seed;  // kLate is the default
+    differ += lo != eo;
+  }
+  EXPECT_GT(differ, 50);  // the two orders are not the same order
 }
 
 // bert_l-12's operator graph has 413 colocation groups, each a weight with its consumer: a
