@@ -3,9 +3,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
+#include "actors/placement.h"
+#include "actors/sequencer.h"
+#include "common/bert.h"
 #include "hw/hardware.h"
 
 namespace mcmpart::actors {
@@ -58,6 +62,30 @@ TEST(Environment, SoftMaximumRewardPrefersTheBetterBalancedOfTwoEqualMaxima) {
   }
   // A vanishing temperature gives back the objective.
   EXPECT_NEAR(c.Score(1e-6, lopsided).reward, plain_b.reward, 1e-6 * plain_b.reward);
+}
+
+// actor.decision_order reaches everything the order sets: the schedule the decoder walks, the
+// balanced-split prior and repair's projection; on BERT-base the two orders differ.
+TEST(Environment, DecisionOrderReachesTheScheduleThePriorAndRepair) {
+  auto graph = common::MakeBuiltinGraph("bert-base");
+  ASSERT_TRUE(graph.ok()) << graph.status().message();
+  const hw::Hardware hw = *hw::MakePreset("mcm16-ring");
+  common::Config config;
+  config.run.evaluator = common::EvaluatorKind::kMaxload;
+  for (common::DecisionOrder order :
+       {common::DecisionOrder::kLate, common::DecisionOrder::kEarly}) {
+    config.actor.decision_order = order;
+    auto env = Environment::Create(*graph, hw, config);
+    ASSERT_TRUE(env.ok()) << env.status().message();
+    EXPECT_EQ((*env)->decision_order(), order);
+    EXPECT_EQ((*env)->features().schedule.order, BuildUnitSchedule(*graph, hw, order).order);
+    const common::Partition prior = GreedyPipeline(*graph, hw, hw.num_chips, order);
+    const std::vector<int64_t>& chips = (*env)->features().prior_chip;
+    EXPECT_TRUE(std::equal(chips.begin(), chips.end(), prior.begin(), prior.end()));
+    EXPECT_EQ(RepairOptionsFromConfig(config).order, order);
+  }
+  EXPECT_NE(BuildUnitSchedule(*graph, hw, common::DecisionOrder::kLate).order,
+            BuildUnitSchedule(*graph, hw, common::DecisionOrder::kEarly).order);
 }
 
 }  // namespace
