@@ -58,31 +58,32 @@ def heldout_graph(entry):
         os.path.join(ROOT, "tests", "data", "onnx", os.path.basename(entry["graph"]))
 
 
-def zero_shot(binary, ckpt, manifest, out, samples, temperatures, log, order="late"):
-    rows = []
-    for e in manifest["heldout"]:
-        graph = heldout_graph(e)
-        cmd = [binary, "eval", "--checkpoint", ckpt, "--graph", graph, "--hw", hw_file(e, out),
-               "--decision-order", order] + pretrain.eval_flags(samples, temperatures)
-        try:
-            r = common.run_json(cmd, log)
-        except RuntimeError as err:
-            rows.append([os.path.basename(graph), e["package"], e["why"], "error", str(err).splitlines()[-1], ""])
-            continue
-        fmt = lambda x: "n/a" if x is None else "%.1f%%" % (100 * x)  # noqa: E731
-        rows.append([os.path.basename(graph), e["package"], e["why"], fmt(r["greedy_of_dp"]),
-                     fmt(r["best_of_dp"]), "%.1f" % ((r["dp"] or {}).get("throughput") or 0)])
-    return rows
+def zero_shot_row(binary, ckpt, entry, out, samples, temperatures, log, order="late"):
+    """Greedy and best-of-N / DP of one held-out pair in one decision order, as a table row."""
+    graph = heldout_graph(entry)
+    cmd = [binary, "eval", "--checkpoint", ckpt, "--graph", graph, "--hw", hw_file(entry, out),
+           "--decision-order", order] + pretrain.eval_flags(samples, temperatures)
+    try:
+        r = common.run_json(cmd, log)
+    except RuntimeError as err:
+        return [os.path.basename(graph), entry["package"], entry["why"], "error", str(err).splitlines()[-1], ""]
+    fmt = lambda x: "n/a" if x is None else "%.1f%%" % (100 * x)  # noqa: E731
+    return [os.path.basename(graph), entry["package"], entry["why"], fmt(r["greedy_of_dp"]),
+            fmt(r["best_of_dp"]), "%.1f" % ((r["dp"] or {}).get("throughput") or 0)]
+
+
+def zero_shot(binary, ckpt, manifest, out, samples, temperatures, log):
+    return [zero_shot_row(binary, ckpt, e, out, samples, temperatures, log) for e in manifest["heldout"]]
 
 
 def zero_shot_chosen(binary, ckpt, manifest, out, samples, temperatures, rows, log):
     """Appends to each zero-shot row (decision order late) the order the policy's greedy decode
-    chooses (common.choose_order) and, where that is not late, greedy and best-of-N in it."""
-    early = zero_shot(binary, ckpt, manifest, out, samples, temperatures, log, order="early")
-    for e, row, other in zip([e for e in manifest["heldout"]], rows, early):
-        args = ["--graph", heldout_graph(e), "--hw", hw_file(e, out)]
-        order, _ = common.choose_order(binary, ckpt, args, log)
-        row.append("%s: %s / %s" % (order, *(row[3:5] if order == "late" else other[3:5])))
+    chooses (common.choose_order) and greedy and best-of-N in it (evaluated again only where
+    that order is not late)."""
+    for e, row in zip(manifest["heldout"], rows):
+        order, _ = common.choose_order(binary, ckpt, ["--graph", heldout_graph(e), "--hw", hw_file(e, out)], log)
+        chosen = row if order == "late" else zero_shot_row(binary, ckpt, e, out, samples, temperatures, log, order)
+        row.append("%s: %s / %s" % (order, *chosen[3:5]))
 
 
 def compare_on_seed(binary, args, hw, seed, base, order, dp_best, curves, log):
